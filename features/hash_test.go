@@ -1,0 +1,76 @@
+package features
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestHashPhone(t *testing.T) {
+	h := HashPhone("+33612345678")
+	// From coreutils: printf '+33612345678' | sha256sum; printf '33612345678' | sha256sum
+	want := PhoneHashes{
+		PlusE164: "42d573cfc315801d4cd8eddd5416b416a0bf298b9b9e12d6b07442c91db42bd8",
+		Digits:   "8a3e7886c9335e82e02299fa3e87b46e2de3b0c63d56003e30a5029394a47661",
+	}
+	if h != want {
+		t.Fatalf("HashPhone = %+v, want %+v", h, want)
+	}
+}
+
+func TestParseSHA256Hex(t *testing.T) {
+	good := strings.Repeat("ab", 32)
+	for _, in := range []string{good, strings.ToUpper(good), "  " + good + "\n"} {
+		got, err := ParseSHA256Hex(in)
+		if err != nil || got != good {
+			t.Errorf("ParseSHA256Hex(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", good[:63], good + "a", strings.Repeat("g", 64), "+33612345678", good[:62] + " a"} {
+		if _, err := ParseSHA256Hex(in); !errors.Is(err, ErrBadHash) || ReasonOf(err) != ReasonBadHash {
+			t.Errorf("ParseSHA256Hex(%q): %v, want bad_hash", in, err)
+		}
+	}
+	if !LooksHashed(good) || LooksHashed("+33612345678") || LooksHashed(strings.Repeat("1", 64)) {
+		t.Error("LooksHashed")
+	}
+}
+
+func TestPersonKey(t *testing.T) {
+	k1, err := PersonKey([]byte("pepper"), "+33612345678")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, _ := PersonKey([]byte("pepper"), "+33612345678")
+	k3, _ := PersonKey([]byte("salt"), "+33612345678")
+	k4, _ := PersonKey([]byte("pepper"), "+33612345679")
+	if k1 != k2 || k1 == k3 || k1 == k4 || len(k1) != 64 {
+		t.Fatalf("keys %s %s %s %s", k1, k2, k3, k4)
+	}
+	if k1 == HashPhone("+33612345678").PlusE164 {
+		t.Fatal("a person key must not be the plain hash")
+	}
+	keyer, _ := NewKeyer([]byte("pepper"))
+	if keyer.Key("+33612345678") != k1 || keyer.Key("+33612345679") != k4 || keyer.Key("+33612345678") != k1 {
+		t.Fatal("a reused Keyer must give the same keys")
+	}
+	if _, err := NewKeyer(nil); !errors.Is(err, ErrNoPepper) {
+		t.Fatalf("empty pepper: %v", err)
+	}
+}
+
+func TestShared(t *testing.T) {
+	if err := CheckShared(5, 5); err != nil {
+		t.Errorf("5 of 5: %v", err)
+	}
+	if err := CheckShared(6, 5); !errors.Is(err, ErrShared) || ReasonOf(err) != ReasonShared {
+		t.Errorf("6 of 5: %v", err)
+	}
+	if err := CheckShared(DefaultMaxAccountsPerPhone+1, 0); err == nil {
+		t.Error("default limit not applied")
+	}
+	got := SharedPhones(map[string]int{"+33600000000": 120, "+33612345678": 2, "+14155550000": 7}, 5)
+	if len(got) != 2 || got[0] != "+14155550000" || got[1] != "+33600000000" {
+		t.Errorf("SharedPhones = %v", got)
+	}
+}

@@ -1,0 +1,5 @@
+package features
+
+import "slices"
+
+func slicesSort(s []string) { slices.Sort(s) }
