@@ -2,8 +2,9 @@ module github.com/sosie-dev/sosie
 
 go 1.26
 
+require github.com/nyaruka/phonenumbers v1.8.1
+
 require (
-	github.com/nyaruka/phonenumbers v1.8.1 // indirect
 	golang.org/x/text v0.23.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )
