@@ -26,13 +26,13 @@ func TestActivityWindow(t *testing.T) {
 	w := ActivityWindow{AsOf: asOf, Days: 30}
 	day := 24 * time.Hour
 	events := []Event{
-		{Time: asOf, Type: EventLike, Category: CategorySports},                       // the as-of instant is inside
-		{Time: asOf.Add(-time.Hour), Type: EventLike, Category: CategorySports},       // same day 0
+		{Time: asOf, Type: EventLike, Category: CategorySports},                           // the as-of instant is inside
+		{Time: asOf.Add(-time.Hour), Type: EventLike, Category: CategorySports},           // same day 0
 		{Time: asOf.Add(-3*day - time.Hour), Type: EventPurchase, Category: CategoryNone}, // day 3
 		{Time: asOf.Add(-30*day + time.Second), Type: EventShare, Category: CategoryTravel},
-		{Time: asOf.Add(-30 * day), Type: EventShare},     // window start is excluded
-		{Time: asOf.Add(time.Second), Type: EventShare},   // after as-of
-		{Time: asOf.Add(-400 * day), Type: EventComment},  // long ago
+		{Time: asOf.Add(-30 * day), Type: EventShare},    // window start is excluded
+		{Time: asOf.Add(time.Second), Type: EventShare},  // after as-of
+		{Time: asOf.Add(-400 * day), Type: EventComment}, // long ago
 	}
 	a := w.CreateAccumulator()
 	for _, e := range events {

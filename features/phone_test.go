@@ -143,10 +143,10 @@ func TestMobileOnly(t *testing.T) {
 		want        Reason
 	}{
 		{"06 12 34 56 78", "FR", ""},
-		{"01 42 68 53 00", "FR", ReasonNotMobile},    // Paris landline
-		{"0800 123 456", "FR", ReasonNotMobile},      // toll free
-		{"(415) 555-2671", "US", ""},                 // fixed line or mobile: cannot tell, kept
-		{"020 7946 0958", "GB", ReasonNotMobile},     // London landline
+		{"01 42 68 53 00", "FR", ReasonNotMobile}, // Paris landline
+		{"0800 123 456", "FR", ReasonNotMobile},   // toll free
+		{"(415) 555-2671", "US", ""},              // fixed line or mobile: cannot tell, kept
+		{"020 7946 0958", "GB", ReasonNotMobile},  // London landline
 		{"07400 123456", "GB", ""},
 		{"030 1234567", "DE", ReasonNotMobile},
 	}
