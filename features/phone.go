@@ -95,7 +95,7 @@ func (n PhoneNormalizer) Normalize(raw, defaultRegion string) (string, error) {
 		return "", ErrEmpty
 	}
 	region := canonicalRegion(defaultRegion)
-	if e164, err, ok := fastNormalize(s, region, n.MobileOnly); ok {
+	if e164, ok, err := fastNormalize(s, region, n.MobileOnly); ok {
 		return e164, err
 	}
 	return libraryNormalize(s, region, n.MobileOnly)

@@ -222,7 +222,7 @@ func TestFastPathAgreesWithLibrary(t *testing.T) {
 		}
 		region := canonicalRegion(c.region)
 		for _, mobile := range []bool{false, true} {
-			got, err, ok := fastNormalize(s, region, mobile)
+			got, ok, err := fastNormalize(s, region, mobile)
 			if !ok {
 				continue
 			}

@@ -154,24 +154,26 @@ func (r *regionRules) matches(full uint32, nsnLen int, i int) bool {
 	return true
 }
 
+// specialTypes are the types getNumberTypeHelper tries first, in its order.
+var specialTypes = [...]phonenumbers.PhoneNumberType{
+	descPremiumRate: phonenumbers.PREMIUM_RATE,
+	descTollFree:    phonenumbers.TOLL_FREE,
+	descSharedCost:  phonenumbers.SHARED_COST,
+	descVoip:        phonenumbers.VOIP,
+	descPersonal:    phonenumbers.PERSONAL_NUMBER,
+	descPager:       phonenumbers.PAGER,
+	descUAN:         phonenumbers.UAN,
+	descVoicemail:   phonenumbers.VOICEMAIL,
+}
+
 // numberType is getNumberTypeHelper on the DFA verdict.
 func (r *regionRules) numberType(full uint32, nsnLen int) phonenumbers.PhoneNumberType {
 	if !r.matches(full, nsnLen, descGeneral) {
 		return phonenumbers.UNKNOWN
 	}
-	special := [...]phonenumbers.PhoneNumberType{
-		descPremiumRate: phonenumbers.PREMIUM_RATE,
-		descTollFree:    phonenumbers.TOLL_FREE,
-		descSharedCost:  phonenumbers.SHARED_COST,
-		descVoip:        phonenumbers.VOIP,
-		descPersonal:    phonenumbers.PERSONAL_NUMBER,
-		descPager:       phonenumbers.PAGER,
-		descUAN:         phonenumbers.UAN,
-		descVoicemail:   phonenumbers.VOICEMAIL,
-	}
 	for i := descPremiumRate; i <= descVoicemail; i++ {
 		if r.matches(full, nsnLen, i) {
-			return special[i]
+			return specialTypes[i]
 		}
 	}
 	same := r.md.GetSameMobileAndFixedLinePattern()
@@ -283,9 +285,9 @@ func extractCountryCode(digits string) (cc int, rest string) {
 
 // fastNormalize answers for s (trimmed, non-empty) and a canonical region
 // when it can give the library's exact verdict; ok is false otherwise.
-func fastNormalize(s, region string, mobileOnly bool) (e164 string, err error, ok bool) {
+func fastNormalize(s, region string, mobileOnly bool) (e164 string, ok bool, err error) {
 	if len(s) > 40 {
-		return "", nil, false
+		return "", false, nil
 	}
 	var buf [40]byte
 	digits := buf[:0]
@@ -299,11 +301,11 @@ func fastNormalize(s, region string, mobileOnly bool) (e164 string, err error, o
 		case c == '+' && i == 0:
 			plus = true
 		default:
-			return "", nil, false
+			return "", false, nil
 		}
 	}
 	if len(digits) < 4 || len(digits) > 20 {
-		return "", nil, false
+		return "", false, nil
 	}
 	d := string(digits)
 
@@ -317,16 +319,16 @@ func fastNormalize(s, region string, mobileOnly bool) (e164 string, err error, o
 	case plus:
 		cc, national = extractCountryCode(d)
 	case home == nil:
-		return "", nil, false // the library decides what a bad region means
+		return "", false, nil // the library decides what a bad region means
 	default:
 		if m := home.idd.FindStringIndex(d); m != nil {
 			if end := m[1]; end == len(d) || d[end] != '0' {
 				if len(d)-end <= 2 {
-					return "", nil, false
+					return "", false, nil
 				}
 				cc, national = extractCountryCode(d[end:])
 				if cc == 0 {
-					return "", nil, false
+					return "", false, nil
 				}
 				break
 			}
@@ -337,12 +339,12 @@ func fastNormalize(s, region string, mobileOnly bool) (e164 string, err error, o
 		if len(d) > len(home.ccStr) && d[:len(home.ccStr)] == home.ccStr {
 			pot, ok := home.stripNationalPrefix(d[len(home.ccStr):])
 			if !ok {
-				return "", nil, false
+				return "", false, nil
 			}
 			fullValid, _ := home.generalMatches(d)
 			potValid, ok := home.generalMatches(pot)
 			if !ok {
-				return "", nil, false
+				return "", false, nil
 			}
 			if (!fullValid && potValid) || home.testLength(len(d)) == lengthTooLong {
 				// The calling code was stripped: the library now reads the
@@ -353,23 +355,23 @@ func fastNormalize(s, region string, mobileOnly bool) (e164 string, err error, o
 		}
 	}
 	if cc == 0 {
-		return "", nil, false
+		return "", false, nil
 	}
 	regions := phonenumbers.GetRegionCodesForCountryCode(cc)
 	if rules == nil {
 		if len(regions) == 0 || regions[0] == "001" {
-			return "", nil, false
+			return "", false, nil
 		}
 		if rules = rulesFor(regions[0]); rules == nil {
-			return "", nil, false
+			return "", false, nil
 		}
 	}
 	if len(national) < 2 {
-		return "", nil, false
+		return "", false, nil
 	}
 	pot, ok := rules.stripNationalPrefix(national)
 	if !ok {
-		return "", nil, false
+		return "", false, nil
 	}
 	switch rules.testLength(len(pot)) {
 	case lengthTooShort, lengthLocalOnly, lengthInvalid:
@@ -377,7 +379,7 @@ func fastNormalize(s, region string, mobileOnly bool) (e164 string, err error, o
 		national = pot
 	}
 	if len(national) < 2 || len(national) > 17 {
-		return "", nil, false
+		return "", false, nil
 	}
 	// national is now the national significant number (Italian leading
 	// zeros included), as GetNationalSignificantNumber would rebuild it.
@@ -388,11 +390,11 @@ func fastNormalize(s, region string, mobileOnly bool) (e164 string, err error, o
 	for _, id := range regions {
 		rr := rulesFor(id)
 		if rr == nil {
-			return "", nil, false
+			return "", false, nil
 		}
 		full, prefix, ok := rr.dfa.run(national)
 		if !ok {
-			return "", nil, false
+			return "", false, nil
 		}
 		if rr.md.GetLeadingDigits() != "" {
 			if prefix&(1<<patLeadingDigits) != 0 {
@@ -407,10 +409,10 @@ func fastNormalize(s, region string, mobileOnly bool) (e164 string, err error, o
 		}
 	}
 	if !found || numType == phonenumbers.UNKNOWN {
-		return "", ErrInvalid, true
+		return "", true, ErrInvalid
 	}
 	if mobileOnly && !isMobileType(numType) {
-		return "", ErrNotMobile, true
+		return "", true, ErrNotMobile
 	}
-	return "+" + strconv.Itoa(cc) + national, nil, true
+	return "+" + strconv.Itoa(cc) + national, true, nil
 }

@@ -444,7 +444,7 @@ func (g *generator) writeSeed(phone, country, value string, rng *rand.Rand) {
 	b := g.buf[:0]
 	b = append(b, phone...)
 	b = append(b, ',')
-	if g.cfg.SeedFormat == SeedPlain {
+	if g.cfg.SeedFormat.hasCountry() {
 		if rng.Float64() > 0.03 { // a few rows lack their country
 			b = append(b, country...)
 		}

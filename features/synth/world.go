@@ -27,6 +27,10 @@ const (
 	SeedMixed        SeedFormat = "mixed"         // each row one of the three
 )
 
+// hasCountry says whether a seed list of the format has a country column:
+// plain phones need one to be read.
+func (f SeedFormat) hasCountry() bool { return f == SeedPlain || f == SeedMixed }
+
 // FileFormat is the format of the accounts and events files.
 type FileFormat string
 
@@ -232,7 +236,7 @@ func (g *generator) run() (Stats, error) {
 	if g.seed, err = g.open(SeedListFile); err != nil {
 		return Stats{}, err
 	}
-	if cfg.SeedFormat == SeedPlain {
+	if cfg.SeedFormat.hasCountry() {
 		g.seed.w.WriteString("phone,country,value\n")
 	} else {
 		g.seed.w.WriteString("phone,value\n")
