@@ -1,0 +1,145 @@
+// Command evaluate measures sosie's lookalike models on any labelled CSV
+// table with the seed-list protocol (model.RunProtocol): for each seed size
+// and repeat, a random seed list of positives, a model fitted against a
+// population sample, every other row scored and checked against the truth.
+//
+//	go run ./jobs/evaluate --csv ../shared/data/bank-full.csv --comma ';' \
+//	    --label y --positive yes --drop id,duration
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/sosie-dev/sosie/model"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		path     = fs.String("csv", "", "the labelled CSV table (required)")
+		comma    = fs.String("comma", ",", "field separator (one character; \\t for tab)")
+		noHeader = fs.Bool("no-header", false, "the first row is data, not column names")
+		label    = fs.String("label", "", "label column (required)")
+		positive = fs.String("positive", "", "label value of a positive row (required)")
+		drop     = fs.String("drop", "", "comma-separated columns to ignore")
+		cats     = fs.String("categorical", "", "comma-separated columns to one-hot encode even if numeric")
+		bins     = fs.Int("bins", 10, "quantile bins added for each numeric column (0: none)")
+		gauss    = fs.Bool("gaussianize", true, "replace numeric values by their normal scores (rank-based)")
+		flags    = fs.Bool("mode-flags", true, "add a flag for a numeric column's most frequent value when it holds ≥ 10% of rows")
+		sizes    = fs.String("k", "100,500,1000", "comma-separated seed sizes")
+		repeats  = fs.Int("repeats", 5, "repeats per seed size")
+		ratio    = fs.Int("population-ratio", 20, "population sample = ratio × seed size (at most the rest)")
+		kinds    = fs.String("models", "auto", "comma-separated kinds: auto, logistic, centroid, contrast, multi_centroid, ensemble")
+		seed     = fs.Uint64("seed", 1, "random seed: the same seed gives the same table")
+		out      = fs.String("json", "", "write the results as JSON to this file")
+		lambda   = fs.Float64("lambda", 0, "logistic L2 penalty (0: 1/n)")
+		ridge    = fs.Float64("fisher-ridge", 0, "Fisher discriminant ridge (0: default)")
+		noShrink = fs.Bool("no-shrink", false, "keep raw seed means in centroid models")
+	)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly, NoColor: true}).With().Timestamp().Logger()
+	if *path == "" || *label == "" || *positive == "" {
+		log.Error().Msg("--csv, --label and --positive are required")
+		return 2
+	}
+	sep := []rune(strings.ReplaceAll(*comma, `\t`, "\t"))
+	if len(sep) != 1 {
+		log.Error().Str("comma", *comma).Msg("--comma must be one character")
+		return 2
+	}
+	var ps model.ProtocolSettings
+	for _, s := range splitList(*sizes) {
+		k, err := strconv.Atoi(s)
+		if err != nil {
+			log.Error().Str("k", s).Msg("--k takes whole numbers")
+			return 2
+		}
+		ps.SeedSizes = append(ps.SeedSizes, k)
+	}
+	for _, k := range splitList(*kinds) {
+		ps.Kinds = append(ps.Kinds, model.Kind(k))
+	}
+	ps.Repeats, ps.PopulationRatio, ps.Seed = *repeats, *ratio, *seed
+	ps.Model.Logistic.Lambda, ps.Model.Fisher.Ridge, ps.Model.NoShrink = *lambda, *ridge, *noShrink
+
+	f, err := os.Open(*path)
+	if err != nil {
+		log.Error().Err(err).Msg("cannot open the table")
+		return 1
+	}
+	defer f.Close()
+	t, err := model.ReadTable(f, model.TableOptions{
+		Comma: sep[0], NoHeader: *noHeader, Label: *label, Positive: *positive,
+		Drop: splitList(*drop), Categorical: splitList(*cats), Bins: *bins, ModeFlags: *flags, Gaussianize: *gauss,
+	})
+	if err != nil {
+		log.Error().Err(err).Str("file", *path).Msg("cannot read the table")
+		return 1
+	}
+	n, d := t.X.Dims()
+	pos := 0
+	for _, l := range t.Label {
+		pos += int(l)
+	}
+	log.Info().Str("file", *path).Int("rows", n).Int("features", d).Int("positives", pos).Msg("table read")
+
+	start := time.Now()
+	rows, err := model.RunProtocol(t, ps, func(k, r int, kind model.Kind, auc float64) {
+		log.Debug().Int("k", k).Int("repeat", r).Str("model", string(kind)).Float64("auc", auc).Msg("fit")
+	})
+	if err != nil {
+		log.Error().Err(err).Msg("protocol failed")
+		return 1
+	}
+	log.Info().Str("took", time.Since(start).Round(time.Millisecond).String()).Msg("protocol done")
+
+	fmt.Fprintf(stdout, "%s: n=%d features=%d positives=%d, %d repeats, population sample %d×k, --seed %d\n\n", *path, n, d, pos, ps.Repeats, ps.PopulationRatio, ps.Seed)
+	fmt.Fprintln(stdout, "| k | model | AUC | recall@1% | @5% | @10% | @20% | lift@10% | fit s | chosen |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		var chosen []string
+		for _, k := range model.Kinds {
+			if c := r.Chosen[k]; c > 0 {
+				chosen = append(chosen, fmt.Sprintf("%s×%d", k, c))
+			}
+		}
+		fmt.Fprintf(stdout, "| %d | %s | %.3f ± %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.3f | %s |\n",
+			r.SeedSize, r.Kind, r.AUC.Mean, r.AUC.Std, r.Recall1.Mean, r.Recall5.Mean, r.Recall10.Mean, r.Recall20.Mean,
+			r.Lift10.Mean, r.FitSeconds.Mean, strings.Join(chosen, " "))
+	}
+	if *out != "" {
+		b, _ := json.MarshalIndent(map[string]any{"file": *path, "rows": n, "features": d, "positives": pos, "settings": ps, "results": rows}, "", "  ")
+		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+			log.Error().Err(err).Msg("cannot write the JSON results")
+			return 1
+		}
+		fmt.Fprintf(stdout, "\nresults written to %s\n", *out)
+	}
+	return 0
+}

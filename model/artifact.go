@@ -1,0 +1,164 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+)
+
+// ArtifactVersion is the version of the artifact format Load reads.
+const ArtifactVersion = 1
+
+// Errors of Load.
+var (
+	ErrArtifactVersion = errors.New("model: unsupported artifact version")
+	ErrSchemaMismatch  = errors.New("model: artifact trained on another feature schema")
+	ErrBadParameters   = errors.New("model: artifact parameters are not usable")
+)
+
+// Artifact is a saved model: what it is, which features it reads, its
+// parameters and how it was trained.
+type Artifact struct {
+	Version       int       `json:"artifact_version"`
+	Kind          Kind      `json:"kind"`
+	SchemaVersion string    `json:"schema_version"`
+	Features      []string  `json:"features"` // in column order
+	Model         *Model    `json:"model"`
+	Report        *Report   `json:"report,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	RunID         string    `json:"run_id,omitempty"`
+	ConfigHash    string    `json:"config_hash,omitempty"`
+}
+
+// NewArtifact wraps a fitted model with its schema.
+func NewArtifact(m *Model, rep *Report, schemaVersion string, features []string, runID string, created time.Time) (*Artifact, error) {
+	if len(features) != m.Len() {
+		return nil, fmt.Errorf("%w: %d feature names for a model of %d features", ErrShape, len(features), m.Len())
+	}
+	a := &Artifact{
+		Version: ArtifactVersion, Kind: m.Kind, SchemaVersion: schemaVersion,
+		Features: features, Model: m, Report: rep, CreatedAt: created.UTC(), RunID: runID,
+	}
+	return a, a.check()
+}
+
+// Write writes the artifact as indented JSON.
+func (a *Artifact) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(a)
+}
+
+// Load reads an artifact and checks it against the caller's schema: the
+// artifact version, the schema version (when schemaVersion is not empty)
+// and the ordered feature names must match, and every parameter must be a
+// finite number of the right shape.
+func Load(r io.Reader, schemaVersion string, features []string) (*Artifact, error) {
+	var a Artifact
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&a); err != nil {
+		return nil, fmt.Errorf("model: reading artifact: %w", err)
+	}
+	if a.Version != ArtifactVersion {
+		return nil, fmt.Errorf("%w: %d, this build reads %d", ErrArtifactVersion, a.Version, ArtifactVersion)
+	}
+	if schemaVersion != "" && a.SchemaVersion != schemaVersion {
+		return nil, fmt.Errorf("%w: artifact schema %q, features now %q; retrain the model", ErrSchemaMismatch, a.SchemaVersion, schemaVersion)
+	}
+	if len(a.Features) != len(features) {
+		return nil, fmt.Errorf("%w: artifact has %d features, the schema %d; retrain the model", ErrSchemaMismatch, len(a.Features), len(features))
+	}
+	for i := range features {
+		if a.Features[i] != features[i] {
+			return nil, fmt.Errorf("%w: feature %d is %q in the artifact, %q in the schema; retrain the model", ErrSchemaMismatch, i, a.Features[i], features[i])
+		}
+	}
+	if err := a.check(); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func (a *Artifact) check() error {
+	m := a.Model
+	if m == nil || m.Standardizer == nil {
+		return fmt.Errorf("%w: no model or no standardizer", ErrBadParameters)
+	}
+	if m.Kind != a.Kind {
+		return fmt.Errorf("%w: artifact kind %q, model kind %q", ErrBadParameters, a.Kind, m.Kind)
+	}
+	n := len(a.Features)
+	bad := func(what string, v []float64) error {
+		if len(v) != n {
+			return fmt.Errorf("%w: %s has %d values for %d features", ErrBadParameters, what, len(v), n)
+		}
+		return finite(what, v)
+	}
+	if err := bad("standardizer mean", m.Standardizer.Mean); err != nil {
+		return err
+	}
+	if err := bad("standardizer scale", m.Standardizer.Scale); err != nil {
+		return err
+	}
+	for j, s := range m.Standardizer.Scale {
+		if s <= 0 {
+			return fmt.Errorf("%w: standardizer scale of feature %d is %v", ErrBadParameters, j, s)
+		}
+	}
+	needLinear := m.Kind == KindLogistic || m.Kind == KindFisher || m.Kind == KindEnsemble
+	needCentroid := m.Kind == KindCentroid || m.Kind == KindContrast || m.Kind == KindMultiCentroid || m.Kind == KindEnsemble
+	if !needLinear && !needCentroid {
+		return fmt.Errorf("%w: unknown kind %q", ErrBadParameters, m.Kind)
+	}
+	if needLinear {
+		if m.Logistic == nil {
+			return fmt.Errorf("%w: %s model without weights", ErrBadParameters, m.Kind)
+		}
+		if err := bad("weights", m.Logistic.Weights); err != nil {
+			return err
+		}
+		if err := finite("bias", []float64{m.Logistic.Bias}); err != nil {
+			return err
+		}
+	}
+	if needCentroid {
+		c := m.Centroid
+		if c == nil || len(c.Centroids) == 0 || len(c.Sizes) != len(c.Centroids) {
+			return fmt.Errorf("%w: %s model without centroids", ErrBadParameters, m.Kind)
+		}
+		for j, cen := range c.Centroids {
+			if err := bad(fmt.Sprintf("centroid %d", j), cen); err != nil {
+				return err
+			}
+		}
+		if c.Mode == ContrastMode {
+			if err := bad("population centroid", c.Population); err != nil {
+				return err
+			}
+		} else if c.Mode != CosineMode {
+			return fmt.Errorf("%w: centroid mode %q", ErrBadParameters, c.Mode)
+		}
+	}
+	if m.Kind == KindEnsemble {
+		if len(m.Blend) != 4 || m.Blend[1] <= 0 || m.Blend[3] <= 0 {
+			return fmt.Errorf("%w: ensemble blend %v", ErrBadParameters, m.Blend)
+		}
+		if err := finite("blend", m.Blend); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func finite(what string, v []float64) error {
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%w: %s[%d] is %v", ErrBadParameters, what, i, x)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,278 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// CentroidMode chooses how a Centroid scores.
+type CentroidMode string
+
+// The centroid modes.
+const (
+	// CosineMode scores by the cosine similarity to the nearest seed
+	// centroid.
+	CosineMode CentroidMode = "cosine"
+	// ContrastMode scores by how much nearer a row is to the nearest seed
+	// centroid than to the population centroid (Euclidean):
+	// ‖z − p‖ − min_j ‖z − c_j‖.
+	ContrastMode CentroidMode = "contrast"
+)
+
+// CentroidSettings configures FitCentroid. The zero value fits one cosine
+// centroid.
+type CentroidSettings struct {
+	Mode CentroidMode `json:"mode,omitempty"` // "" means CosineMode
+	// K is the number of seed centroids: 1 is the seed mean; more fit
+	// k-means (k-means++ seeding) on the seeds, for seed lists made of
+	// several kinds of customer. 0 means 1; use KForSeeds to choose from
+	// the seed count.
+	K int `json:"k,omitempty"`
+	// Seed seeds k-means++; the fit is a function of the data and Seed.
+	Seed uint64 `json:"seed,omitempty"`
+	// Iterations bounds k-means; 0 means 50.
+	Iterations int `json:"iterations,omitempty"`
+	// NoShrink keeps the raw seed mean. By default each coordinate of a
+	// single centroid is shrunk toward the population (0 after
+	// standardization) by the positive-part James–Stein factor
+	// max(0, 1 − s²/(n·c²)), s² the seeds' variance of that feature and n
+	// their number: with 100 seeds most of the 50-odd coordinates of a
+	// mean are noise, and shrinking them away is what makes small seed
+	// lists work.
+	NoShrink bool `json:"no_shrink,omitempty"`
+}
+
+// KForSeeds is the number of centroids worth fitting to n seeds: about one
+// per 300 seeds, at most 8, so each centroid rests on enough customers to
+// be more than noise.
+func KForSeeds(n int) int {
+	return min(8, max(1, n/300))
+}
+
+// Centroid is a fitted nearest-centroid model on standardized features.
+type Centroid struct {
+	Mode       CentroidMode `json:"mode"`
+	Centroids  [][]float64  `json:"centroids"`            // seed centroids
+	Population []float64    `json:"population,omitempty"` // population centroid, for ContrastMode
+	Sizes      []float64    `json:"sizes"`                // seed weight per centroid
+}
+
+// FitCentroid fits seed centroids to the rows of d labelled 1 (weighted)
+// and, for ContrastMode, the population centroid of the rows labelled 0.
+func FitCentroid(d *Dataset, set CentroidSettings) (*Centroid, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	mode := set.Mode
+	if mode == "" {
+		mode = CosineMode
+	}
+	if mode != CosineMode && mode != ContrastMode {
+		return nil, fmt.Errorf("model: centroid mode %q, want cosine or contrast", mode)
+	}
+	_, c := d.X.Dims()
+	var seeds, pop []int
+	for i, y := range d.Y {
+		switch {
+		case y == 1 && d.weight(i) > 0:
+			seeds = append(seeds, i)
+		case y == 0:
+			pop = append(pop, i)
+		}
+	}
+	if len(seeds) == 0 || (mode == ContrastMode && len(pop) == 0) {
+		return nil, fmt.Errorf("%w: %d seeds, %d population rows", ErrLabels, len(seeds), len(pop))
+	}
+	k := max(set.K, 1)
+	k = min(k, len(seeds))
+	m := &Centroid{Mode: mode}
+	if k == 1 {
+		cen := make([]float64, c)
+		var tot float64
+		for _, i := range seeds {
+			floats.AddScaled(cen, d.weight(i), d.X.RawRowView(i))
+			tot += d.weight(i)
+		}
+		floats.Scale(1/tot, cen)
+		if !set.NoShrink {
+			shrink(cen, d, seeds)
+		}
+		m.Centroids, m.Sizes = [][]float64{cen}, []float64{tot}
+	} else {
+		m.Centroids, m.Sizes = kmeans(d, seeds, k, set.Seed, set.Iterations)
+	}
+	if mode == ContrastMode {
+		p := make([]float64, c)
+		for _, i := range pop {
+			floats.Add(p, d.X.RawRowView(i))
+		}
+		floats.Scale(1/float64(len(pop)), p)
+		m.Population = p
+	}
+	return m, nil
+}
+
+// shrink applies the positive-part James–Stein factor to each coordinate of
+// the seed mean cen of rows idx.
+func shrink(cen []float64, d *Dataset, idx []int) {
+	n := float64(len(idx))
+	if n < 2 {
+		return
+	}
+	for j, c := range cen {
+		var v float64
+		for _, i := range idx {
+			x := d.X.At(i, j) - c
+			v += x * x
+		}
+		v /= n - 1
+		if c == 0 {
+			continue
+		}
+		cen[j] = c * max(0, 1-v/(n*c*c))
+	}
+}
+
+func (d *Dataset) weight(i int) float64 {
+	if d.Weight == nil {
+		return 1
+	}
+	return d.Weight[i]
+}
+
+// kmeans clusters the rows idx of d.X into k groups (weighted Lloyd
+// iterations after k-means++ seeding) and returns the centres and weights.
+func kmeans(d *Dataset, idx []int, k int, seed uint64, iters int) ([][]float64, []float64) {
+	if iters == 0 {
+		iters = 50
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x6b6d))
+	_, c := d.X.Dims()
+	row := func(i int) []float64 { return d.X.RawRowView(idx[i]) }
+	centres := make([][]float64, 0, k)
+	centres = append(centres, slices.Clone(row(rng.IntN(len(idx)))))
+	dist := make([]float64, len(idx))
+	for i := range dist {
+		dist[i] = math.Inf(1)
+	}
+	for len(centres) < k {
+		last := centres[len(centres)-1]
+		var tot float64
+		for i := range idx {
+			dist[i] = min(dist[i], sqDist(row(i), last))
+			tot += dist[i] * d.weight(idx[i])
+		}
+		if tot == 0 {
+			break // fewer distinct rows than k
+		}
+		u := rng.Float64() * tot
+		pick := len(idx) - 1
+		for i := range idx {
+			u -= dist[i] * d.weight(idx[i])
+			if u <= 0 {
+				pick = i
+				break
+			}
+		}
+		centres = append(centres, slices.Clone(row(pick)))
+	}
+	assign := make([]int, len(idx))
+	sizes := make([]float64, len(centres))
+	for it := 0; it < iters; it++ {
+		changed := false
+		for i := range idx {
+			best, bd := 0, math.Inf(1)
+			for j, cen := range centres {
+				if dd := sqDist(row(i), cen); dd < bd {
+					best, bd = j, dd
+				}
+			}
+			if assign[i] != best || it == 0 {
+				changed = changed || assign[i] != best
+				assign[i] = best
+			}
+		}
+		for j := range centres {
+			clear(centres[j])
+			sizes[j] = 0
+		}
+		for i := range idx {
+			w := d.weight(idx[i])
+			floats.AddScaled(centres[assign[i]], w, row(i))
+			sizes[assign[i]] += w
+		}
+		for j := range centres {
+			if sizes[j] > 0 {
+				floats.Scale(1/sizes[j], centres[j])
+			}
+		}
+		if !changed && it > 0 {
+			break
+		}
+	}
+	// Drop empty clusters.
+	var outC [][]float64
+	var outS []float64
+	for j := range centres {
+		if sizes[j] > 0 {
+			outC, outS = append(outC, centres[j]), append(outS, sizes[j])
+		}
+	}
+	_ = c
+	return outC, outS
+}
+
+func sqDist(a, b []float64) float64 {
+	var s float64
+	for i, v := range a {
+		d := v - b[i]
+		s += d * d
+	}
+	return s
+}
+
+// Score writes each row's score (see CentroidMode) into dst; z holds
+// standardized features.
+func (m *Centroid) Score(dst []float64, z *mat.Dense) error {
+	r, c := z.Dims()
+	if len(dst) != r || len(m.Centroids) == 0 || c != len(m.Centroids[0]) {
+		return fmt.Errorf("%w: score %dx%d into %d with centroids of %d", ErrShape, r, c, len(dst), len(m.Centroids[0]))
+	}
+	norms := m.norms()
+	for i := range r {
+		dst[i] = m.scoreRow(z.RawRowView(i), norms)
+	}
+	return nil
+}
+
+func (m *Centroid) norms() []float64 {
+	norms := make([]float64, len(m.Centroids))
+	for j, cen := range m.Centroids {
+		norms[j] = floats.Norm(cen, 2)
+	}
+	return norms
+}
+
+func (m *Centroid) scoreRow(row []float64, norms []float64) float64 {
+	switch m.Mode {
+	case ContrastMode:
+		best := math.Inf(1)
+		for _, cen := range m.Centroids {
+			best = min(best, sqDist(row, cen))
+		}
+		return math.Sqrt(sqDist(row, m.Population)) - math.Sqrt(best)
+	default:
+		rn := math.Sqrt(floats.Dot(row, row))
+		best := math.Inf(-1)
+		for j, cen := range m.Centroids {
+			s := floats.Dot(row, cen) / (rn*norms[j] + 1e-12)
+			best = max(best, s)
+		}
+		return best
+	}
+}

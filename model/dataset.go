@@ -1,0 +1,88 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Dataset is a training set: one row of features per example, a label
+// (1 for a seed, 0 for the population sample) and an optional weight.
+type Dataset struct {
+	X      *mat.Dense
+	Y      []float64
+	Weight []float64 // nil: every row weighs 1
+}
+
+func (d *Dataset) check() error {
+	if d.X == nil || d.X.IsEmpty() {
+		return ErrEmpty
+	}
+	r, _ := d.X.Dims()
+	if len(d.Y) != r {
+		return fmt.Errorf("%w: %d labels for %d rows", ErrShape, len(d.Y), r)
+	}
+	if d.Weight != nil && len(d.Weight) != r {
+		return fmt.Errorf("%w: %d weights for %d rows", ErrShape, len(d.Weight), r)
+	}
+	return nil
+}
+
+// NewPUDataset stacks seed rows (label 1, weighted by seedWeight, or 1 when
+// nil) on population rows (label 0): the positive–unlabeled training set.
+// The population stands in for negatives; most of it is not a customer.
+func NewPUDataset(seeds, population *mat.Dense, seedWeight []float64) (*Dataset, error) {
+	ns, cs := seeds.Dims()
+	np, cp := population.Dims()
+	if cs != cp {
+		return nil, fmt.Errorf("%w: seeds have %d features, population %d", ErrShape, cs, cp)
+	}
+	if ns == 0 || np == 0 {
+		return nil, fmt.Errorf("%w: %d seeds, %d population rows", ErrEmpty, ns, np)
+	}
+	if seedWeight != nil && len(seedWeight) != ns {
+		return nil, fmt.Errorf("%w: %d seed weights for %d seeds", ErrShape, len(seedWeight), ns)
+	}
+	x := mat.NewDense(ns+np, cs, nil)
+	x.Slice(0, ns, 0, cs).(*mat.Dense).Copy(seeds)
+	x.Slice(ns, ns+np, 0, cs).(*mat.Dense).Copy(population)
+	d := &Dataset{X: x, Y: make([]float64, ns+np)}
+	for i := range ns {
+		d.Y[i] = 1
+	}
+	if seedWeight != nil {
+		d.Weight = make([]float64, ns+np)
+		copy(d.Weight, seedWeight)
+		for i := ns; i < ns+np; i++ {
+			d.Weight[i] = 1
+		}
+	}
+	return d, nil
+}
+
+// SplitHoldout splits the indices 0..n-1 into a training part and a held-out
+// part of round(frac·n) indices (at least one of each when n ≥ 2), as a
+// function of seed alone.
+func SplitHoldout(n int, frac float64, seed uint64) (train, held []int) {
+	perm := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(n)
+	k := int(float64(n)*frac + 0.5)
+	if n >= 2 {
+		k = min(max(k, 1), n-1)
+	}
+	held, train = perm[:k], perm[k:]
+	return train, held
+}
+
+// Rows returns the rows of x at idx, in that order, as a new matrix.
+func Rows(x *mat.Dense, idx []int) *mat.Dense {
+	if len(idx) == 0 {
+		return &mat.Dense{}
+	}
+	_, c := x.Dims()
+	out := mat.NewDense(len(idx), c, nil)
+	for i, j := range idx {
+		copy(out.RawRowView(i), x.RawRowView(j))
+	}
+	return out
+}

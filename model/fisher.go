@@ -1,0 +1,103 @@
+package model
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// FisherSettings configures FitFisher. The zero value uses ridge 0.1.
+type FisherSettings struct {
+	// Ridge is added to the diagonal of the population covariance (of
+	// standardized features, so 1 is a feature's own variance); 0 means
+	// 0.1. It keeps the solve stable where one-hot groups make the
+	// covariance singular, and pulls the direction toward the plain
+	// centroid difference.
+	Ridge float64 `json:"ridge,omitempty"`
+	// NoShrink keeps the raw seed mean; by default it is shrunk as in
+	// CentroidSettings.
+	NoShrink bool `json:"no_shrink,omitempty"`
+}
+
+// FitFisher fits Fisher's linear discriminant with the population's
+// covariance: w = (Σₚ + ridge·I)⁻¹ (μ_seed − μ_pop). The covariance comes
+// from the population rows alone, which are many and carry no label noise,
+// so the direction needs only the seed mean from the seeds: a linear model
+// with far less variance than a logistic regression on a hundred seeds.
+// The result scores like a Logistic (w·z + b, b = −w·μ_pop).
+func FitFisher(d *Dataset, set FisherSettings) (*Logistic, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	ridge := set.Ridge
+	if ridge == 0 {
+		ridge = 1
+	}
+	if ridge < 0 {
+		return nil, fmt.Errorf("model: fisher ridge %v must be positive", ridge)
+	}
+	_, c := d.X.Dims()
+	var seeds, pop []int
+	for i, y := range d.Y {
+		if y == 1 && d.weight(i) > 0 {
+			seeds = append(seeds, i)
+		} else if y == 0 {
+			pop = append(pop, i)
+		}
+	}
+	if len(seeds) == 0 || len(pop) < 2 {
+		return nil, fmt.Errorf("%w: %d seeds, %d population rows", ErrLabels, len(seeds), len(pop))
+	}
+	mu := make([]float64, c)
+	for _, i := range pop {
+		floats.Add(mu, d.X.RawRowView(i))
+	}
+	floats.Scale(1/float64(len(pop)), mu)
+	ms := make([]float64, c)
+	var tot float64
+	for _, i := range seeds {
+		floats.AddScaled(ms, d.weight(i), d.X.RawRowView(i))
+		tot += d.weight(i)
+	}
+	floats.Scale(1/tot, ms)
+	floats.Sub(ms, mu)
+	if !set.NoShrink {
+		// Shrink the difference, around the population mean.
+		shifted := &Dataset{X: d.X, Y: d.Y, Weight: d.Weight}
+		_ = shifted
+		n := float64(len(seeds))
+		for j := range ms {
+			var v float64
+			for _, i := range seeds {
+				x := d.X.At(i, j) - mu[j] - ms[j]
+				v += x * x
+			}
+			v /= max(n-1, 1)
+			if ms[j] != 0 {
+				ms[j] *= max(0, 1-v/(n*ms[j]*ms[j]))
+			}
+		}
+	}
+	cov := mat.NewSymDense(c, nil)
+	centred := mat.NewDense(len(pop), c, nil)
+	for r, i := range pop {
+		row := centred.RawRowView(r)
+		copy(row, d.X.RawRowView(i))
+		floats.Sub(row, mu)
+	}
+	cov.SymOuterK(1/float64(len(pop)), centred.T())
+	for j := range c {
+		cov.SetSym(j, j, cov.At(j, j)+ridge)
+	}
+	var chol mat.Cholesky
+	if !chol.Factorize(cov) {
+		return nil, fmt.Errorf("model: fisher: population covariance not positive definite; raise the ridge")
+	}
+	w := mat.NewVecDense(c, nil)
+	if err := chol.SolveVecTo(w, mat.NewVecDense(c, ms)); err != nil {
+		return nil, fmt.Errorf("model: fisher: %w", err)
+	}
+	weights := w.RawVector().Data
+	return &Logistic{Weights: weights, Bias: -floats.Dot(weights, mu)}, nil
+}

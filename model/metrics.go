@@ -1,0 +1,126 @@
+package model
+
+import (
+	"math"
+	"sort"
+)
+
+// The metrics below rank rows by score, highest first. Ties in score are
+// broken by row order (a stable sort), so a metric is a function of the
+// scores and labels alone. A label is positive when it is 1.
+
+// AUC is the area under the ROC curve of score for labels: the probability
+// that a random positive scores above a random negative, a tie counting one
+// half (the Mann–Whitney U statistic over nPos·nNeg). It is 0.5 when either
+// class is empty.
+func AUC(score, label []float64) float64 {
+	idx := order(score, false)
+	var rankSum, nPos float64
+	for i := 0; i < len(idx); {
+		j := i
+		for j < len(idx) && score[idx[j]] == score[idx[i]] {
+			j++
+		}
+		mid := float64(i+1+j) / 2 // the mean 1-based rank of the tie block
+		for _, k := range idx[i:j] {
+			if label[k] == 1 {
+				rankSum += mid
+				nPos++
+			}
+		}
+		i = j
+	}
+	nNeg := float64(len(score)) - nPos
+	if nPos == 0 || nNeg == 0 {
+		return 0.5
+	}
+	return (rankSum - nPos*(nPos+1)/2) / (nPos * nNeg)
+}
+
+// order returns the indices of score sorted ascending (desc false) or
+// descending, ties in index order.
+func order(score []float64, desc bool) []int {
+	idx := make([]int, len(score))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		if desc {
+			return score[idx[a]] > score[idx[b]]
+		}
+		return score[idx[a]] < score[idx[b]]
+	})
+	return idx
+}
+
+// topCount is how many rows make the top pct percent of n: round(n·pct/100).
+func topCount(n int, pct float64) int {
+	return int(math.Round(float64(n) * pct / 100))
+}
+
+// Ranking holds rows in score order, for the top-k metrics.
+type Ranking struct {
+	labels []float64 // labels in descending score order
+	cum    []float64 // cum[i]: positives among the first i rows
+	pos    float64
+}
+
+// NewRanking ranks labels by score, highest first, ties in row order.
+func NewRanking(score, label []float64) *Ranking {
+	idx := order(score, true)
+	r := &Ranking{labels: make([]float64, len(idx)), cum: make([]float64, len(idx)+1)}
+	for i, k := range idx {
+		l := 0.0
+		if label[k] == 1 {
+			l = 1
+		}
+		r.labels[i] = l
+		r.cum[i+1] = r.cum[i] + l
+	}
+	r.pos = r.cum[len(idx)]
+	return r
+}
+
+// RecallAt is the share of all positives found in the top pct percent of
+// rows (round(n·pct/100) rows). 0 when there is no positive.
+func (r *Ranking) RecallAt(pct float64) float64 {
+	if r.pos == 0 {
+		return 0
+	}
+	return r.cum[topCount(len(r.labels), pct)] / r.pos
+}
+
+// PrecisionAt is the share of positives among the top pct percent of rows;
+// 0 when that is no row.
+func (r *Ranking) PrecisionAt(pct float64) float64 {
+	k := topCount(len(r.labels), pct)
+	if k == 0 {
+		return 0
+	}
+	return r.cum[k] / float64(k)
+}
+
+// LiftAt is PrecisionAt(pct) over the base rate of positives: how many
+// times more positives the top pct percent holds than a random pick.
+func (r *Ranking) LiftAt(pct float64) float64 {
+	if r.pos == 0 {
+		return 0
+	}
+	return r.PrecisionAt(pct) / (r.pos / float64(len(r.labels)))
+}
+
+// GainsPoint is one point of the cumulative gains curve.
+type GainsPoint struct {
+	Percent float64 `json:"percent"` // top percent of rows
+	Recall  float64 `json:"recall"`  // share of positives found there
+}
+
+// Gains is the cumulative gains curve at steps percent, 0 to 100.
+func (r *Ranking) Gains(steps int) []GainsPoint {
+	out := make([]GainsPoint, 0, steps+1)
+	for i := 0; i <= steps; i++ {
+		pct := 100 * float64(i) / float64(steps)
+		out = append(out, GainsPoint{pct, r.RecallAt(pct)})
+	}
+	return out
+}

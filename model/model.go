@@ -1,0 +1,361 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Kind names a kind of lookalike model.
+type Kind string
+
+// The model kinds.
+const (
+	KindAuto          Kind = "auto"           // the best of the others by held-out AUC
+	KindLogistic      Kind = "logistic"       // L2 logistic regression, seeds against the population
+	KindCentroid      Kind = "centroid"       // cosine similarity to the seed centroid
+	KindContrast      Kind = "contrast"       // nearer the seed centroid than the population centroid
+	KindMultiCentroid Kind = "multi_centroid" // cosine similarity to the nearest of several seed centroids
+	KindEnsemble      Kind = "ensemble"       // mean of the logistic and contrast scores, each standardized
+	KindFisher        Kind = "fisher"         // Fisher's discriminant with the population covariance
+)
+
+// Kinds lists the kinds Fit accepts.
+var Kinds = []Kind{KindAuto, KindLogistic, KindCentroid, KindContrast, KindMultiCentroid, KindEnsemble, KindFisher}
+
+// Settings configures Fit. The zero value fits KindAuto with default
+// settings for every candidate.
+type Settings struct {
+	Kind     Kind             `json:"kind,omitempty"`
+	Logistic LogisticSettings `json:"logistic,omitzero"`
+	Fisher   FisherSettings   `json:"fisher,omitzero"`
+	// K is the number of centroids of KindMultiCentroid; 0 chooses it from
+	// the seed count (KForSeeds).
+	K int `json:"k,omitempty"`
+	// NoShrink keeps raw seed means in the centroid kinds (see
+	// CentroidSettings.NoShrink).
+	NoShrink bool `json:"no_shrink,omitempty"`
+	// HoldoutFraction of the seeds and of the population sample is held out
+	// to evaluate (and, for KindAuto, to choose); 0 means 0.25.
+	HoldoutFraction float64 `json:"holdout_fraction,omitempty"`
+	// Seed makes the hold-out split and k-means deterministic.
+	Seed uint64 `json:"seed,omitempty"`
+	// Standardizer, if set, standardizes instead of one fitted on the
+	// population sample: fit it on the whole population when that is at
+	// hand, for steadier scales than a sample gives.
+	Standardizer *Standardizer `json:"-"`
+}
+
+// Model is a fitted lookalike model: a standardizer and the parameters of
+// one kind. It scores raw feature rows.
+type Model struct {
+	Kind         Kind          `json:"kind"`
+	Standardizer *Standardizer `json:"standardizer"`
+	Logistic     *Logistic     `json:"logistic,omitempty"`
+	Centroid     *Centroid     `json:"centroid,omitempty"`
+	// Blend holds, for KindEnsemble, the mean and standard deviation of
+	// the logistic and contrast scores on the population sample:
+	// score = (l − m₀)/s₀ + (c − m₁)/s₁.
+	Blend []float64 `json:"blend,omitempty"`
+	// Fit says how the logistic optimizer ended, where there is one.
+	Fit *FitResult `json:"fit,omitempty"`
+
+	foldOnce sync.Once
+	foldW    []float64
+	foldB    float64
+}
+
+// Len is the number of features the model reads.
+func (m *Model) Len() int { return m.Standardizer.Len() }
+
+// fitKind fits one concrete kind on a standardized dataset.
+func fitKind(kind Kind, z *Dataset, set Settings, nSeeds int) (*Model, error) {
+	m := &Model{Kind: kind}
+	var err error
+	switch kind {
+	case KindLogistic:
+		var fr FitResult
+		m.Logistic, fr, err = FitLogistic(z, set.Logistic)
+		m.Fit = &fr
+	case KindFisher:
+		m.Logistic, err = FitFisher(z, set.Fisher)
+	case KindCentroid:
+		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: CosineMode, NoShrink: set.NoShrink})
+	case KindContrast:
+		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: ContrastMode, NoShrink: set.NoShrink})
+	case KindMultiCentroid:
+		k := set.K
+		if k == 0 {
+			k = KForSeeds(nSeeds)
+		}
+		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: CosineMode, K: k, Seed: set.Seed})
+	case KindEnsemble:
+		var fr FitResult
+		m.Logistic, fr, err = FitLogistic(z, set.Logistic)
+		m.Fit = &fr
+		if err == nil {
+			m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: ContrastMode, NoShrink: set.NoShrink})
+		}
+		if err == nil {
+			m.Blend, err = blendStats(m, z)
+		}
+	default:
+		return nil, fmt.Errorf("model: kind %q, want one of %v", kind, Kinds)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// blendStats measures the spread of the two ensemble scores on the
+// population rows, so neither dominates by its scale.
+func blendStats(m *Model, z *Dataset) ([]float64, error) {
+	var pop []int
+	for i, y := range z.Y {
+		if y == 0 {
+			pop = append(pop, i)
+		}
+	}
+	zp := Rows(z.X, pop)
+	a, b := make([]float64, len(pop)), make([]float64, len(pop))
+	if err := m.Logistic.Score(a, zp); err != nil {
+		return nil, err
+	}
+	if err := m.Centroid.Score(b, zp); err != nil {
+		return nil, err
+	}
+	ma, sa := meanStd(a)
+	mb, sb := meanStd(b)
+	return []float64{ma, sa, mb, sb}, nil
+}
+
+func meanStd(x []float64) (float64, float64) {
+	m := floats.Sum(x) / float64(len(x))
+	var s float64
+	for _, v := range x {
+		s += (v - m) * (v - m)
+	}
+	sd := math.Sqrt(s / float64(len(x)))
+	if sd == 0 {
+		sd = 1
+	}
+	return m, sd
+}
+
+// scoreStandardized scores standardized rows.
+func (m *Model) scoreStandardized(dst []float64, z *mat.Dense) error {
+	switch m.Kind {
+	case KindLogistic, KindFisher:
+		return m.Logistic.Score(dst, z)
+	case KindCentroid, KindContrast, KindMultiCentroid:
+		return m.Centroid.Score(dst, z)
+	case KindEnsemble:
+		if err := m.Logistic.Score(dst, z); err != nil {
+			return err
+		}
+		tmp := make([]float64, len(dst))
+		if err := m.Centroid.Score(tmp, z); err != nil {
+			return err
+		}
+		for i := range dst {
+			dst[i] = (dst[i]-m.Blend[0])/m.Blend[1] + (tmp[i]-m.Blend[2])/m.Blend[3]
+		}
+		return nil
+	}
+	return fmt.Errorf("model: cannot score kind %q", m.Kind)
+}
+
+// Score writes the score of each raw feature row of x into dst: higher is
+// more alike the seed. Scores rank; they are not probabilities.
+//
+// Linear kinds fold the standardization into their weights and score the
+// whole block with one matrix–vector product; the others standardize row
+// by row into one scratch row. Nothing is allocated per row.
+func (m *Model) Score(dst []float64, x *mat.Dense) error {
+	r, c := x.Dims()
+	if len(dst) != r || c != m.Len() {
+		return fmt.Errorf("%w: score %dx%d into %d, model has %d features", ErrShape, r, c, len(dst), m.Len())
+	}
+	if r == 0 {
+		return nil
+	}
+	switch m.Kind {
+	case KindLogistic, KindFisher:
+		w, b := m.folded()
+		scoreLinear(dst, x, w, b)
+		return nil
+	case KindCentroid, KindContrast, KindMultiCentroid, KindEnsemble:
+		var w []float64
+		var b float64
+		if m.Kind == KindEnsemble {
+			w, b = m.folded()
+			scoreLinear(dst, x, w, b)
+		}
+		norms := m.Centroid.norms()
+		z := make([]float64, c)
+		for i := range r {
+			m.Standardizer.TransformRow(z, x.RawRowView(i))
+			s := m.Centroid.scoreRow(z, norms)
+			if m.Kind == KindEnsemble {
+				s = (dst[i]-m.Blend[0])/m.Blend[1] + (s-m.Blend[2])/m.Blend[3]
+			}
+			dst[i] = s
+		}
+		return nil
+	}
+	return fmt.Errorf("model: cannot score kind %q", m.Kind)
+}
+
+// folded returns the logistic weights and bias on raw features:
+// w·(x−μ)/σ + b = (w/σ)·x + (b − Σ wμ/σ).
+func (m *Model) folded() ([]float64, float64) {
+	m.foldOnce.Do(func() {
+		l, s := m.Logistic, m.Standardizer
+		m.foldW = make([]float64, len(l.Weights))
+		m.foldB = l.Bias
+		for j, w := range l.Weights {
+			m.foldW[j] = w / s.Scale[j]
+			m.foldB -= m.foldW[j] * s.Mean[j]
+		}
+	})
+	return m.foldW, m.foldB
+}
+
+// scoreLinear writes x·w + b into dst with one BLAS matrix–vector product.
+func scoreLinear(dst []float64, x *mat.Dense, w []float64, b float64) {
+	for i := range dst {
+		dst[i] = b
+	}
+	raw := x.RawMatrix()
+	blas64.Gemv(blas.NoTrans, 1, raw, blas64.Vector{N: len(w), Data: w, Inc: 1}, 1, blas64.Vector{N: len(dst), Data: dst, Inc: 1})
+}
+
+// Fit fits a lookalike model of seeds (positives, weighted by seedWeight
+// when it is not nil) against a population sample, both raw feature rows.
+// The standardizer is fitted on the population sample: it stands for the
+// people who will be scored.
+//
+// A share of the seeds and of the population (Settings.HoldoutFraction) is
+// held out; candidates are fitted on the rest and measured on it, which
+// gives the returned Report. The returned model is then refitted on all
+// rows. For KindAuto it is the candidate with the best held-out AUC.
+func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Model, *Report, error) {
+	ns, _ := seeds.Dims()
+	np, _ := population.Dims()
+	if ns < 2 || np < 2 {
+		return nil, nil, fmt.Errorf("%w: %d seeds and %d population rows; need at least 2 of each", ErrEmpty, ns, np)
+	}
+	kind := set.Kind
+	if kind == "" {
+		kind = KindAuto
+	}
+	if !slices.Contains(Kinds, kind) {
+		return nil, nil, fmt.Errorf("model: kind %q, want one of %v", kind, Kinds)
+	}
+	frac := set.HoldoutFraction
+	if frac == 0 {
+		frac = 0.25
+	}
+	if frac <= 0 || frac >= 1 {
+		return nil, nil, fmt.Errorf("model: holdout fraction %v, want (0, 1)", frac)
+	}
+	std := set.Standardizer
+	if std == nil {
+		var err error
+		if std, err = FitStandardizer(population, nil); err != nil {
+			return nil, nil, err
+		}
+	}
+	zs, err := std.Standardize(seeds)
+	if err != nil {
+		return nil, nil, err
+	}
+	zp, err := std.Standardize(population)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	sTrain, sHeld := SplitHoldout(ns, frac, set.Seed)
+	pTrain, pHeld := SplitHoldout(np, frac, set.Seed+1)
+	var wTrain []float64
+	if seedWeight != nil {
+		for _, i := range sTrain {
+			wTrain = append(wTrain, seedWeight[i])
+		}
+	}
+	train, err := NewPUDataset(Rows(zs, sTrain), Rows(zp, pTrain), wTrain)
+	if err != nil {
+		return nil, nil, err
+	}
+	heldX, err := NewPUDataset(Rows(zs, sHeld), Rows(zp, pHeld), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	candidates := []Kind{kind}
+	if kind == KindAuto {
+		candidates = []Kind{KindLogistic, KindFisher, KindCentroid, KindContrast, KindEnsemble}
+		if KForSeeds(len(sTrain)) > 1 {
+			candidates = append(candidates, KindMultiCentroid)
+		}
+	}
+	rep := &Report{Seeds: ns, Population: np, HeldSeeds: len(sHeld), HeldPopulation: len(pHeld)}
+	best := -1
+	var bestModel *Model
+	for _, k := range candidates {
+		m, err := fitKind(k, train, set, len(sTrain))
+		if err != nil {
+			return nil, nil, fmt.Errorf("model: fitting %s: %w", k, err)
+		}
+		m.Standardizer = std
+		q, err := evaluateHeldOut(m, heldX)
+		if err != nil {
+			return nil, nil, err
+		}
+		q.Kind = k
+		rep.Candidates = append(rep.Candidates, q)
+		if best < 0 || q.AUC > rep.Candidates[best].AUC {
+			best, bestModel = len(rep.Candidates)-1, m
+		}
+	}
+	chosen := bestModel.Kind
+	rep.Chosen = chosen
+	rep.HeldOut = rep.Candidates[best]
+
+	// Refit the chosen kind on every row.
+	all, err := NewPUDataset(zs, zp, seedWeight)
+	if err != nil {
+		return nil, nil, err
+	}
+	final, err := fitKind(chosen, all, set, ns)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model: refitting %s: %w", chosen, err)
+	}
+	final.Standardizer = std
+	rep.finish(final)
+	return final, rep, nil
+}
+
+// evaluateHeldOut measures a model on held-out standardized rows.
+func evaluateHeldOut(m *Model, held *Dataset) (Quality, error) {
+	r, _ := held.X.Dims()
+	s := make([]float64, r)
+	if err := m.scoreStandardized(s, held.X); err != nil {
+		return Quality{}, err
+	}
+	rank := NewRanking(s, held.Y)
+	return Quality{
+		AUC:      AUC(s, held.Y),
+		Recall1:  rank.RecallAt(1),
+		Recall5:  rank.RecallAt(5),
+		Recall10: rank.RecallAt(10),
+		Lift10:   rank.LiftAt(10),
+	}, nil
+}

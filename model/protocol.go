@@ -1,0 +1,161 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// ProtocolSettings configures RunProtocol, the seed-list protocol: for each
+// seed size k and repeat r, draw k random positives as the seed list, treat
+// every other row as unlabelled, fit on the seeds against a population
+// sample of min(rest, PopulationRatio·k) of those rows, score every
+// non-seed row and measure against the true labels.
+type ProtocolSettings struct {
+	SeedSizes       []int    `json:"seed_sizes"`
+	Repeats         int      `json:"repeats"`          // 0 means 5
+	PopulationRatio int      `json:"population_ratio"` // 0 means 20
+	Kinds           []Kind   `json:"kinds"`            // nil means [auto]
+	Seed            uint64   `json:"seed"`             // repeat r draws from a source seeded with (Seed, 1000+r)
+	Model           Settings `json:"model"`            // Kind is set per row
+}
+
+// Summary is a mean and a (population) standard deviation over repeats.
+type Summary struct {
+	Mean float64 `json:"mean"`
+	Std  float64 `json:"std"`
+}
+
+func summarize(x []float64) Summary {
+	var m float64
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(len(x))
+	var s float64
+	for _, v := range x {
+		s += (v - m) * (v - m)
+	}
+	return Summary{m, math.Sqrt(s / float64(len(x)))}
+}
+
+// ProtocolRow is the result of one seed size and kind over the repeats.
+type ProtocolRow struct {
+	SeedSize   int          `json:"seed_size"`
+	Kind       Kind         `json:"kind"`
+	AUC        Summary      `json:"auc"`
+	Recall1    Summary      `json:"recall_at_1pct"`
+	Recall5    Summary      `json:"recall_at_5pct"`
+	Recall10   Summary      `json:"recall_at_10pct"`
+	Recall20   Summary      `json:"recall_at_20pct"`
+	Lift10     Summary      `json:"lift_at_10pct"`
+	FitSeconds Summary      `json:"fit_seconds"`
+	Chosen     map[Kind]int `json:"chosen,omitempty"` // for auto: how often each kind was picked
+}
+
+// RunProtocol runs the seed-list protocol on t. progress, if not nil, is
+// called after every fit.
+func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kind Kind, auc float64)) ([]ProtocolRow, error) {
+	if ps.Repeats == 0 {
+		ps.Repeats = 5
+	}
+	if ps.PopulationRatio == 0 {
+		ps.PopulationRatio = 20
+	}
+	if len(ps.Kinds) == 0 {
+		ps.Kinds = []Kind{KindAuto}
+	}
+	var pos []int
+	for i, l := range t.Label {
+		if l == 1 {
+			pos = append(pos, i)
+		}
+	}
+	var rows []ProtocolRow
+	for _, k := range ps.SeedSizes {
+		if k < 2 || k > len(pos)-1 {
+			return nil, fmt.Errorf("model: seed size %d, want 2 to %d (the positives less one)", k, len(pos)-1)
+		}
+		type metrics struct{ auc, r1, r5, r10, r20, lift, secs []float64 }
+		per := make([]metrics, len(ps.Kinds))
+		chosen := make([]map[Kind]int, len(ps.Kinds))
+		for r := range ps.Repeats {
+			rng := rand.New(rand.NewPCG(ps.Seed, uint64(1000+r)))
+			perm := rng.Perm(len(pos))
+			isSeed := make([]bool, len(t.Label))
+			seedIdx := make([]int, k)
+			for i := range k {
+				seedIdx[i] = pos[perm[i]]
+				isSeed[seedIdx[i]] = true
+			}
+			var rest []int
+			for i := range t.Label {
+				if !isSeed[i] {
+					rest = append(rest, i)
+				}
+			}
+			m := min(len(rest), ps.PopulationRatio*k)
+			sample := rng.Perm(len(rest))[:m]
+			popIdx := make([]int, m)
+			for i, j := range sample {
+				popIdx[i] = rest[j]
+			}
+			seedX, popX, restX := Rows(t.X, seedIdx), Rows(t.X, popIdx), Rows(t.X, rest)
+			restY := make([]float64, len(rest))
+			for i, j := range rest {
+				restY[i] = t.Label[j]
+			}
+			// Production standardizes on the whole population; here that is
+			// every non-seed row.
+			std, err := FitStandardizer(restX, nil)
+			if err != nil {
+				return nil, err
+			}
+			scores := make([]float64, len(rest))
+			for ki, kind := range ps.Kinds {
+				set := ps.Model
+				set.Kind = kind
+				set.Seed = ps.Seed + uint64(r)
+				set.Standardizer = std
+				start := time.Now()
+				model, rep, err := Fit(seedX, popX, nil, set)
+				if err != nil {
+					return nil, fmt.Errorf("model: k=%d repeat %d %s: %w", k, r, kind, err)
+				}
+				secs := time.Since(start).Seconds()
+				if err := model.Score(scores, restX); err != nil {
+					return nil, err
+				}
+				rank := NewRanking(scores, restY)
+				mt := &per[ki]
+				mt.auc = append(mt.auc, AUC(scores, restY))
+				mt.r1 = append(mt.r1, rank.RecallAt(1))
+				mt.r5 = append(mt.r5, rank.RecallAt(5))
+				mt.r10 = append(mt.r10, rank.RecallAt(10))
+				mt.r20 = append(mt.r20, rank.RecallAt(20))
+				mt.lift = append(mt.lift, rank.LiftAt(10))
+				mt.secs = append(mt.secs, secs)
+				if kind == KindAuto {
+					if chosen[ki] == nil {
+						chosen[ki] = map[Kind]int{}
+					}
+					chosen[ki][rep.Chosen]++
+				}
+				if progress != nil {
+					progress(k, r, kind, mt.auc[len(mt.auc)-1])
+				}
+			}
+		}
+		for ki, kind := range ps.Kinds {
+			mt := per[ki]
+			rows = append(rows, ProtocolRow{
+				SeedSize: k, Kind: kind,
+				AUC: summarize(mt.auc), Recall1: summarize(mt.r1), Recall5: summarize(mt.r5),
+				Recall10: summarize(mt.r10), Recall20: summarize(mt.r20), Lift10: summarize(mt.lift),
+				FitSeconds: summarize(mt.secs), Chosen: chosen[ki],
+			})
+		}
+	}
+	return rows, nil
+}

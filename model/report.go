@@ -1,0 +1,100 @@
+package model
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Quality is how well a model ranks held-out seeds among held-out
+// population rows.
+type Quality struct {
+	Kind     Kind    `json:"kind"`
+	AUC      float64 `json:"auc"`
+	Recall1  float64 `json:"recall_at_1pct"`
+	Recall5  float64 `json:"recall_at_5pct"`
+	Recall10 float64 `json:"recall_at_10pct"`
+	Lift10   float64 `json:"lift_at_10pct"`
+}
+
+// FeatureWeight is one feature's part in a model: its standardized
+// logistic weight, or the seed centroid's deviation from the population in
+// standard deviations.
+type FeatureWeight struct {
+	Index  int     `json:"index"`
+	Name   string  `json:"name,omitempty"`
+	Weight float64 `json:"weight"`
+}
+
+// Report is the quality report of a fit.
+type Report struct {
+	Seeds          int             `json:"seeds"`
+	Population     int             `json:"population"`
+	HeldSeeds      int             `json:"held_out_seeds"`
+	HeldPopulation int             `json:"held_out_population"`
+	Chosen         Kind            `json:"chosen"`
+	HeldOut        Quality         `json:"held_out"`   // the chosen kind's
+	Candidates     []Quality       `json:"candidates"` // every kind tried
+	TopFeatures    []FeatureWeight `json:"top_features"`
+	Predictive     bool            `json:"predictive"`
+	Verdict        string          `json:"verdict"`
+}
+
+// NotPredictiveAUC is the held-out AUC under which a seed list is called
+// not predictive: its seeds rank barely better than random people.
+const NotPredictiveAUC = 0.55
+
+func (r *Report) finish(m *Model) {
+	r.TopFeatures = topFeatures(m, 10)
+	auc := r.HeldOut.AUC
+	switch {
+	case auc < NotPredictiveAUC:
+		r.Verdict = fmt.Sprintf("this seed list is not predictive: held-out seeds rank at AUC %.3f, about as well as random people (0.5); the audience would be little better than untargeted", auc)
+	case auc < 0.65:
+		r.Predictive = true
+		r.Verdict = fmt.Sprintf("weakly predictive: held-out AUC %.3f", auc)
+	default:
+		r.Predictive = true
+		r.Verdict = fmt.Sprintf("predictive: held-out AUC %.3f, %.0f%% of held-out seeds in the top 10%%", auc, 100*r.HeldOut.Recall10)
+	}
+}
+
+// topFeatures ranks features by the absolute size of their part in m.
+func topFeatures(m *Model, n int) []FeatureWeight {
+	var w []float64
+	switch {
+	case m.Logistic != nil:
+		w = m.Logistic.Weights
+	case m.Centroid != nil:
+		// The weighted mean of the centroids, in standard deviations from
+		// the population mean (0 after standardization).
+		c := m.Centroid
+		w = make([]float64, len(c.Centroids[0]))
+		var tot float64
+		for j, cen := range c.Centroids {
+			for i, v := range cen {
+				w[i] += c.Sizes[j] * v
+			}
+			tot += c.Sizes[j]
+		}
+		for i := range w {
+			w[i] /= tot
+		}
+	}
+	out := make([]FeatureWeight, len(w))
+	for i, v := range w {
+		out[i] = FeatureWeight{Index: i, Weight: v}
+	}
+	slices.SortStableFunc(out, func(a, b FeatureWeight) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
+	return out[:min(n, len(out))]
+}
+
+// Name fills the feature names of the report's top features.
+func (r *Report) Name(names []string) {
+	for i := range r.TopFeatures {
+		if ix := r.TopFeatures[i].Index; ix < len(names) {
+			r.TopFeatures[i].Name = names[ix]
+		}
+	}
+}
