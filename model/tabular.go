@@ -109,12 +109,7 @@ func ReadTable(r io.Reader, opt TableOptions) (*Table, error) {
 		return nil, fmt.Errorf("%w: no row has %s = %q", ErrTable, opt.Label, opt.Positive)
 	}
 
-	// Encode each kept column into one or more feature columns.
-	type encoded struct {
-		names  []string
-		values func(row int, dst []float64)
-	}
-	var encs []encoded
+	var encs []encoding
 	for c, name := range header {
 		if c == labelCol || slices.Contains(opt.Drop, name) {
 			continue
@@ -125,8 +120,7 @@ func ReadTable(r io.Reader, opt TableOptions) (*Table, error) {
 		}
 		nums, numeric := parseNumbers(vals)
 		if numeric && !slices.Contains(opt.Categorical, name) {
-			e := numericEncoding(name, nums, opt)
-			encs = append(encs, encoded{e.names, e.values})
+			encs = append(encs, numericEncoding(name, nums, opt))
 			continue
 		}
 		levels := map[string]int{}
@@ -145,7 +139,7 @@ func ReadTable(r io.Reader, opt TableOptions) (*Table, error) {
 		for i, v := range names {
 			fnames[i] = name + "=" + v
 		}
-		encs = append(encs, encoded{fnames, func(row int, dst []float64) { dst[levels[vals[row]]] = 1 }})
+		encs = append(encs, encoding{fnames, func(row int, dst []float64) { dst[levels[vals[row]]] = 1 }})
 	}
 	for _, e := range encs {
 		t.Names = append(t.Names, e.names...)
@@ -190,14 +184,15 @@ func parseNumbers(vals []string) ([]float64, bool) {
 	return out, true
 }
 
-type numericEnc struct {
+// encoding turns one source column into one or more feature columns.
+type encoding struct {
 	names  []string
-	values func(row int, dst []float64)
+	values func(row int, dst []float64) // writes the row's features into dst
 }
 
 // numericEncoding keeps the value (empty cells at the column mean, with a
 // missing flag), and adds the mode flag and quantile bins asked for.
-func numericEncoding(name string, nums []float64, opt TableOptions) numericEnc {
+func numericEncoding(name string, nums []float64, opt TableOptions) encoding {
 	var sum float64
 	var n, missing int
 	counts := map[float64]int{}
@@ -257,7 +252,7 @@ func numericEncoding(name string, nums []float64, opt TableOptions) numericEnc {
 			names = append(names, fmt.Sprintf("%s_bin%d", name, b))
 		}
 	}
-	return numericEnc{names, func(row int, dst []float64) {
+	return encoding{names, func(row int, dst []float64) {
 		v := nums[row]
 		i := 1
 		if math.IsNaN(v) {
