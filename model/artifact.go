@@ -109,7 +109,7 @@ func (a *Artifact) check() error {
 			return fmt.Errorf("%w: standardizer scale of feature %d is %v", ErrBadParameters, j, s)
 		}
 	}
-	needLinear := m.Kind == KindLogistic || m.Kind == KindFisher || m.Kind == KindEnsemble
+	needLinear := m.Kind == KindLogistic || m.Kind == KindFisher || m.Kind == KindMeanDiff || m.Kind == KindEnsemble
 	needCentroid := m.Kind == KindCentroid || m.Kind == KindContrast || m.Kind == KindMultiCentroid || m.Kind == KindEnsemble
 	if !needLinear && !needCentroid {
 		return fmt.Errorf("%w: unknown kind %q", ErrBadParameters, m.Kind)

@@ -37,14 +37,12 @@ type CentroidSettings struct {
 	Seed uint64 `json:"seed,omitempty"`
 	// Iterations bounds k-means; 0 means 50.
 	Iterations int `json:"iterations,omitempty"`
-	// NoShrink keeps the raw seed mean. By default each coordinate of a
-	// single centroid is shrunk toward the population (0 after
-	// standardization) by the positive-part James–Stein factor
-	// max(0, 1 − s²/(n·c²)), s² the seeds' variance of that feature and n
-	// their number: with 100 seeds most of the 50-odd coordinates of a
-	// mean are noise, and shrinking them away is what makes small seed
-	// lists work.
-	NoShrink bool `json:"no_shrink,omitempty"`
+	// Shrink shrinks each coordinate of a single centroid toward the
+	// population (0 after standardization) by the positive-part
+	// James–Stein factor max(0, 1 − s²/(n·c²)), s² the seeds' variance of
+	// that feature and n their number. Off by default: on the bank data it
+	// lowers AUC at every seed size (weak features carry real signal).
+	Shrink bool `json:"shrink,omitempty"`
 }
 
 // KForSeeds is the number of centroids worth fitting to n seeds: about one
@@ -99,7 +97,7 @@ func FitCentroid(d *Dataset, set CentroidSettings) (*Centroid, error) {
 			tot += d.weight(i)
 		}
 		floats.Scale(1/tot, cen)
-		if !set.NoShrink {
+		if set.Shrink {
 			shrink(cen, d, seeds)
 		}
 		m.Centroids, m.Sizes = [][]float64{cen}, []float64{tot}

@@ -19,7 +19,7 @@ func TestCentroidCosineAndContrast(t *testing.T) {
 		-0.2, 0,
 	})
 	d := &Dataset{X: x, Y: []float64{1, 1, 0, 0, 0, 0}}
-	c, err := FitCentroid(d, CentroidSettings{NoShrink: true})
+	c, err := FitCentroid(d, CentroidSettings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestCentroidCosineAndContrast(t *testing.T) {
 			t.Errorf("cosine score %d = %v, want %v", i, s[i], want[i])
 		}
 	}
-	ct, _ := FitCentroid(d, CentroidSettings{Mode: ContrastMode, NoShrink: true})
+	ct, _ := FitCentroid(d, CentroidSettings{Mode: ContrastMode})
 	if err := ct.Score(s, z); err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +61,8 @@ func TestCentroidShrink(t *testing.T) {
 	}
 	x.Set(0, 1, x.At(0, 1)) // keep
 	d := &Dataset{X: x, Y: y}
-	raw, _ := FitCentroid(d, CentroidSettings{NoShrink: true})
-	shr, _ := FitCentroid(d, CentroidSettings{})
+	raw, _ := FitCentroid(d, CentroidSettings{})
+	shr, _ := FitCentroid(d, CentroidSettings{Shrink: true})
 	if math.Abs(shr.Centroids[0][0]-raw.Centroids[0][0]) > 0.05*raw.Centroids[0][0] {
 		t.Errorf("strong feature shrunk from %v to %v", raw.Centroids[0][0], shr.Centroids[0][0])
 	}

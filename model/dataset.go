@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -59,19 +58,6 @@ func NewPUDataset(seeds, population *mat.Dense, seedWeight []float64) (*Dataset,
 		}
 	}
 	return d, nil
-}
-
-// SplitHoldout splits the indices 0..n-1 into a training part and a held-out
-// part of round(frac·n) indices (at least one of each when n ≥ 2), as a
-// function of seed alone.
-func SplitHoldout(n int, frac float64, seed uint64) (train, held []int) {
-	perm := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(n)
-	k := int(float64(n)*frac + 0.5)
-	if n >= 2 {
-		k = min(max(k, 1), n-1)
-	}
-	held, train = perm[:k], perm[k:]
-	return train, held
 }
 
 // Rows returns the rows of x at idx, in that order, as a new matrix.

@@ -7,7 +7,8 @@ import (
 
 // The metrics below rank rows by score, highest first. Ties in score are
 // broken by row order (a stable sort), so a metric is a function of the
-// scores and labels alone. A label is positive when it is 1.
+// scores and labels alone. A NaN score ranks below every number, and NaNs
+// tie with each other. A label is positive when it is 1.
 
 // AUC is the area under the ROC curve of score for labels: the probability
 // that a random positive scores above a random negative, a tie counting one
@@ -17,8 +18,8 @@ func AUC(score, label []float64) float64 {
 	idx := order(score, false)
 	var rankSum, nPos float64
 	for i := 0; i < len(idx); {
-		j := i
-		for j < len(idx) && score[idx[j]] == score[idx[i]] {
+		j := i + 1
+		for j < len(idx) && same(score[idx[j]], score[idx[i]]) {
 			j++
 		}
 		mid := float64(i+1+j) / 2 // the mean 1-based rank of the tie block
@@ -46,11 +47,23 @@ func order(score []float64, desc bool) []int {
 	}
 	sort.SliceStable(idx, func(a, b int) bool {
 		if desc {
-			return score[idx[a]] > score[idx[b]]
+			return below(score[idx[b]], score[idx[a]])
 		}
-		return score[idx[a]] < score[idx[b]]
+		return below(score[idx[a]], score[idx[b]])
 	})
 	return idx
+}
+
+// below orders scores with NaN lowest.
+func below(a, b float64) bool {
+	if math.IsNaN(a) {
+		return !math.IsNaN(b)
+	}
+	return a < b
+}
+
+func same(a, b float64) bool {
+	return a == b || (math.IsNaN(a) && math.IsNaN(b))
 }
 
 // topCount is how many rows make the top pct percent of n: round(n·pct/100).

@@ -22,6 +22,9 @@ func TestAUC(t *testing.T) {
 		{"tie", []float64{0.5, 0.5, 0.1}, []float64{1, 0, 0}, 0.75},
 		{"all tied", []float64{1, 1, 1, 1}, []float64{1, 0, 1, 0}, 0.5},
 		{"no positive", []float64{1, 2}, []float64{0, 0}, 0.5},
+		// NaN ranks lowest: the positive at 0.2 beats the NaN negative, and
+		// the NaN positive ties the NaN negative.
+		{"NaN", []float64{math.NaN(), 0.2, math.NaN(), 0.9}, []float64{0, 1, 1, 0}, (1 + 0.5) / 4},
 	}
 	for _, tc := range cases {
 		if got := AUC(tc.score, tc.label); math.Abs(got-tc.want) > tol {

@@ -1,8 +1,10 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 
@@ -17,17 +19,18 @@ type Kind string
 
 // The model kinds.
 const (
-	KindAuto          Kind = "auto"           // the best of the others by held-out AUC
-	KindLogistic      Kind = "logistic"       // L2 logistic regression, seeds against the population
-	KindCentroid      Kind = "centroid"       // cosine similarity to the seed centroid
-	KindContrast      Kind = "contrast"       // nearer the seed centroid than the population centroid
-	KindMultiCentroid Kind = "multi_centroid" // cosine similarity to the nearest of several seed centroids
-	KindEnsemble      Kind = "ensemble"       // mean of the logistic and contrast scores, each standardized
-	KindFisher        Kind = "fisher"         // Fisher's discriminant with the population covariance
+	KindAuto          Kind = "auto"            // the best of the others by held-out AUC
+	KindLogistic      Kind = "logistic"        // L2 logistic regression, seeds against the population
+	KindCentroid      Kind = "centroid"        // cosine similarity to the seed centroid
+	KindContrast      Kind = "contrast"        // nearer the seed centroid than the population centroid
+	KindMultiCentroid Kind = "multi_centroid"  // cosine similarity to the nearest of several seed centroids
+	KindEnsemble      Kind = "ensemble"        // mean of the logistic and contrast scores, each standardized
+	KindFisher        Kind = "fisher"          // Fisher's discriminant with the population covariance
+	KindMeanDiff      Kind = "mean_difference" // along the seeds' mean difference from the population
 )
 
 // Kinds lists the kinds Fit accepts.
-var Kinds = []Kind{KindAuto, KindLogistic, KindCentroid, KindContrast, KindMultiCentroid, KindEnsemble, KindFisher}
+var Kinds = []Kind{KindAuto, KindLogistic, KindMeanDiff, KindFisher, KindCentroid, KindContrast, KindMultiCentroid, KindEnsemble}
 
 // Settings configures Fit. The zero value fits KindAuto with default
 // settings for every candidate.
@@ -38,12 +41,12 @@ type Settings struct {
 	// K is the number of centroids of KindMultiCentroid; 0 chooses it from
 	// the seed count (KForSeeds).
 	K int `json:"k,omitempty"`
-	// NoShrink keeps raw seed means in the centroid kinds (see
-	// CentroidSettings.NoShrink).
-	NoShrink bool `json:"no_shrink,omitempty"`
-	// HoldoutFraction of the seeds and of the population sample is held out
-	// to evaluate (and, for KindAuto, to choose); 0 means 0.25.
-	HoldoutFraction float64 `json:"holdout_fraction,omitempty"`
+	// Shrink shrinks the seed means of the centroid kinds (see
+	// CentroidSettings.Shrink).
+	Shrink bool `json:"shrink,omitempty"`
+	// Folds is the number of cross-validation folds that measure (and, for
+	// KindAuto, choose) a model; 0 means 4.
+	Folds int `json:"folds,omitempty"`
 	// Seed makes the hold-out split and k-means deterministic.
 	Seed uint64 `json:"seed,omitempty"`
 	// Standardizer, if set, standardizes instead of one fitted on the
@@ -85,10 +88,12 @@ func fitKind(kind Kind, z *Dataset, set Settings, nSeeds int) (*Model, error) {
 		m.Fit = &fr
 	case KindFisher:
 		m.Logistic, err = FitFisher(z, set.Fisher)
+	case KindMeanDiff:
+		m.Logistic, err = FitMeanDifference(z)
 	case KindCentroid:
-		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: CosineMode, NoShrink: set.NoShrink})
+		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: CosineMode, Shrink: set.Shrink})
 	case KindContrast:
-		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: ContrastMode, NoShrink: set.NoShrink})
+		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: ContrastMode, Shrink: set.Shrink})
 	case KindMultiCentroid:
 		k := set.K
 		if k == 0 {
@@ -100,7 +105,7 @@ func fitKind(kind Kind, z *Dataset, set Settings, nSeeds int) (*Model, error) {
 		m.Logistic, fr, err = FitLogistic(z, set.Logistic)
 		m.Fit = &fr
 		if err == nil {
-			m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: ContrastMode, NoShrink: set.NoShrink})
+			m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: ContrastMode, Shrink: set.Shrink})
 		}
 		if err == nil {
 			m.Blend, err = blendStats(m, z)
@@ -152,7 +157,7 @@ func meanStd(x []float64) (float64, float64) {
 // scoreStandardized scores standardized rows.
 func (m *Model) scoreStandardized(dst []float64, z *mat.Dense) error {
 	switch m.Kind {
-	case KindLogistic, KindFisher:
+	case KindLogistic, KindFisher, KindMeanDiff:
 		return m.Logistic.Score(dst, z)
 	case KindCentroid, KindContrast, KindMultiCentroid:
 		return m.Centroid.Score(dst, z)
@@ -187,7 +192,7 @@ func (m *Model) Score(dst []float64, x *mat.Dense) error {
 		return nil
 	}
 	switch m.Kind {
-	case KindLogistic, KindFisher:
+	case KindLogistic, KindFisher, KindMeanDiff:
 		w, b := m.folded()
 		scoreLinear(dst, x, w, b)
 		return nil
@@ -237,19 +242,62 @@ func scoreLinear(dst []float64, x *mat.Dense, w []float64, b float64) {
 	blas64.Gemv(blas.NoTrans, 1, raw, blas64.Vector{N: len(w), Data: w, Inc: 1}, 1, blas64.Vector{N: len(dst), Data: dst, Inc: 1})
 }
 
+// candidate is one model configuration that Fit can try.
+type candidate struct {
+	kind   Kind
+	lambda float64 // logistic kinds: the L2 penalty (0: 1/n)
+}
+
+func (c candidate) String() string {
+	if c.kind == KindLogistic && c.lambda != 0 {
+		return fmt.Sprintf("%s(λ=%g)", c.kind, c.lambda)
+	}
+	return string(c.kind)
+}
+
+// autoCandidates are the configurations KindAuto tries, simplest first (the
+// order breaks ties). The seeds' mean difference from the
+// population is the steadiest direction a small seed list can give; a
+// logistic regression with a smaller and smaller penalty lets a larger seed
+// list weigh correlated features against each other.
+func autoCandidates(nSeeds int) []candidate {
+	c := []candidate{
+		{KindMeanDiff, 0},
+		{KindLogistic, 1},
+		{KindLogistic, 0.1},
+		{KindLogistic, 0.01},
+		{KindLogistic, 0.001},
+		{KindLogistic, 0},
+	}
+	if KForSeeds(nSeeds) > 1 {
+		c = append(c, candidate{KindMultiCentroid, 0})
+	}
+	return c
+}
+
 // Fit fits a lookalike model of seeds (positives, weighted by seedWeight
 // when it is not nil) against a population sample, both raw feature rows.
-// The standardizer is fitted on the population sample: it stands for the
-// people who will be scored.
+// The standardizer is Settings.Standardizer, or one fitted on the
+// population sample: it stands for the people who will be scored.
 //
-// A share of the seeds and of the population (Settings.HoldoutFraction) is
-// held out; candidates are fitted on the rest and measured on it, which
-// gives the returned Report. The returned model is then refitted on all
-// rows. For KindAuto it is the candidate with the best held-out AUC.
+// Every candidate (the one kind asked for, or the auto candidates) is
+// measured by cross-validation: the seeds and the population are split
+// into Settings.Folds folds, and each fold is scored by a model fitted on
+// the others. That gives the Report. KindAuto picks the candidate with the
+// best mean held-out AUC. The returned model is the chosen configuration
+// refitted on all rows.
 func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Model, *Report, error) {
 	ns, _ := seeds.Dims()
 	np, _ := population.Dims()
-	if ns < 2 || np < 2 {
+	folds := set.Folds
+	if folds == 0 {
+		folds = 4
+	}
+	if folds < 2 {
+		return nil, nil, fmt.Errorf("model: %d folds, want at least 2", folds)
+	}
+	folds = min(folds, ns, np)
+	if folds < 2 {
 		return nil, nil, fmt.Errorf("%w: %d seeds and %d population rows; need at least 2 of each", ErrEmpty, ns, np)
 	}
 	kind := set.Kind
@@ -259,12 +307,13 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	if !slices.Contains(Kinds, kind) {
 		return nil, nil, fmt.Errorf("model: kind %q, want one of %v", kind, Kinds)
 	}
-	frac := set.HoldoutFraction
-	if frac == 0 {
-		frac = 0.25
-	}
-	if frac <= 0 || frac >= 1 {
-		return nil, nil, fmt.Errorf("model: holdout fraction %v, want (0, 1)", frac)
+	for _, part := range []struct {
+		name string
+		x    *mat.Dense
+	}{{"seed", seeds}, {"population", population}} {
+		if err := checkFinite(part.name, part.x); err != nil {
+			return nil, nil, err
+		}
 	}
 	std := set.Standardizer
 	if std == nil {
@@ -282,65 +331,127 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 		return nil, nil, err
 	}
 
-	sTrain, sHeld := SplitHoldout(ns, frac, set.Seed)
-	pTrain, pHeld := SplitHoldout(np, frac, set.Seed+1)
-	var wTrain []float64
-	if seedWeight != nil {
-		for _, i := range sTrain {
-			wTrain = append(wTrain, seedWeight[i])
-		}
-	}
-	train, err := NewPUDataset(Rows(zs, sTrain), Rows(zp, pTrain), wTrain)
-	if err != nil {
-		return nil, nil, err
-	}
-	heldX, err := NewPUDataset(Rows(zs, sHeld), Rows(zp, pHeld), nil)
-	if err != nil {
-		return nil, nil, err
-	}
-
-	candidates := []Kind{kind}
+	candidates := []candidate{{kind, set.Logistic.Lambda}}
 	if kind == KindAuto {
-		candidates = []Kind{KindLogistic, KindFisher, KindCentroid, KindContrast, KindEnsemble}
-		if KForSeeds(len(sTrain)) > 1 {
-			candidates = append(candidates, KindMultiCentroid)
-		}
+		candidates = autoCandidates(ns * (folds - 1) / folds)
 	}
-	rep := &Report{Seeds: ns, Population: np, HeldSeeds: len(sHeld), HeldPopulation: len(pHeld)}
-	best := -1
-	var bestModel *Model
-	for _, k := range candidates {
-		m, err := fitKind(k, train, set, len(sTrain))
-		if err != nil {
-			return nil, nil, fmt.Errorf("model: fitting %s: %w", k, err)
-		}
-		m.Standardizer = std
-		q, err := evaluateHeldOut(m, heldX)
+	seedFold := foldsOf(ns, folds, set.Seed)
+	popFold := foldsOf(np, folds, set.Seed+1)
+	rep := &Report{Seeds: ns, Population: np, Folds: folds}
+	for _, c := range candidates {
+		q, err := crossValidate(c, zs, zp, seedWeight, seedFold, popFold, folds, set)
 		if err != nil {
 			return nil, nil, err
 		}
-		q.Kind = k
 		rep.Candidates = append(rep.Candidates, q)
-		if best < 0 || q.AUC > rep.Candidates[best].AUC {
-			best, bestModel = len(rep.Candidates)-1, m
+	}
+	// The best mean AUC; the candidates' order (simplest first) breaks ties.
+	chosen := 0
+	for i, q := range rep.Candidates {
+		if q.AUC > rep.Candidates[chosen].AUC {
+			chosen = i
 		}
 	}
-	chosen := bestModel.Kind
-	rep.Chosen = chosen
-	rep.HeldOut = rep.Candidates[best]
+	c := candidates[chosen]
+	rep.Chosen = c.kind
+	rep.HeldOut = rep.Candidates[chosen]
 
-	// Refit the chosen kind on every row.
 	all, err := NewPUDataset(zs, zp, seedWeight)
 	if err != nil {
 		return nil, nil, err
 	}
-	final, err := fitKind(chosen, all, set, ns)
+	fs := set
+	fs.Logistic.Lambda = c.lambda
+	final, err := fitKind(c.kind, all, fs, ns)
 	if err != nil {
-		return nil, nil, fmt.Errorf("model: refitting %s: %w", chosen, err)
+		return nil, nil, fmt.Errorf("model: refitting %s: %w", c, err)
 	}
 	final.Standardizer = std
 	rep.finish(final)
 	return final, rep, nil
+}
+
+// ErrNotFinite is returned for NaN or infinite feature values.
+var ErrNotFinite = errors.New("model: feature value is not a finite number")
+
+func checkFinite(name string, x *mat.Dense) error {
+	r, _ := x.Dims()
+	for i := range r {
+		for j, v := range x.RawRowView(i) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: %s row %d, feature %d is %v", ErrNotFinite, name, i, j, v)
+			}
+		}
+	}
+	return nil
+}
+
+// foldsOf assigns n rows to folds at random, as a function of seed: each
+// fold gets n/folds rows, give or take one.
+func foldsOf(n, folds int, seed uint64) []int {
+	perm := rand.New(rand.NewPCG(seed, 0xf01d)).Perm(n)
+	f := make([]int, n)
+	for rank, i := range perm {
+		f[i] = rank % folds
+	}
+	return f
+}
+
+// crossValidate fits c on all folds but one and measures it on that one,
+// for each fold, and averages.
+func crossValidate(c candidate, zs, zp *mat.Dense, seedWeight []float64, seedFold, popFold []int, folds int, set Settings) (Quality, error) {
+	var aucs []float64
+	var q Quality
+	for f := range folds {
+		var sTrain, sHeld, pTrain, pHeld []int
+		for i, g := range seedFold {
+			if g == f {
+				sHeld = append(sHeld, i)
+			} else {
+				sTrain = append(sTrain, i)
+			}
+		}
+		for i, g := range popFold {
+			if g == f {
+				pHeld = append(pHeld, i)
+			} else {
+				pTrain = append(pTrain, i)
+			}
+		}
+		var w []float64
+		if seedWeight != nil {
+			for _, i := range sTrain {
+				w = append(w, seedWeight[i])
+			}
+		}
+		train, err := NewPUDataset(Rows(zs, sTrain), Rows(zp, pTrain), w)
+		if err != nil {
+			return Quality{}, err
+		}
+		held, err := NewPUDataset(Rows(zs, sHeld), Rows(zp, pHeld), nil)
+		if err != nil {
+			return Quality{}, err
+		}
+		fs := set
+		fs.Logistic.Lambda = c.lambda
+		m, err := fitKind(c.kind, train, fs, len(sTrain))
+		if err != nil {
+			return Quality{}, fmt.Errorf("model: fitting %s: %w", c, err)
+		}
+		fq, err := evaluateHeldOut(m, held)
+		if err != nil {
+			return Quality{}, err
+		}
+		aucs = append(aucs, fq.AUC)
+		q.Recall1 += fq.Recall1 / float64(folds)
+		q.Recall5 += fq.Recall5 / float64(folds)
+		q.Recall10 += fq.Recall10 / float64(folds)
+		q.Lift10 += fq.Lift10 / float64(folds)
+	}
+	sum := summarize(aucs)
+	q.Kind, q.Lambda, q.AUC = c.kind, c.lambda, sum.Mean
+	q.AUCStdErr = sum.Std / math.Sqrt(float64(folds-1))
+	return q, nil
 }
 
 // evaluateHeldOut measures a model on held-out standardized rows.

@@ -129,6 +129,11 @@ func TestFitErrors(t *testing.T) {
 	if _, _, err := Fit(mat.NewDense(5, 2, nil), x, nil, Settings{Kind: "forest"}); err == nil {
 		t.Error("unknown kind accepted")
 	}
+	bad := mat.NewDense(5, 2, nil)
+	bad.Set(3, 1, math.Inf(1))
+	if _, _, err := Fit(bad, x, nil, Settings{}); !errors.Is(err, ErrNotFinite) || !strings.Contains(err.Error(), "seed row 3, feature 1") {
+		t.Errorf("infinite feature: %v", err)
+	}
 }
 
 func TestArtifactRoundTrip(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -19,6 +20,18 @@ type ProtocolSettings struct {
 	Kinds           []Kind   `json:"kinds"`            // nil means [auto]
 	Seed            uint64   `json:"seed"`             // repeat r draws from a source seeded with (Seed, 1000+r)
 	Model           Settings `json:"model"`            // Kind is set per row
+	// Draws, if set, replaces the random draws: for every seed size and
+	// repeat, the seed rows and population rows to use (0-based data rows),
+	// so two implementations can be compared on identical seed lists.
+	Draws []Draw `json:"-"`
+}
+
+// Draw is one seed list and population sample of the protocol.
+type Draw struct {
+	K          int   `json:"k"`
+	Repeat     int   `json:"rep"`
+	Seeds      []int `json:"seed"`
+	Population []int `json:"unl"`
 }
 
 // Summary is a mean and a (population) standard deviation over repeats.
@@ -42,16 +55,16 @@ func summarize(x []float64) Summary {
 
 // ProtocolRow is the result of one seed size and kind over the repeats.
 type ProtocolRow struct {
-	SeedSize   int          `json:"seed_size"`
-	Kind       Kind         `json:"kind"`
-	AUC        Summary      `json:"auc"`
-	Recall1    Summary      `json:"recall_at_1pct"`
-	Recall5    Summary      `json:"recall_at_5pct"`
-	Recall10   Summary      `json:"recall_at_10pct"`
-	Recall20   Summary      `json:"recall_at_20pct"`
-	Lift10     Summary      `json:"lift_at_10pct"`
-	FitSeconds Summary      `json:"fit_seconds"`
-	Chosen     map[Kind]int `json:"chosen,omitempty"` // for auto: how often each kind was picked
+	SeedSize   int            `json:"seed_size"`
+	Kind       Kind           `json:"kind"`
+	AUC        Summary        `json:"auc"`
+	Recall1    Summary        `json:"recall_at_1pct"`
+	Recall5    Summary        `json:"recall_at_5pct"`
+	Recall10   Summary        `json:"recall_at_10pct"`
+	Recall20   Summary        `json:"recall_at_20pct"`
+	Lift10     Summary        `json:"lift_at_10pct"`
+	FitSeconds Summary        `json:"fit_seconds"`
+	Chosen     map[string]int `json:"chosen,omitempty"` // for auto: how often each candidate was picked
 }
 
 // RunProtocol runs the seed-list protocol on t. progress, if not nil, is
@@ -79,27 +92,21 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 		}
 		type metrics struct{ auc, r1, r5, r10, r20, lift, secs []float64 }
 		per := make([]metrics, len(ps.Kinds))
-		chosen := make([]map[Kind]int, len(ps.Kinds))
+		chosen := make([]map[string]int, len(ps.Kinds))
 		for r := range ps.Repeats {
-			rng := rand.New(rand.NewPCG(ps.Seed, uint64(1000+r)))
-			perm := rng.Perm(len(pos))
+			seedIdx, popIdx, err := drawFor(ps, t, pos, k, r)
+			if err != nil {
+				return nil, err
+			}
 			isSeed := make([]bool, len(t.Label))
-			seedIdx := make([]int, k)
-			for i := range k {
-				seedIdx[i] = pos[perm[i]]
-				isSeed[seedIdx[i]] = true
+			for _, i := range seedIdx {
+				isSeed[i] = true
 			}
 			var rest []int
 			for i := range t.Label {
 				if !isSeed[i] {
 					rest = append(rest, i)
 				}
-			}
-			m := min(len(rest), ps.PopulationRatio*k)
-			sample := rng.Perm(len(rest))[:m]
-			popIdx := make([]int, m)
-			for i, j := range sample {
-				popIdx[i] = rest[j]
 			}
 			seedX, popX, restX := Rows(t.X, seedIdx), Rows(t.X, popIdx), Rows(t.X, rest)
 			restY := make([]float64, len(rest))
@@ -138,9 +145,9 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 				mt.secs = append(mt.secs, secs)
 				if kind == KindAuto {
 					if chosen[ki] == nil {
-						chosen[ki] = map[Kind]int{}
+						chosen[ki] = map[string]int{}
 					}
-					chosen[ki][rep.Chosen]++
+					chosen[ki][candidate{rep.Chosen, rep.HeldOut.Lambda}.String()]++
 				}
 				if progress != nil {
 					progress(k, r, kind, mt.auc[len(mt.auc)-1])
@@ -158,4 +165,50 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 		}
 	}
 	return rows, nil
+}
+
+// drawFor returns the seed rows and population rows of seed size k and
+// repeat r: from ps.Draws when given, else drawn at random.
+func drawFor(ps ProtocolSettings, t *Table, pos []int, k, r int) (seeds, population []int, err error) {
+	if ps.Draws != nil {
+		for _, d := range ps.Draws {
+			if d.K != k || d.Repeat != r {
+				continue
+			}
+			if len(d.Seeds) != k {
+				return nil, nil, fmt.Errorf("model: draw k=%d repeat %d has %d seeds", k, r, len(d.Seeds))
+			}
+			for _, i := range append(slices.Clone(d.Seeds), d.Population...) {
+				if i < 0 || i >= len(t.Label) {
+					return nil, nil, fmt.Errorf("model: draw k=%d repeat %d names row %d of %d", k, r, i, len(t.Label))
+				}
+			}
+			for _, i := range d.Seeds {
+				if t.Label[i] != 1 {
+					return nil, nil, fmt.Errorf("model: draw k=%d repeat %d has row %d, not a positive, as a seed", k, r, i)
+				}
+			}
+			return d.Seeds, d.Population, nil
+		}
+		return nil, nil, fmt.Errorf("model: no draw for k=%d repeat %d", k, r)
+	}
+	rng := rand.New(rand.NewPCG(ps.Seed, uint64(1000+r)))
+	perm := rng.Perm(len(pos))
+	seeds = make([]int, k)
+	isSeed := make([]bool, len(t.Label))
+	for i := range k {
+		seeds[i] = pos[perm[i]]
+		isSeed[seeds[i]] = true
+	}
+	var rest []int
+	for i := range t.Label {
+		if !isSeed[i] {
+			rest = append(rest, i)
+		}
+	}
+	m := min(len(rest), ps.PopulationRatio*k)
+	for _, j := range rng.Perm(len(rest))[:m] {
+		population = append(population, rest[j])
+	}
+	return seeds, population, nil
 }

@@ -10,12 +10,14 @@ import (
 // Quality is how well a model ranks held-out seeds among held-out
 // population rows.
 type Quality struct {
-	Kind     Kind    `json:"kind"`
-	AUC      float64 `json:"auc"`
-	Recall1  float64 `json:"recall_at_1pct"`
-	Recall5  float64 `json:"recall_at_5pct"`
-	Recall10 float64 `json:"recall_at_10pct"`
-	Lift10   float64 `json:"lift_at_10pct"`
+	Kind      Kind    `json:"kind"`
+	Lambda    float64 `json:"lambda,omitempty"` // logistic: the L2 penalty (0: 1/n)
+	AUC       float64 `json:"auc"`              // mean over the folds
+	AUCStdErr float64 `json:"auc_std_err"`      // its standard error
+	Recall1   float64 `json:"recall_at_1pct"`
+	Recall5   float64 `json:"recall_at_5pct"`
+	Recall10  float64 `json:"recall_at_10pct"`
+	Lift10    float64 `json:"lift_at_10pct"`
 }
 
 // FeatureWeight is one feature's part in a model: its standardized
@@ -29,16 +31,15 @@ type FeatureWeight struct {
 
 // Report is the quality report of a fit.
 type Report struct {
-	Seeds          int             `json:"seeds"`
-	Population     int             `json:"population"`
-	HeldSeeds      int             `json:"held_out_seeds"`
-	HeldPopulation int             `json:"held_out_population"`
-	Chosen         Kind            `json:"chosen"`
-	HeldOut        Quality         `json:"held_out"`   // the chosen kind's
-	Candidates     []Quality       `json:"candidates"` // every kind tried
-	TopFeatures    []FeatureWeight `json:"top_features"`
-	Predictive     bool            `json:"predictive"`
-	Verdict        string          `json:"verdict"`
+	Seeds       int             `json:"seeds"`
+	Population  int             `json:"population"`
+	Folds       int             `json:"folds"` // every seed is held out once
+	Chosen      Kind            `json:"chosen"`
+	HeldOut     Quality         `json:"held_out"`   // the chosen candidate's, cross-validated
+	Candidates  []Quality       `json:"candidates"` // every kind tried
+	TopFeatures []FeatureWeight `json:"top_features"`
+	Predictive  bool            `json:"predictive"`
+	Verdict     string          `json:"verdict"`
 }
 
 // NotPredictiveAUC is the held-out AUC under which a seed list is called

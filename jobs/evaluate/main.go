@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -47,9 +49,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		positive = fs.String("positive", "", "label value of a positive row (required)")
 		drop     = fs.String("drop", "", "comma-separated columns to ignore")
 		cats     = fs.String("categorical", "", "comma-separated columns to one-hot encode even if numeric")
-		bins     = fs.Int("bins", 10, "quantile bins added for each numeric column (0: none)")
-		gauss    = fs.Bool("gaussianize", true, "replace numeric values by their normal scores (rank-based)")
-		flags    = fs.Bool("mode-flags", true, "add a flag for a numeric column's most frequent value when it holds ≥ 10% of rows")
+		bins     = fs.Int("bins", 4, "quantile bins added for each numeric column (0: none)")
+		gauss    = fs.Bool("gaussianize", false, "replace numeric values by their normal scores (rank-based)")
+		flags    = fs.Bool("mode-flags", false, "add a flag for a numeric column's most frequent value when it holds ≥ 10% of rows")
 		sizes    = fs.String("k", "100,500,1000", "comma-separated seed sizes")
 		repeats  = fs.Int("repeats", 5, "repeats per seed size")
 		ratio    = fs.Int("population-ratio", 20, "population sample = ratio × seed size (at most the rest)")
@@ -58,7 +60,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		out      = fs.String("json", "", "write the results as JSON to this file")
 		lambda   = fs.Float64("lambda", 0, "logistic L2 penalty (0: 1/n)")
 		ridge    = fs.Float64("fisher-ridge", 0, "Fisher discriminant ridge (0: default)")
-		noShrink = fs.Bool("no-shrink", false, "keep raw seed means in centroid models")
+		shrink   = fs.Bool("shrink", false, "shrink seed means in centroid models (James–Stein)")
+		draws    = fs.String("draws", "", "JSON file of draws to replay instead of random ones: [{k, rep, seed: [rows], unl: [rows]}]")
+		folds    = fs.Int("folds", 0, "cross-validation folds inside each fit (0: the model default)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -83,11 +87,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		ps.SeedSizes = append(ps.SeedSizes, k)
 	}
 	for _, k := range splitList(*kinds) {
+		if !slices.Contains(model.Kinds, model.Kind(k)) {
+			log.Error().Msgf("unknown model %s; the models are %v", k, model.Kinds)
+			return 2
+		}
 		ps.Kinds = append(ps.Kinds, model.Kind(k))
 	}
 	ps.Repeats, ps.PopulationRatio, ps.Seed = *repeats, *ratio, *seed
-	ps.Model.Logistic.Lambda, ps.Model.Fisher.Ridge, ps.Model.NoShrink = *lambda, *ridge, *noShrink
+	ps.Model.Logistic.Lambda, ps.Model.Fisher.Ridge, ps.Model.Shrink, ps.Model.Folds = *lambda, *ridge, *shrink, *folds
 
+	if *draws != "" {
+		b, err := os.ReadFile(*draws)
+		if err == nil {
+			err = json.Unmarshal(b, &ps.Draws)
+		}
+		if err != nil {
+			log.Error().Err(err).Str("file", *draws).Msg("cannot read the draws")
+			return 1
+		}
+	}
 	f, err := os.Open(*path)
 	if err != nil {
 		log.Error().Err(err).Msg("cannot open the table")
@@ -124,11 +142,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		var chosen []string
-		for _, k := range model.Kinds {
-			if c := r.Chosen[k]; c > 0 {
-				chosen = append(chosen, fmt.Sprintf("%s×%d", k, c))
-			}
+		for k, c := range r.Chosen {
+			chosen = append(chosen, fmt.Sprintf("%s×%d", k, c))
 		}
+		sort.Strings(chosen)
 		fmt.Fprintf(stdout, "| %d | %s | %.3f ± %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.3f | %s |\n",
 			r.SeedSize, r.Kind, r.AUC.Mean, r.AUC.Std, r.Recall1.Mean, r.Recall5.Mean, r.Recall10.Mean, r.Recall20.Mean,
 			r.Lift10.Mean, r.FitSeconds.Mean, strings.Join(chosen, " "))
