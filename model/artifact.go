@@ -111,6 +111,9 @@ func (a *Artifact) check() error {
 	}
 	needLinear := m.Kind == KindLogistic || m.Kind == KindFisher || m.Kind == KindMeanDiff || m.Kind == KindEnsemble
 	needCentroid := m.Kind == KindCentroid || m.Kind == KindContrast || m.Kind == KindMultiCentroid || m.Kind == KindEnsemble
+	if m.Kind == KindBoosted {
+		return checkBoosted(m.Boosted, n)
+	}
 	if !needLinear && !needCentroid {
 		return fmt.Errorf("%w: unknown kind %q", ErrBadParameters, m.Kind)
 	}
@@ -158,6 +161,38 @@ func finite(what string, v []float64) error {
 	for i, x := range v {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return fmt.Errorf("%w: %s[%d] is %v", ErrBadParameters, what, i, x)
+		}
+	}
+	return nil
+}
+
+// checkBoosted checks that every tree is well formed: splits on existing
+// features at finite thresholds, children after their parent (so no
+// cycle), finite leaf values.
+func checkBoosted(b *Boosted, features int) error {
+	if b == nil {
+		return fmt.Errorf("%w: boosted model without trees", ErrBadParameters)
+	}
+	if err := finite("base", []float64{b.Base}); err != nil {
+		return err
+	}
+	for t, tree := range b.Trees {
+		if len(tree.Nodes) == 0 {
+			return fmt.Errorf("%w: tree %d is empty", ErrBadParameters, t)
+		}
+		for i, n := range tree.Nodes {
+			if n.Left < 0 {
+				if err := finite(fmt.Sprintf("tree %d leaf %d", t, i), []float64{n.Value}); err != nil {
+					return err
+				}
+				continue
+			}
+			if n.Feature < 0 || n.Feature >= features || n.Left <= i || n.Right <= i || n.Left >= len(tree.Nodes) || n.Right >= len(tree.Nodes) {
+				return fmt.Errorf("%w: tree %d node %d is malformed", ErrBadParameters, t, i)
+			}
+			if err := finite(fmt.Sprintf("tree %d threshold %d", t, i), []float64{n.Threshold}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

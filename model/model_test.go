@@ -140,7 +140,7 @@ func TestArtifactRoundTrip(t *testing.T) {
 	d := gaussians(2000, 3, 0.2, 1, 15)
 	seeds, pop := split(d)
 	names := []string{"a", "b", "c"}
-	for _, k := range []Kind{KindLogistic, KindContrast, KindEnsemble, KindMultiCentroid} {
+	for _, k := range []Kind{KindLogistic, KindContrast, KindEnsemble, KindMultiCentroid, KindBoosted, KindMeanDiff} {
 		m, rep, err := Fit(seeds, pop, nil, Settings{Kind: k, K: 2})
 		if err != nil {
 			t.Fatal(err)

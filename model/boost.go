@@ -1,0 +1,315 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// BoostSettings configures FitBoosted. The zero value is the default: up
+// to 300 trees of 2 levels, learning rate 0.1, 32 bins per feature,
+// leaves of at least 20 rows, L2 1 on leaf values, early stopping on a
+// tenth of the rows held out.
+type BoostSettings struct {
+	Trees        int     `json:"trees,omitempty"`
+	Depth        int     `json:"depth,omitempty"`
+	LearningRate float64 `json:"learning_rate,omitempty"`
+	Bins         int     `json:"bins,omitempty"` // at most 255
+	MinLeaf      int     `json:"min_leaf,omitempty"`
+	L2           float64 `json:"l2,omitempty"`
+	// Patience stops adding trees when the held-out loss has not improved
+	// for this many rounds; 0 means 15.
+	Patience int    `json:"patience,omitempty"`
+	Seed     uint64 `json:"seed,omitempty"` // the early-stopping split
+}
+
+func (s BoostSettings) withDefaults() BoostSettings {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&s.Trees, 300)
+	def(&s.Depth, 2)
+	def(&s.Bins, 32)
+	def(&s.MinLeaf, 20)
+	def(&s.Patience, 15)
+	if s.LearningRate == 0 {
+		s.LearningRate = 0.1
+	}
+	if s.L2 == 0 {
+		s.L2 = 1
+	}
+	s.Bins = min(s.Bins, 255)
+	return s
+}
+
+// Boosted is a gradient-boosted ensemble of regression trees on the logistic
+// loss: score = Base + Σ tree(z).
+type Boosted struct {
+	Base  float64 `json:"base"`
+	Trees []Tree  `json:"trees"`
+}
+
+// Tree is one regression tree, its nodes in an array; node 0 is the root.
+type Tree struct {
+	Nodes []TreeNode `json:"nodes"`
+}
+
+// TreeNode is a split (Left ≥ 0: rows with feature ≤ Threshold go Left,
+// the others Right) or a leaf (Left < 0) with a Value.
+type TreeNode struct {
+	Feature   int     `json:"f,omitempty"`
+	Threshold float64 `json:"t,omitempty"`
+	Left      int     `json:"l"`
+	Right     int     `json:"r,omitempty"`
+	Value     float64 `json:"v,omitempty"`
+}
+
+func (t *Tree) eval(row []float64) float64 {
+	i := 0
+	for {
+		n := &t.Nodes[i]
+		if n.Left < 0 {
+			return n.Value
+		}
+		if row[n.Feature] <= n.Threshold {
+			i = n.Left
+		} else {
+			i = n.Right
+		}
+	}
+}
+
+// Score writes Base + Σ tree(z) for each row of z into dst.
+func (b *Boosted) Score(dst []float64, z *mat.Dense) error {
+	r, _ := z.Dims()
+	if len(dst) != r {
+		return fmt.Errorf("%w: %d scores for %d rows", ErrShape, len(dst), r)
+	}
+	for i := range r {
+		dst[i] = b.scoreRow(z.RawRowView(i))
+	}
+	return nil
+}
+
+func (b *Boosted) scoreRow(row []float64) float64 {
+	s := b.Base
+	for t := range b.Trees {
+		s += b.Trees[t].eval(row)
+	}
+	return s
+}
+
+// binner maps each feature to at most n bins by quantile edges.
+type binner struct {
+	edges [][]float64 // edges[f][b]: rows with value ≤ edges[f][b] are in bin ≤ b
+}
+
+func newBinner(x *mat.Dense, rows []int, n int) *binner {
+	_, c := x.Dims()
+	b := &binner{edges: make([][]float64, c)}
+	vals := make([]float64, len(rows))
+	for f := range c {
+		for i, r := range rows {
+			vals[i] = x.At(r, f)
+		}
+		slices.Sort(vals)
+		var e []float64
+		for q := 1; q < n; q++ {
+			v := vals[q*len(vals)/n]
+			if (len(e) == 0 || v > e[len(e)-1]) && v < vals[len(vals)-1] {
+				e = append(e, v)
+			}
+		}
+		b.edges[f] = e
+	}
+	return b
+}
+
+func (b *binner) bin(f int, v float64) uint8 {
+	e := b.edges[f]
+	lo, hi := 0, len(e)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if v <= e[m] {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return uint8(lo)
+}
+
+// FitBoosted fits gradient-boosted trees to d (weighted logistic loss,
+// classes balanced as in FitLogistic). A tenth of the rows, drawn from
+// set.Seed, is held out to stop adding trees once they no longer help.
+func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	set = set.withDefaults()
+	w, err := classWeights(d, true)
+	if err != nil {
+		return nil, err
+	}
+	n, c := d.X.Dims()
+	rng := rand.New(rand.NewPCG(set.Seed, 0xb005))
+	var train, valid []int
+	for i := range n {
+		if rng.Float64() < 0.1 {
+			valid = append(valid, i)
+		} else {
+			train = append(train, i)
+		}
+	}
+	if len(valid) == 0 || len(train) < 2*set.MinLeaf {
+		return nil, fmt.Errorf("%w: %d rows are too few to boost", ErrEmpty, n)
+	}
+	bins := newBinner(d.X, train, set.Bins)
+	codes := make([]uint8, n*c) // row-major bin codes
+	for i := range n {
+		row := d.X.RawRowView(i)
+		for f, v := range row {
+			codes[i*c+f] = bins.bin(f, v)
+		}
+	}
+	var wp, wt float64
+	for _, i := range train {
+		wt += w[i]
+		wp += w[i] * d.Y[i]
+	}
+	m := &Boosted{Base: math.Log(wp / (wt - wp))}
+	score := make([]float64, n)
+	for i := range score {
+		score[i] = m.Base
+	}
+	grad, hess := make([]float64, n), make([]float64, n)
+	validLoss := func() float64 {
+		var l, tw float64
+		for _, i := range valid {
+			l += w[i] * (softplus(score[i]) - d.Y[i]*score[i])
+			tw += w[i]
+		}
+		return l / tw
+	}
+	best, bestTrees, stale := validLoss(), 0, 0
+	g := &treeGrower{x: d.X, codes: codes, c: c, bins: bins, grad: grad, hess: hess, set: set}
+	for range set.Trees {
+		for _, i := range train {
+			p := sigmoid(score[i])
+			grad[i] = w[i] * (p - d.Y[i])
+			hess[i] = max(w[i]*p*(1-p), 1e-12)
+		}
+		tree := g.grow(train)
+		m.Trees = append(m.Trees, tree)
+		for i := range n {
+			score[i] += tree.eval(d.X.RawRowView(i))
+		}
+		if l := validLoss(); l < best-1e-9 {
+			best, bestTrees, stale = l, len(m.Trees), 0
+		} else if stale++; stale >= set.Patience {
+			break
+		}
+	}
+	m.Trees = m.Trees[:bestTrees]
+	return m, nil
+}
+
+// treeGrower grows one tree level by level from gradient histograms.
+type treeGrower struct {
+	x          *mat.Dense
+	codes      []uint8
+	c          int
+	bins       *binner
+	grad, hess []float64
+	set        BoostSettings
+}
+
+type treeSplit struct {
+	gain    float64
+	feature int
+	bin     uint8
+}
+
+func (g *treeGrower) grow(rows []int) Tree {
+	var t Tree
+	type pending struct {
+		node  int
+		rows  []int
+		depth int
+	}
+	t.Nodes = append(t.Nodes, TreeNode{Left: -1})
+	queue := []pending{{0, rows, 0}}
+	hg := make([]float64, g.c*256)
+	hh := make([]float64, g.c*256)
+	hn := make([]int, g.c*256)
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		var G, H float64
+		for _, i := range p.rows {
+			G += g.grad[i]
+			H += g.hess[i]
+		}
+		t.Nodes[p.node].Value = -G / (H + g.set.L2) * g.set.LearningRate
+		if p.depth >= g.set.Depth || len(p.rows) < 2*g.set.MinLeaf {
+			continue
+		}
+		clear(hg)
+		clear(hh)
+		clear(hn)
+		for _, i := range p.rows {
+			codes := g.codes[i*g.c : (i+1)*g.c]
+			gi, hi := g.grad[i], g.hess[i]
+			for f, b := range codes {
+				k := f*256 + int(b)
+				hg[k] += gi
+				hh[k] += hi
+				hn[k]++
+			}
+		}
+		parent := G * G / (H + g.set.L2)
+		best := treeSplit{gain: 1e-9}
+		for f := range g.c {
+			var gl, hl float64
+			nl := 0
+			nb := len(g.bins.edges[f])
+			for b := 0; b < nb; b++ {
+				k := f*256 + b
+				gl += hg[k]
+				hl += hh[k]
+				nl += hn[k]
+				nr := len(p.rows) - nl
+				if nl < g.set.MinLeaf || nr < g.set.MinLeaf {
+					continue
+				}
+				gr, hr := G-gl, H-hl
+				gain := gl*gl/(hl+g.set.L2) + gr*gr/(hr+g.set.L2) - parent
+				if gain > best.gain {
+					best = treeSplit{gain, f, uint8(b)}
+				}
+			}
+		}
+		if best.gain <= 1e-9 {
+			continue
+		}
+		var left, right []int
+		for _, i := range p.rows {
+			if g.codes[i*g.c+best.feature] <= best.bin {
+				left = append(left, i)
+			} else {
+				right = append(right, i)
+			}
+		}
+		l, r := len(t.Nodes), len(t.Nodes)+1
+		t.Nodes = append(t.Nodes, TreeNode{Left: -1}, TreeNode{Left: -1})
+		n := &t.Nodes[p.node]
+		n.Feature, n.Threshold, n.Left, n.Right, n.Value = best.feature, g.bins.edges[best.feature][best.bin], l, r, 0
+		queue = append(queue, pending{l, left, p.depth + 1}, pending{r, right, p.depth + 1})
+	}
+	return t
+}

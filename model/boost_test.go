@@ -1,0 +1,75 @@
+package model
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// An interaction no linear model can see: positives where two features
+// have the same sign.
+func xorData(n int, seed uint64) *Dataset {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	x := mat.NewDense(n, 3, nil)
+	y := make([]float64, n)
+	for i := range n {
+		a, b := rng.NormFloat64(), rng.NormFloat64()
+		x.SetRow(i, []float64{a, b, rng.NormFloat64()})
+		if a*b > 0 && rng.Float64() < 0.4 {
+			y[i] = 1
+		}
+	}
+	return &Dataset{X: x, Y: y}
+}
+
+func TestFitBoostedFindsInteractions(t *testing.T) {
+	train, test := xorData(6000, 1), xorData(4000, 2)
+	b, err := FitBoosted(train, BoostSettings{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Trees) == 0 || len(b.Trees) > 300 {
+		t.Fatalf("%d trees", len(b.Trees))
+	}
+	s := make([]float64, 4000)
+	if err := b.Score(s, test.X); err != nil {
+		t.Fatal(err)
+	}
+	lin, _, _ := FitLogistic(train, LogisticSettings{})
+	ls := make([]float64, 4000)
+	lin.Score(ls, test.X)
+	bAUC, lAUC := AUC(s, test.Y), AUC(ls, test.Y)
+	if bAUC < 0.75 || lAUC > 0.6 {
+		t.Errorf("boosted AUC %.3f, logistic %.3f: trees should see the interaction, a line cannot", bAUC, lAUC)
+	}
+	// Deterministic.
+	b2, _ := FitBoosted(train, BoostSettings{Seed: 1})
+	if len(b2.Trees) != len(b.Trees) || b2.Trees[0].Nodes[0] != b.Trees[0].Nodes[0] {
+		t.Error("two fits differ")
+	}
+	if err := checkBoosted(b, 3); err != nil {
+		t.Errorf("a fitted model fails its own check: %v", err)
+	}
+	bad := *b
+	bad.Trees = append([]Tree{{Nodes: []TreeNode{{Feature: 7, Left: 1, Right: 2}, {Left: -1}, {Left: -1}}}}, b.Trees...)
+	if err := checkBoosted(&bad, 3); err == nil {
+		t.Error("a split on feature 7 of 3 passed the check")
+	}
+	cyc := Boosted{Trees: []Tree{{Nodes: []TreeNode{{Left: 0, Right: 0}}}}}
+	if err := checkBoosted(&cyc, 3); err == nil {
+		t.Error("a node that is its own child passed the check")
+	}
+}
+
+func TestBinner(t *testing.T) {
+	x := mat.NewDense(8, 1, []float64{1, 2, 3, 4, 5, 6, 7, 8})
+	b := newBinner(x, []int{0, 1, 2, 3, 4, 5, 6, 7}, 4)
+	// Edges at the 2nd, 4th and 6th values: 3, 5, 7.
+	want := map[float64]uint8{1: 0, 3: 0, 3.5: 1, 5: 1, 6: 2, 7: 2, 8: 3, 100: 3}
+	for v, bin := range want {
+		if got := b.bin(0, v); got != bin {
+			t.Errorf("bin(%v) = %d, want %d", v, got, bin)
+		}
+	}
+}
