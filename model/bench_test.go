@@ -8,18 +8,25 @@ import (
 // BenchmarkFitLogistic fits on 200,000 rows of 64 features (10 % positives),
 // the size the targets are stated for.
 func BenchmarkFitLogistic(b *testing.B) {
+	// Positives shifted by 0.8 and −0.4 on two features: scikit-learn's
+	// lbfgs fits the same law in 7 iterations, 0.23 s, train AUC 0.736.
 	d := gaussians(200_000, 64, 0.1, 0.8, 21)
 	var res FitResult
+	var m *Logistic
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		var err error
-		if _, res, err = FitLogistic(d, LogisticSettings{}); err != nil {
+		if m, res, err = FitLogistic(d, LogisticSettings{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer()
 	b.ReportMetric(float64(res.Iterations), "iterations")
 	b.ReportMetric(float64(res.Evaluations), "evaluations")
+	s := make([]float64, 200_000)
+	m.Score(s, d.X)
+	b.ReportMetric(AUC(s, d.Y), "train_auc")
 }
 
 // BenchmarkScore scores blocks of raw rows with each kind of model: a block
