@@ -27,21 +27,21 @@ var subtypes = []subtype{
 	{
 		name:      "traveller",
 		interests: map[features.Category]float64{features.CategoryTravel: 5, features.CategoryFood: 2.5, features.CategoryFashion: 2, features.CategoryBeauty: 1.5},
-		events:    map[features.EventType]float64{features.EventStoryView: 1.5, features.EventPurchase: 2.5, features.EventAdClick: 2},
+		events:    map[features.EventType]float64{features.EventStoryView: 2, features.EventPurchase: 4, features.EventAdClick: 3},
 		apps:      map[string]float64{"instagram": 0.85},
 		ageLo:     25, ageHi: 45, android: 0.6,
 	},
 	{
 		name:      "gamer",
 		interests: map[features.Category]float64{features.CategoryGaming: 5, features.CategoryTech: 2.5, features.CategoryMusic: 2},
-		events:    map[features.EventType]float64{features.EventBusinessChat: 3, features.EventMessageSent: 1.3, features.EventGroupJoin: 2, features.EventPurchase: 1.5},
+		events:    map[features.EventType]float64{features.EventBusinessChat: 4, features.EventMessageSent: 1.5, features.EventGroupJoin: 3, features.EventPurchase: 2},
 		apps:      map[string]float64{"whatsapp": 0.85},
 		ageLo:     18, ageHi: 35, android: 1.25,
 	},
 	{
 		name:      "investor",
 		interests: map[features.Category]float64{features.CategoryFinance: 5, features.CategoryNews: 3, features.CategoryTech: 1.5},
-		events:    map[features.EventType]float64{features.EventGroupJoin: 2, features.EventAdClick: 2.5, features.EventComment: 1.5, features.EventShare: 1.5},
+		events:    map[features.EventType]float64{features.EventGroupJoin: 3, features.EventAdClick: 3.5, features.EventComment: 2, features.EventShare: 2},
 		apps:      map[string]float64{"facebook": 0.9},
 		ageLo:     35, ageHi: 65, android: 0.9,
 	},
@@ -186,6 +186,9 @@ func (g *generator) newPersona(rng *rand.Rand) persona {
 	p.android = rng.Float64() < androidShare
 	p.carrier = c.carriers[rng.IntN(len(c.carriers))]
 	p.activity = lognormal(rng, 0.8)
+	if affinity != nil {
+		p.activity *= math.Pow(1.5, strength) // customers use the apps more
+	}
 
 	var w [features.NumCategories]float64
 	total := 0.0
