@@ -18,23 +18,23 @@ import (
 
 // worldPhones returns the phones and countries of the accounts of a small
 // synthetic world: the mix of formats and dirt the targets are stated on.
-func worldPhones(b *testing.B) (phones, regions []string) {
-	b.Helper()
-	dir := b.TempDir()
-	st, err := synth.Generate(synth.Config{Persons: 5000, Seed: 1}, dir)
+func worldPhones(tb testing.TB, persons int, seed uint64) (phones, regions []string) {
+	tb.Helper()
+	dir := tb.TempDir()
+	st, err := synth.Generate(synth.Config{Persons: persons, Seed: seed}, dir)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	for _, app := range st.Config.Apps {
 		f, err := os.Open(filepath.Join(dir, synth.AccountsFile(app, synth.JSONL)))
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
 			var a struct{ Phone, Country string }
 			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-				b.Fatal(err)
+				tb.Fatal(err)
 			}
 			phones, regions = append(phones, a.Phone), append(regions, a.Country)
 		}
@@ -46,7 +46,7 @@ func worldPhones(b *testing.B) (phones, regions []string) {
 // BenchmarkNormalizeWorldPhones: sosie's NormalizePhone against the
 // library's Parse + IsValidNumber + Format on the same phones.
 func BenchmarkNormalizeWorldPhones(b *testing.B) {
-	phones, regions := worldPhones(b)
+	phones, regions := worldPhones(b, 5000, 1)
 	b.Run("impl=sosie", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := range b.N {
@@ -157,36 +157,19 @@ func BenchmarkVectorize(b *testing.B) {
 // TestWorldPhonesAgreeWithLibrary: on every phone of a synthetic world,
 // NormalizePhone's verdict is libphonenumber's.
 func TestWorldPhonesAgreeWithLibrary(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := synth.Generate(synth.Config{Persons: 3000, Seed: 9}, dir); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, app := range features.DefaultApps {
-		f, err := os.Open(filepath.Join(dir, synth.AccountsFile(app, synth.JSONL)))
-		if err != nil {
-			t.Fatal(err)
+	phones, regions := worldPhones(t, 3000, 9)
+	for i, phone := range phones {
+		got, err := features.NormalizePhone(phone, regions[i])
+		want := ""
+		// Region codes are case-blind for sosie; the library wants upper case.
+		if num, perr := phonenumbers.Parse(phone, strings.ToUpper(regions[i])); perr == nil && phonenumbers.IsValidNumber(num) {
+			want = phonenumbers.Format(num, phonenumbers.E164)
 		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			var a struct{ Phone, Country string }
-			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-				t.Fatal(err)
-			}
-			got, err := features.NormalizePhone(a.Phone, a.Country)
-			want := ""
-			// Region codes are case-blind for sosie; the library wants upper case.
-			if num, perr := phonenumbers.Parse(a.Phone, strings.ToUpper(a.Country)); perr == nil && phonenumbers.IsValidNumber(num) {
-				want = phonenumbers.Format(num, phonenumbers.E164)
-			}
-			if got != want || (err == nil) != (want != "") {
-				t.Errorf("%q in %q: sosie %q, %v; library %q", a.Phone, a.Country, got, err, want)
-			}
-			n++
+		if got != want || (err == nil) != (want != "") {
+			t.Errorf("%q in %q: sosie %q, %v; library %q", phone, regions[i], got, err, want)
 		}
-		f.Close()
 	}
-	if n < 5000 {
-		t.Fatalf("only %d phones checked", n)
+	if len(phones) < 5000 {
+		t.Fatalf("only %d phones checked", len(phones))
 	}
 }

@@ -73,16 +73,7 @@ func FitCentroid(d *Dataset, set CentroidSettings) (*Centroid, error) {
 	if mode != CosineMode && mode != ContrastMode {
 		return nil, fmt.Errorf("model: centroid mode %q, want cosine or contrast", mode)
 	}
-	_, c := d.X.Dims()
-	var seeds, pop []int
-	for i, y := range d.Y {
-		switch {
-		case y == 1 && d.weight(i) > 0:
-			seeds = append(seeds, i)
-		case y == 0:
-			pop = append(pop, i)
-		}
-	}
+	seeds, pop := d.byLabel()
 	if len(seeds) == 0 || (mode == ContrastMode && len(pop) == 0) {
 		return nil, fmt.Errorf("%w: %d seeds, %d population rows", ErrLabels, len(seeds), len(pop))
 	}
@@ -90,57 +81,40 @@ func FitCentroid(d *Dataset, set CentroidSettings) (*Centroid, error) {
 	k = min(k, len(seeds))
 	m := &Centroid{Mode: mode}
 	if k == 1 {
-		cen := make([]float64, c)
-		var tot float64
-		for _, i := range seeds {
-			floats.AddScaled(cen, d.weight(i), d.X.RawRowView(i))
-			tot += d.weight(i)
-		}
-		floats.Scale(1/tot, cen)
+		cen, tot := d.mean(seeds)
 		if set.Shrink {
-			shrink(cen, d, seeds)
+			shrink(cen, cen, d, seeds)
 		}
 		m.Centroids, m.Sizes = [][]float64{cen}, []float64{tot}
 	} else {
 		m.Centroids, m.Sizes = kmeans(d, seeds, k, set.Seed, set.Iterations)
 	}
 	if mode == ContrastMode {
-		p := make([]float64, c)
-		for _, i := range pop {
-			floats.Add(p, d.X.RawRowView(i))
-		}
-		floats.Scale(1/float64(len(pop)), p)
-		m.Population = p
+		m.Population, _ = d.mean(pop)
 	}
 	return m, nil
 }
 
-// shrink applies the positive-part James–Stein factor to each coordinate of
-// the seed mean cen of rows idx.
-func shrink(cen []float64, d *Dataset, idx []int) {
+// shrink applies the positive-part James–Stein factor to each coordinate
+// of v, an estimate made from the mean of the seed rows idx (their mean is
+// seedMean): v_j ← v_j · max(0, 1 − s_j²/(n·v_j²)), s_j² the seeds'
+// variance of feature j.
+func shrink(v, seedMean []float64, d *Dataset, idx []int) {
 	n := float64(len(idx))
 	if n < 2 {
 		return
 	}
-	for j, c := range cen {
-		var v float64
+	for j, c := range v {
+		var s2 float64
 		for _, i := range idx {
-			x := d.X.At(i, j) - c
-			v += x * x
+			x := d.X.At(i, j) - seedMean[j]
+			s2 += x * x
 		}
-		v /= n - 1
-		if c == 0 {
-			continue
+		s2 /= n - 1
+		if c != 0 {
+			v[j] = c * max(0, 1-s2/(n*c*c))
 		}
-		cen[j] = c * max(0, 1-v/(n*c*c))
 	}
-}
-
-func (d *Dataset) weight(i int) float64 {
-	if d.Weight == nil {
-		return 1
-	}
-	return d.Weight[i]
 }
 
 // kmeans clusters the rows idx of d.X into k groups (weighted Lloyd
@@ -150,7 +124,6 @@ func kmeans(d *Dataset, idx []int, k int, seed uint64, iters int) ([][]float64, 
 		iters = 50
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x6b6d))
-	_, c := d.X.Dims()
 	row := func(i int) []float64 { return d.X.RawRowView(idx[i]) }
 	centres := make([][]float64, 0, k)
 	centres = append(centres, slices.Clone(row(rng.IntN(len(idx)))))
@@ -221,7 +194,6 @@ func kmeans(d *Dataset, idx []int, k int, seed uint64, iters int) ([][]float64, 
 			outC, outS = append(outC, centres[j]), append(outS, sizes[j])
 		}
 	}
-	_ = c
 	return outC, outS
 }
 

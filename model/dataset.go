@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 
+	"gonum.org/v1/gonum/floats"
+
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -71,4 +73,41 @@ func Rows(x *mat.Dense, idx []int) *mat.Dense {
 		copy(out.RawRowView(i), x.RawRowView(j))
 	}
 	return out
+}
+
+// byLabel returns the rows of d labelled 1 with a positive weight (the
+// seeds) and the rows labelled 0 (the population).
+func (d *Dataset) byLabel() (seeds, pop []int) {
+	for i, y := range d.Y {
+		switch {
+		case y == 1 && d.weight(i) > 0:
+			seeds = append(seeds, i)
+		case y == 0:
+			pop = append(pop, i)
+		}
+	}
+	return seeds, pop
+}
+
+// mean returns the weighted mean of the rows idx of d, and their total
+// weight.
+func (d *Dataset) mean(idx []int) ([]float64, float64) {
+	_, c := d.X.Dims()
+	m := make([]float64, c)
+	var tot float64
+	for _, i := range idx {
+		floats.AddScaled(m, d.weight(i), d.X.RawRowView(i))
+		tot += d.weight(i)
+	}
+	if tot > 0 {
+		floats.Scale(1/tot, m)
+	}
+	return m, tot
+}
+
+func (d *Dataset) weight(i int) float64 {
+	if d.Weight == nil {
+		return 1
+	}
+	return d.Weight[i]
 }

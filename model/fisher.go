@@ -39,44 +39,16 @@ func FitFisher(d *Dataset, set FisherSettings) (*Logistic, error) {
 		return nil, fmt.Errorf("model: fisher ridge %v must be positive", ridge)
 	}
 	_, c := d.X.Dims()
-	var seeds, pop []int
-	for i, y := range d.Y {
-		if y == 1 && d.weight(i) > 0 {
-			seeds = append(seeds, i)
-		} else if y == 0 {
-			pop = append(pop, i)
-		}
-	}
+	seeds, pop := d.byLabel()
 	if len(seeds) == 0 || len(pop) < 2 {
 		return nil, fmt.Errorf("%w: %d seeds, %d population rows", ErrLabels, len(seeds), len(pop))
 	}
-	mu := make([]float64, c)
-	for _, i := range pop {
-		floats.Add(mu, d.X.RawRowView(i))
-	}
-	floats.Scale(1/float64(len(pop)), mu)
+	mu, _ := d.mean(pop)
+	seedMean, _ := d.mean(seeds)
 	ms := make([]float64, c)
-	var tot float64
-	for _, i := range seeds {
-		floats.AddScaled(ms, d.weight(i), d.X.RawRowView(i))
-		tot += d.weight(i)
-	}
-	floats.Scale(1/tot, ms)
-	floats.Sub(ms, mu)
+	floats.SubTo(ms, seedMean, mu)
 	if set.Shrink {
-		// Shrink the difference, around the population mean.
-		n := float64(len(seeds))
-		for j := range ms {
-			var v float64
-			for _, i := range seeds {
-				x := d.X.At(i, j) - mu[j] - ms[j]
-				v += x * x
-			}
-			v /= max(n-1, 1)
-			if ms[j] != 0 {
-				ms[j] *= max(0, 1-v/(n*ms[j]*ms[j]))
-			}
-		}
+		shrink(ms, seedMean, d, seeds)
 	}
 	if math.IsInf(ridge, 1) {
 		// The limit of (Σ + ridge·I)⁻¹ d, up to scale: d itself.

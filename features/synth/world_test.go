@@ -428,33 +428,15 @@ func checkWorld(t *testing.T, format FileFormat) {
 	}
 }
 
-// auc is the Mann–Whitney AUC of score for the positives, ties counted half.
+// auc is model.AUC with boolean labels.
 func auc(score []float64, pos []bool) float64 {
-	idx := make([]int, len(score))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(a, b int) bool { return score[idx[a]] < score[idx[b]] })
-	var rankSum, nPos float64
-	for i := 0; i < len(idx); {
-		j := i
-		for j < len(idx) && score[idx[j]] == score[idx[i]] {
-			j++
+	label := make([]float64, len(pos))
+	for i, p := range pos {
+		if p {
+			label[i] = 1
 		}
-		mid := float64(i+j+1) / 2
-		for k := i; k < j; k++ {
-			if pos[idx[k]] {
-				rankSum += mid
-				nPos++
-			}
-		}
-		i = j
 	}
-	nNeg := float64(len(score)) - nPos
-	if nPos == 0 || nNeg == 0 {
-		return 0.5
-	}
-	return (rankSum - nPos*(nPos+1)/2) / (nPos * nNeg)
+	return model.AUC(score, label)
 }
 
 // checkModelFindsSegment fits sosie's model on the seed customers against a
