@@ -43,6 +43,11 @@ func TestFitBoostedFindsInteractions(t *testing.T) {
 	if bAUC < 0.75 || lAUC > 0.6 {
 		t.Errorf("boosted AUC %.3f, logistic %.3f: trees should see the interaction, a line cannot", bAUC, lAUC)
 	}
+	// The report's top features are the two that interact.
+	top := topFeatures(&Model{Kind: KindBoosted, Boosted: b, Standardizer: &Standardizer{Mean: make([]float64, 3), Scale: []float64{1, 1, 1}}}, 3)
+	if top[2].Index != 2 || top[2].Weight >= top[1].Weight {
+		t.Errorf("top features %+v: the noise feature should come last", top)
+	}
 	// Deterministic.
 	b2, _ := FitBoosted(train, BoostSettings{Seed: 1})
 	if len(b2.Trees) != len(b.Trees) || b2.Trees[0].Nodes[0] != b.Trees[0].Nodes[0] {

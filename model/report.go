@@ -20,9 +20,10 @@ type Quality struct {
 	Lift10    float64 `json:"lift_at_10pct"`
 }
 
-// FeatureWeight is one feature's part in a model: its standardized
-// logistic weight, or the seed centroid's deviation from the population in
-// standard deviations.
+// FeatureWeight is one feature's part in a model: its weight on
+// standardized features for the linear kinds, the seed centroid's deviation
+// from the population in standard deviations for the centroid kinds, and
+// the number of splits on it for boosted trees.
 type FeatureWeight struct {
 	Index  int     `json:"index"`
 	Name   string  `json:"name,omitempty"`
@@ -65,6 +66,15 @@ func (r *Report) finish(m *Model) {
 func topFeatures(m *Model, n int) []FeatureWeight {
 	var w []float64
 	switch {
+	case m.Boosted != nil:
+		w = make([]float64, m.Len())
+		for _, t := range m.Boosted.Trees {
+			for _, n := range t.Nodes {
+				if n.Left >= 0 {
+					w[n.Feature]++
+				}
+			}
+		}
 	case m.Logistic != nil:
 		w = m.Logistic.Weights
 	case m.Centroid != nil:
