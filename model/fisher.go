@@ -35,8 +35,8 @@ func FitFisher(d *Dataset, set FisherSettings) (*Logistic, error) {
 	if ridge == 0 {
 		ridge = 1
 	}
-	if ridge < 0 || math.IsNaN(ridge) {
-		return nil, fmt.Errorf("model: fisher ridge %v must be positive", ridge)
+	if ridge < 0 || math.IsNaN(ridge) || math.IsInf(ridge, 0) {
+		return nil, fmt.Errorf("model: fisher ridge %v must be a positive number (FitMeanDifference is the infinite ridge)", ridge)
 	}
 	_, c := d.X.Dims()
 	seeds, pop := d.byLabel()
@@ -49,10 +49,6 @@ func FitFisher(d *Dataset, set FisherSettings) (*Logistic, error) {
 	floats.SubTo(ms, seedMean, mu)
 	if set.Shrink {
 		shrink(ms, seedMean, d, seeds)
-	}
-	if math.IsInf(ridge, 1) {
-		// The limit of (Σ + ridge·I)⁻¹ d, up to scale: d itself.
-		return &Logistic{Weights: ms, Bias: -floats.Dot(ms, mu)}, nil
 	}
 	cov := mat.NewSymDense(c, nil)
 	centred := mat.NewDense(len(pop), c, nil)
@@ -77,12 +73,33 @@ func FitFisher(d *Dataset, set FisherSettings) (*Logistic, error) {
 	return &Logistic{Weights: weights, Bias: -floats.Dot(weights, mu)}, nil
 }
 
-// FitMeanDifference fits the simplest linear lookalike: w = μ_seed − μ_pop
-// on standardized features, b = −w·μ_pop. It is where a logistic regression
-// goes as its penalty grows, and Fisher's discriminant as its ridge does:
-// every feature weighted by how far the seeds sit from the population, in
-// standard deviations. With a hundred seeds nothing steadier can be
-// estimated.
-func FitMeanDifference(d *Dataset) (*Logistic, error) {
-	return FitFisher(d, FisherSettings{Ridge: math.Inf(1)})
+// FitMeanDifference fits the simplest linear lookalike: w = μ_seed − μ_pop,
+// b = −w·μ_pop. It is where a logistic regression goes as its penalty
+// grows, and Fisher's discriminant as its ridge does: every feature weighted
+// by how far the seeds sit from the population, in standard deviations
+// when the features are standardized. With a hundred seeds nothing
+// steadier can be estimated.
+//
+// popMean is the population's mean; nil means the mean of d's population
+// rows. On features standardized with the whole population's statistics
+// it is 0, known exactly, and passing it removes the population sample's
+// own noise from w.
+func FitMeanDifference(d *Dataset, popMean []float64) (*Logistic, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	_, c := d.X.Dims()
+	seeds, pop := d.byLabel()
+	if len(seeds) == 0 || (popMean == nil && len(pop) == 0) {
+		return nil, fmt.Errorf("%w: %d seeds, %d population rows", ErrLabels, len(seeds), len(pop))
+	}
+	if popMean == nil {
+		popMean, _ = d.mean(pop)
+	}
+	if len(popMean) != c {
+		return nil, fmt.Errorf("%w: population mean of %d features for %d", ErrShape, len(popMean), c)
+	}
+	w, _ := d.mean(seeds)
+	floats.Sub(w, popMean)
+	return &Logistic{Weights: w, Bias: -floats.Dot(w, popMean)}, nil
 }

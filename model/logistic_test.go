@@ -131,3 +131,29 @@ func TestFitLogisticErrors(t *testing.T) {
 		t.Error("label count mismatch accepted")
 	}
 }
+
+func TestFitMeanDifference(t *testing.T) {
+	x := mat.NewDense(5, 2, []float64{
+		3, 1, // seeds
+		5, 1,
+		0, 0, // population
+		1, 2,
+		-1, -2,
+	})
+	d := &Dataset{X: x, Y: []float64{1, 1, 0, 0, 0}}
+	m, err := FitMeanDifference(d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seed mean [4 1], population mean [0 0].
+	if m.Weights[0] != 4 || m.Weights[1] != 1 || m.Bias != 0 {
+		t.Errorf("mean difference %v + %v", m.Weights, m.Bias)
+	}
+	m, _ = FitMeanDifference(d, []float64{1, 1})
+	if m.Weights[0] != 3 || m.Weights[1] != 0 || m.Bias != -3 {
+		t.Errorf("with a given population mean: %v + %v", m.Weights, m.Bias)
+	}
+	if _, err := FitMeanDifference(d, []float64{1}); err == nil {
+		t.Error("a population mean of the wrong length accepted")
+	}
+}

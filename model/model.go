@@ -92,7 +92,9 @@ func fitKind(kind Kind, z *Dataset, set Settings, nSeeds int) (*Model, error) {
 	case KindFisher:
 		m.Logistic, err = FitFisher(z, set.Fisher)
 	case KindMeanDiff:
-		m.Logistic, err = FitMeanDifference(z)
+		// Standardized on the population: its mean is 0, exactly.
+		_, c := z.X.Dims()
+		m.Logistic, err = FitMeanDifference(z, make([]float64, c))
 	case KindBoosted:
 		bs := set.Boost
 		if bs.Seed == 0 {
