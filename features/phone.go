@@ -15,16 +15,18 @@ type Reason string
 // The rejection reasons. Their strings never change: dashboards and reports
 // key on them.
 const (
-	ReasonEmpty       Reason = "empty"         // nothing but white space
-	ReasonUnparseable Reason = "unparseable"   // not a phone number at all (letters, too short, too long)
-	ReasonNoRegion    Reason = "no_region"     // a national number and no usable default region, or an unknown country calling code
-	ReasonInvalid     Reason = "invalid"       // parses, but no numbering plan assigns it
-	ReasonNotMobile   Reason = "not_mobile"    // valid, but not a mobile number, and mobile was required
-	ReasonBadHash     Reason = "bad_hash"      // not 64 hexadecimal characters
-	ReasonShared      Reason = "shared"        // one number on more accounts of one app than allowed
-	ReasonDuplicate   Reason = "duplicate"     // the same identity seen again where it must be unique
-	ReasonBadField    Reason = "bad_field"     // a record field that cannot be decoded
-	ReasonMissingCol  Reason = "missing_field" // a required record field is absent
+	ReasonEmpty       Reason = "empty"            // nothing but white space
+	ReasonUnparseable Reason = "unparseable"      // not a phone number at all (letters, too short, too long)
+	ReasonNoRegion    Reason = "no_region"        // a national number and no usable default region, or an unknown country calling code
+	ReasonInvalid     Reason = "invalid"          // parses, but no numbering plan assigns it
+	ReasonNotMobile   Reason = "not_mobile"       // valid, but not a mobile number, and mobile was required
+	ReasonBadHash     Reason = "bad_hash"         // not 64 hexadecimal characters
+	ReasonShared      Reason = "shared"           // one number on more accounts of one app than allowed
+	ReasonDuplicate   Reason = "duplicate"        // the same identity seen again where it must be unique
+	ReasonBadField    Reason = "bad_field"        // a record field that cannot be decoded
+	ReasonMissingCol  Reason = "missing_field"    // a required record field is absent
+	ReasonUnknown     Reason = "unknown_account"  // events of an account the accounts table does not have
+	ReasonAccountGone Reason = "account_rejected" // events of an account rejected for its phone
 )
 
 // RejectError is an error that carries a Reason. Match the reasons with

@@ -1,0 +1,222 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/sosie-dev/sosie/features"
+)
+
+// FeaturizeOptions configures Featurize for one app.
+type FeaturizeOptions struct {
+	App           string                  `json:"app"`
+	DefaultRegion string                  `json:"default_region"` // for accounts without a country
+	MobileOnly    bool                    `json:"mobile_only"`
+	MaxPerPhone   int                     `json:"max_per_phone"` // accounts of the app on one number; 0: features.DefaultMaxAccountsPerPhone
+	Window        features.ActivityWindow `json:"window"`
+	// PepperEnv names the environment variable that holds the identity
+	// pepper. The pepper itself never enters the pipeline graph, which
+	// runners store and show.
+	PepperEnv string `json:"pepper_env"`
+}
+
+// keyedAccount is an account that passed phone normalization: its phone is
+// gone, its person key is there.
+type keyedAccount struct {
+	Key     string           `json:"key"`
+	Account features.Account `json:"account"`
+}
+
+var (
+	accountsIn        = beam.NewCounter("sosie", "featurize_accounts_in")
+	accountsRejected  = beam.NewCounter("sosie", "featurize_accounts_rejected")
+	accountsProfiled  = beam.NewCounter("sosie", "featurize_accounts_profiled")
+	eventsUnattached  = beam.NewCounter("sosie", "featurize_events_rejected")
+	profilesOut       = beam.NewCounter("sosie", "featurize_profiles")
+	sharedPhoneGroups = beam.NewCounter("sosie", "featurize_shared_numbers")
+)
+
+// Featurize turns one app's PCollection<features.Account> and
+// PCollection<features.Event> into PCollection<features.AppProfile>, one per
+// person on the app, and PCollection<DeadLetter>.
+//
+// Each account's phone is normalized once (features.NormalizePhone, with
+// the account's country or the default region) and replaced by the person
+// key; numbers on more than MaxPerPhone accounts are rejected as shared;
+// events are aggregated per account with features.ActivityWindow as a
+// CombinePerKey, which runners lift before the shuffle. Accounts with a
+// rejected phone, events of such accounts and of accounts the table lacks,
+// and repeated user ids become dead letters with their reason.
+func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollection) (profiles, dead beam.PCollection) {
+	s = s.Scope("pipelines.Featurize." + opt.App)
+	keyed, rejectedIDs, dead1 := beam.ParDo3(s, &normalizeAccountFn{Options: opt}, accounts)
+	byUser, sharedIDs, dead2 := beam.ParDo3(s, &sharedPhoneFn{Options: opt}, beam.GroupByKey(s, keyed))
+	rejected := beam.Flatten(s, rejectedIDs, sharedIDs)
+
+	activity := beam.CombinePerKey(s, &opt.Window, beam.ParDo(s, keyEventByUser, events))
+	grouped := beam.CoGroupByKey(s, byUser, activity, rejected)
+	profiles, dead3 := beam.ParDo2(s, &buildProfileFn{Options: opt}, grouped)
+	return profiles, beam.Flatten(s, dead1, dead2, dead3)
+}
+
+// normalizeAccountFn normalizes each account's phone into a person key.
+type normalizeAccountFn struct {
+	Options FeaturizeOptions `json:"options"`
+
+	keyer      *features.Keyer
+	normalizer features.PhoneNormalizer
+}
+
+func (f *normalizeAccountFn) Setup() error {
+	pepper := os.Getenv(f.Options.PepperEnv)
+	if f.Options.PepperEnv == "" || pepper == "" {
+		return fmt.Errorf("pipelines: the identity pepper is not set: put it in the environment variable %q", f.Options.PepperEnv)
+	}
+	k, err := features.NewKeyer([]byte(pepper))
+	if err != nil {
+		return err
+	}
+	f.keyer = k
+	f.normalizer = features.PhoneNormalizer{MobileOnly: f.Options.MobileOnly}
+	return nil
+}
+
+func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Account, emit func(string, keyedAccount), rejected func(string, string), dead func(DeadLetter)) {
+	accountsIn.Inc(ctx, 1)
+	region := a.Country
+	if region == "" {
+		region = f.Options.DefaultRegion
+	}
+	e164, err := f.normalizer.Normalize(a.Phone, region)
+	if err != nil {
+		accountsRejected.Inc(ctx, 1)
+		reason := features.ReasonOf(err)
+		rejected(a.UserID, string(reason))
+		dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: a.UserID, Reason: reason, Detail: err.Error(), Rows: 1})
+		return
+	}
+	a.Phone = "" // raw phones never leave this stage
+	emit(f.keyer.Key(e164), keyedAccount{Key: f.keyer.Key(e164), Account: a})
+}
+
+// sharedPhoneFn rejects the accounts of numbers held by too many accounts.
+type sharedPhoneFn struct {
+	Options FeaturizeOptions `json:"options"`
+}
+
+func (f *sharedPhoneFn) ProcessElement(ctx context.Context, key string, accounts func(*keyedAccount) bool, emit func(string, keyedAccount), rejected func(string, string), dead func(DeadLetter)) {
+	var all []keyedAccount
+	var ka keyedAccount
+	for accounts(&ka) {
+		all = append(all, ka)
+	}
+	if err := features.CheckShared(len(all), f.Options.MaxPerPhone); err != nil {
+		sharedPhoneGroups.Inc(ctx, 1)
+		accountsRejected.Inc(ctx, int64(len(all)))
+		for _, a := range all {
+			rejected(a.Account.UserID, string(features.ReasonShared))
+			dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: a.Account.UserID, Reason: features.ReasonShared, Detail: err.Error(), Rows: 1})
+		}
+		return
+	}
+	for _, a := range all {
+		emit(a.Account.UserID, a)
+	}
+}
+
+func keyEventByUser(e features.Event) (string, features.Event) { return e.UserID, e }
+
+// buildProfileFn joins an account with its activity.
+type buildProfileFn struct {
+	Options FeaturizeOptions `json:"options"`
+}
+
+func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, accounts func(*keyedAccount) bool, activity func(*features.Activity) bool, rejected func(*string) bool, emit func(features.AppProfile), dead func(DeadLetter)) {
+	var act features.Activity
+	events := 0
+	for activity(&act) {
+		events = act.Total() + int(act.Ignored)
+	}
+	var reason string
+	wasRejected := rejected(&reason)
+	for rejected(&reason) {
+	}
+	var best keyedAccount
+	n := 0
+	var ka keyedAccount
+	for accounts(&ka) {
+		n++
+		if n == 1 || ka.Account.UpdatedAt.After(best.Account.UpdatedAt) {
+			if n > 1 {
+				f.duplicate(ctx, dead, best)
+			}
+			best = ka
+		} else {
+			f.duplicate(ctx, dead, ka)
+		}
+	}
+	if n == 0 {
+		if events > 0 {
+			eventsUnattached.Inc(ctx, int64(events))
+			r := features.ReasonUnknown
+			if wasRejected {
+				r = features.ReasonAccountGone
+			}
+			dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: userID, Reason: r, Rows: events})
+		}
+		return
+	}
+	accountsProfiled.Inc(ctx, 1)
+	profilesOut.Inc(ctx, 1)
+	emit(features.NewAppProfile(best.Key, best.Account, act))
+}
+
+func (f *buildProfileFn) duplicate(ctx context.Context, dead func(DeadLetter), ka keyedAccount) {
+	accountsRejected.Inc(ctx, 1)
+	dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: ka.Account.UserID, Reason: features.ReasonDuplicate,
+		Detail: "the user id appears more than once; the most recently updated row is kept", Rows: 1})
+}
+
+// JoinByPhone joins the PCollection<features.AppProfile> of every app into
+// PCollection<features.Person>: one per person key, demographics resolved
+// by features.MergePerson.
+func JoinByPhone(s beam.Scope, profiles ...beam.PCollection) beam.PCollection {
+	s = s.Scope("pipelines.JoinByPhone")
+	all := beam.Flatten(s, profiles...)
+	return beam.ParDo(s, mergePerson, beam.GroupByKey(s, beam.ParDo(s, keyProfile, all)))
+}
+
+var personsOut = beam.NewCounter("sosie", "join_persons")
+
+func keyProfile(p features.AppProfile) (string, features.AppProfile) { return p.PersonKey, p }
+
+func mergePerson(ctx context.Context, key string, profiles func(*features.AppProfile) bool) features.Person {
+	var all []features.AppProfile
+	var p features.AppProfile
+	for profiles(&p) {
+		all = append(all, p)
+	}
+	personsOut.Inc(ctx, 1)
+	return features.MergePerson(key, all)
+}
+
+func init() {
+	register.DoFn5x0[context.Context, features.Account, func(string, keyedAccount), func(string, string), func(DeadLetter)](&normalizeAccountFn{})
+	register.DoFn6x0[context.Context, string, func(*keyedAccount) bool, func(string, keyedAccount), func(string, string), func(DeadLetter)](&sharedPhoneFn{})
+	register.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(features.AppProfile), func(DeadLetter)](&buildProfileFn{})
+	register.Function1x2(keyEventByUser)
+	register.Function1x2(keyProfile)
+	register.Function3x1(mergePerson)
+	register.Combiner3[features.Activity, features.Event, features.Activity](&features.ActivityWindow{})
+	register.Emitter2[string, keyedAccount]()
+	register.Emitter2[string, string]()
+	register.Emitter1[features.AppProfile]()
+	register.Iter1[keyedAccount]()
+	register.Iter1[features.Activity]()
+	register.Iter1[string]()
+	register.Iter1[features.AppProfile]()
+}
