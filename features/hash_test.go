@@ -74,3 +74,26 @@ func TestShared(t *testing.T) {
 		t.Errorf("SharedPhones = %v", got)
 	}
 }
+
+func TestReadSeedPhone(t *testing.T) {
+	h := HashPhone("+33612345678")
+	cases := []struct {
+		cell, country string
+		want          SeedID
+		reason        Reason
+	}{
+		{"06 12 34 56 78", "FR", SeedID{E164: "+33612345678"}, ""},
+		{"+33612345678", "", SeedID{E164: "+33612345678"}, ""},
+		{h.PlusE164, "", SeedID{Hash: h.PlusE164}, ""},
+		{strings.ToUpper(h.Digits), "", SeedID{Hash: h.Digits}, ""},
+		{"06 12 34 56 78", "", SeedID{}, ReasonNoRegion},
+		{"", "FR", SeedID{}, ReasonEmpty},
+		{"n/a", "FR", SeedID{}, ReasonUnparseable},
+	}
+	for _, tc := range cases {
+		got, err := ReadSeedPhone(tc.cell, tc.country)
+		if got != tc.want || ReasonOf(err) != tc.reason {
+			t.Errorf("ReadSeedPhone(%q, %q) = %+v, %v; want %+v, %q", tc.cell, tc.country, got, err, tc.want, tc.reason)
+		}
+	}
+}

@@ -35,6 +35,7 @@ func init() {
 	beam.RegisterCoder(reflect.TypeFor[features.Person](), encPerson, decPerson)
 	beam.RegisterCoder(reflect.TypeFor[DeadLetter](), encDeadLetter, decDeadLetter)
 	beam.RegisterCoder(reflect.TypeFor[keyedAccount](), encKeyedAccount, decKeyedAccount)
+	beam.RegisterCoder(reflect.TypeFor[MatchReport](), encMatchReport, decMatchReport)
 }
 
 func decJSON[T any](b []byte) (T, error) {
@@ -57,3 +58,5 @@ func encDeadLetter(v DeadLetter) ([]byte, error)          { return json.Marshal(
 func decDeadLetter(b []byte) (DeadLetter, error)          { return decJSON[DeadLetter](b) }
 func encKeyedAccount(v keyedAccount) ([]byte, error)      { return json.Marshal(v) }
 func decKeyedAccount(b []byte) (keyedAccount, error)      { return decJSON[keyedAccount](b) }
+func encMatchReport(v MatchReport) ([]byte, error)        { return json.Marshal(v) }
+func decMatchReport(b []byte) (MatchReport, error)        { return decJSON[MatchReport](b) }

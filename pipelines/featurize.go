@@ -42,7 +42,9 @@ var (
 
 // Featurize turns one app's PCollection<features.Account> and
 // PCollection<features.Event> into PCollection<features.AppProfile>, one per
-// person on the app, and PCollection<DeadLetter>.
+// person on the app, PCollection<KV<string, Identity>> (the SHA-256 of each
+// accepted phone in both conventions, keyed by the hash: what hashed seed
+// lists are matched against) and PCollection<DeadLetter>.
 //
 // Each account's phone is normalized once (features.NormalizePhone, with
 // the account's country or the default region) and replaced by the person
@@ -51,16 +53,24 @@ var (
 // CombinePerKey, which runners lift before the shuffle. Accounts with a
 // rejected phone, events of such accounts and of accounts the table lacks,
 // and repeated user ids become dead letters with their reason.
-func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollection) (profiles, dead beam.PCollection) {
+func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollection) (profiles, identities, dead beam.PCollection) {
 	s = s.Scope("pipelines.Featurize." + opt.App)
-	keyed, rejectedIDs, dead1 := beam.ParDo3(s, &normalizeAccountFn{Options: opt}, accounts)
+	outs := beam.ParDoN(s, &normalizeAccountFn{Options: opt}, accounts)
+	keyed, rejectedIDs, identities, dead1 := outs[0], outs[1], outs[2], outs[3]
 	byUser, sharedIDs, dead2 := beam.ParDo3(s, &sharedPhoneFn{Options: opt}, beam.GroupByKey(s, keyed))
 	rejected := beam.Flatten(s, rejectedIDs, sharedIDs)
 
 	activity := beam.CombinePerKey(s, &opt.Window, beam.ParDo(s, keyEventByUser, events))
 	grouped := beam.CoGroupByKey(s, byUser, activity, rejected)
 	profiles, dead3 := beam.ParDo2(s, &buildProfileFn{Options: opt}, grouped)
-	return profiles, beam.Flatten(s, dead1, dead2, dead3)
+	return profiles, identities, beam.Flatten(s, dead1, dead2, dead3)
+}
+
+// Identity ties a phone hash to a person key, and says which convention
+// the hash is in.
+type Identity struct {
+	Key        string                  `json:"key"`
+	Convention features.HashConvention `json:"convention"`
 }
 
 // normalizeAccountFn normalizes each account's phone into a person key.
@@ -85,7 +95,7 @@ func (f *normalizeAccountFn) Setup() error {
 	return nil
 }
 
-func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Account, emit func(string, keyedAccount), rejected func(string, string), dead func(DeadLetter)) {
+func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Account, emit func(string, keyedAccount), rejected func(string, string), identity func(string, Identity), dead func(DeadLetter)) {
 	accountsIn.Inc(ctx, 1)
 	region := a.Country
 	if region == "" {
@@ -100,7 +110,11 @@ func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Acco
 		return
 	}
 	a.Phone = "" // raw phones never leave this stage
-	emit(f.keyer.Key(e164), keyedAccount{Key: f.keyer.Key(e164), Account: a})
+	key := f.keyer.Key(e164)
+	emit(key, keyedAccount{Key: key, Account: a})
+	h := features.HashPhone(e164)
+	identity(h.PlusE164, Identity{Key: key, Convention: features.HashPlusE164})
+	identity(h.Digits, Identity{Key: key, Convention: features.HashDigits})
 }
 
 // sharedPhoneFn rejects the accounts of numbers held by too many accounts.
@@ -205,7 +219,8 @@ func mergePerson(ctx context.Context, key string, profiles func(*features.AppPro
 }
 
 func init() {
-	register.DoFn5x0[context.Context, features.Account, func(string, keyedAccount), func(string, string), func(DeadLetter)](&normalizeAccountFn{})
+	register.DoFn6x0[context.Context, features.Account, func(string, keyedAccount), func(string, string), func(string, Identity), func(DeadLetter)](&normalizeAccountFn{})
+	register.Emitter2[string, Identity]()
 	register.DoFn6x0[context.Context, string, func(*keyedAccount) bool, func(string, keyedAccount), func(string, string), func(DeadLetter)](&sharedPhoneFn{})
 	register.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(features.AppProfile), func(DeadLetter)](&buildProfileFn{})
 	register.Function1x2(keyEventByUser)

@@ -92,13 +92,13 @@ func TestFeaturizeAndJoin(t *testing.T) {
 	fbOpt.App = "facebook"
 	fa, fad := ReadAccounts(s, "facebook", []string{fbAccounts}, features.AccountColumns{})
 	fe, fed := ReadEvents(s, "facebook", []string{fbEvents}, features.EventColumns{})
-	fbProfiles, fbDead := Featurize(s, fbOpt, fa, fe)
+	fbProfiles, _, fbDead := Featurize(s, fbOpt, fa, fe)
 
 	igOpt := opt
 	igOpt.App = "instagram"
 	ia, iad := ReadAccounts(s, "instagram", []string{igAccounts}, features.AccountColumns{})
 	ie, ied := ReadEvents(s, "instagram", []string{igEvents}, features.EventColumns{})
-	igProfiles, igDead := Featurize(s, igOpt, ia, ie)
+	igProfiles, _, igDead := Featurize(s, igOpt, ia, ie)
 
 	passert.Equals(s, beam.ParDo(s, profileSummary, fbProfiles),
 		"facebook:1 accounts:2 events", "facebook:1 accounts:0 events", "facebook:1 accounts:0 events")

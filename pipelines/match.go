@@ -1,0 +1,371 @@
+package pipelines
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/sosie-dev/sosie/features"
+)
+
+// SeedList is an advertiser's list of customers: a CSV file of phones,
+// plain or SHA-256 hashed, with an optional country and customer value.
+type SeedList struct {
+	ID         string `json:"id"`
+	Advertiser string `json:"advertiser"`
+	File       string `json:"file"`
+	// Country reads the list's national numbers where a row has no
+	// country of its own.
+	Country string `json:"country"`
+}
+
+// Conventions a seed row matched by.
+const (
+	ConventionPlain  = "plain"
+	ConventionSHA256 = "sha256" // hashed, convention unknown (not matched)
+)
+
+// seedHit is one seed row on its way to a person.
+type seedHit struct {
+	List       string  `json:"list"`
+	Line       int     `json:"line"`
+	Convention string  `json:"convention"`
+	Value      float64 `json:"value"`
+}
+
+// MatchedSeed is a seed list's customer found among the persons.
+type MatchedSeed struct {
+	List  string  `json:"list"`
+	Key   string  `json:"key"`   // person key
+	Value float64 `json:"value"` // customer value; 1 where the list has none
+}
+
+// seedOutcome is what became of one seed row, for the match report.
+type seedOutcome struct {
+	Outcome    string          `json:"outcome"` // matched, unmatched, duplicate, rejected
+	Reason     features.Reason `json:"reason,omitempty"`
+	Convention string          `json:"convention,omitempty"`
+	Apps       []string        `json:"apps,omitempty"` // of the matched person
+}
+
+// MatchReport says what became of a seed list's rows.
+type MatchReport struct {
+	List         string                  `json:"list"`
+	Rows         int                     `json:"rows"`
+	Rejected     map[features.Reason]int `json:"rejected"`
+	Duplicates   int                     `json:"duplicates"` // rows of a customer already matched from the list
+	Unmatched    int                     `json:"unmatched"`
+	Matched      int                     `json:"matched"` // distinct persons
+	ByConvention map[string]int          `json:"matched_by_convention"`
+	ByApp        map[string]int          `json:"matched_by_app"`
+	MatchRate    float64                 `json:"match_rate"` // matched / (rows − rejected − duplicates)
+}
+
+var (
+	seedRows     = beam.NewCounter("sosie", "seed_rows")
+	seedRejected = beam.NewCounter("sosie", "seed_rows_rejected")
+	seedMatched  = beam.NewCounter("sosie", "seed_matched")
+)
+
+// MatchSeeds reads the seed lists and finds their customers among persons
+// (PCollection<features.Person>), through identities
+// (PCollection<KV<string, Identity>> from Featurize) for hashed rows. It
+// returns PCollection<MatchedSeed>, one per list and person;
+// PCollection<MatchReport>, one per list; and PCollection<DeadLetter> for
+// rows that cannot be read. PepperEnv names the environment variable of
+// the identity pepper.
+func MatchSeeds(s beam.Scope, lists []SeedList, pepperEnv string, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
+	s = s.Scope("pipelines.MatchSeeds")
+	listsIn := make([]any, len(lists))
+	for i, l := range lists {
+		listsIn[i] = l
+	}
+	outs := beam.ParDoN(s, &readSeedsFn{PepperEnv: pepperEnv}, beam.Create(s, listsIn...))
+	plain, hashed, rejected, dead := outs[0], outs[1], outs[2], outs[3]
+
+	fromHash, unmatchedHash := beam.ParDo2(s, resolveHash, beam.CoGroupByKey(s, hashed, identities))
+	hits := beam.Flatten(s, plain, fromHash)
+	personsByKey := beam.ParDo(s, keyPerson, persons)
+	matched, outcomes := beam.ParDo2(s, matchPerson, beam.CoGroupByKey(s, hits, personsByKey))
+	reports = beam.ParDo(s, finishReport, beam.CombinePerKey(s, &matchReportFn{}, beam.Flatten(s, outcomes, unmatchedHash, rejected)))
+	return matched, reports, dead
+}
+
+// readSeedsFn reads a seed list file row by row.
+type readSeedsFn struct {
+	PepperEnv string `json:"pepper_env"`
+	keyer     *features.Keyer
+}
+
+func (f *readSeedsFn) Setup() error {
+	pepper := os.Getenv(f.PepperEnv)
+	if f.PepperEnv == "" || pepper == "" {
+		return fmt.Errorf("pipelines: the identity pepper is not set: put it in the environment variable %q", f.PepperEnv)
+	}
+	k, err := features.NewKeyer([]byte(pepper))
+	f.keyer = k
+	return err
+}
+
+func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, plain func(string, seedHit), hashed func(string, seedHit), rejected func(string, seedOutcome), dead func(DeadLetter)) error {
+	file, err := os.Open(list.File)
+	if err != nil {
+		return fmt.Errorf("pipelines: seed list %s: %w", list.ID, err)
+	}
+	defer file.Close()
+	rows, err := readSeedCSV(file)
+	if err != nil {
+		return fmt.Errorf("pipelines: seed list %s (%s): %w", list.ID, list.File, err)
+	}
+	for _, r := range rows {
+		seedRows.Inc(ctx, 1)
+		reject := func(err error) {
+			seedRejected.Inc(ctx, 1)
+			reason := features.ReasonOf(err)
+			if reason == "" {
+				reason = features.ReasonBadField
+			}
+			rejected(list.ID, seedOutcome{Outcome: "rejected", Reason: reason})
+			dead(DeadLetter{Stage: "match", Source: list.File, Line: r.line, Reason: reason, Detail: err.Error(), Rows: 1})
+		}
+		if r.err != nil {
+			reject(r.err)
+			continue
+		}
+		country := r.country
+		if country == "" {
+			country = list.Country
+		}
+		id, err := features.ReadSeedPhone(r.phone, country)
+		if err != nil {
+			reject(err)
+			continue
+		}
+		hit := seedHit{List: list.ID, Line: r.line, Value: r.value}
+		if id.Hash != "" {
+			hashed(id.Hash, hit)
+			continue
+		}
+		hit.Convention = ConventionPlain
+		plain(f.keyer.Key(id.E164), hit)
+	}
+	return nil
+}
+
+// seedCSVRow is one row of a seed list file.
+type seedCSVRow struct {
+	line    int
+	phone   string
+	country string
+	value   float64
+	err     error
+}
+
+// errSeedValue is a value cell that is not a non-negative number.
+var errSeedValue = errors.New("value is not a non-negative number")
+
+// readSeedCSV reads a seed list: ',', ';' or tab separated (whichever the
+// first line has most of), a header naming phone (and optionally country
+// and value) or, without one, the phone in the first column; UTF-8 with or
+// without a byte-order mark; LF or CRLF.
+func readSeedCSV(r io.Reader) ([]seedCSVRow, error) {
+	br := bufio.NewReader(r)
+	first, err := br.Peek(4096)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	head := string(first)
+	if i := strings.IndexAny(head, "\r\n"); i >= 0 {
+		head = head[:i]
+	}
+	comma := ','
+	for _, c := range []rune{';', '\t'} {
+		if strings.Count(head, string(c)) > strings.Count(head, string(comma)) {
+			comma = c
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	phoneCol, countryCol, valueCol := 0, -1, -1
+	var rows []seedCSVRow
+	for n := 0; ; n++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			rows = append(rows, seedCSVRow{line: line, err: fmt.Errorf("%w: %v", features.ErrBadField, err)})
+			continue
+		}
+		if n == 0 {
+			rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
+			names := make([]string, len(rec))
+			for i, h := range rec {
+				names[i] = strings.ToLower(strings.TrimSpace(h))
+			}
+			if i := slices.Index(names, "phone"); i >= 0 {
+				phoneCol, countryCol, valueCol = i, slices.Index(names, "country"), slices.Index(names, "value")
+				continue // a header
+			}
+		}
+		row := seedCSVRow{line: line, value: 1}
+		cell := func(i int) string {
+			if i < 0 || i >= len(rec) {
+				return ""
+			}
+			return strings.TrimSpace(rec[i])
+		}
+		row.phone, row.country = cell(phoneCol), strings.ToUpper(cell(countryCol))
+		if v := cell(valueCol); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f != f {
+				row.err = fmt.Errorf("%w: %w", features.ErrBadField, errSeedValue)
+			}
+			row.value = f
+		}
+		rows = append(rows, row)
+	}
+}
+
+// resolveHash matches hashed seed rows to the person whose phone hashes to
+// the same value, in either convention.
+func resolveHash(hash string, hits func(*seedHit) bool, ids func(*Identity) bool, emit func(string, seedHit), unmatched func(string, seedOutcome)) {
+	var id Identity
+	found := ids(&id)
+	var h seedHit
+	for hits(&h) {
+		if !found {
+			unmatched(h.List, seedOutcome{Outcome: "unmatched", Convention: ConventionSHA256})
+			continue
+		}
+		h.Convention = string(id.Convention)
+		emit(id.Key, h)
+	}
+}
+
+func keyPerson(p features.Person) (string, features.Person) { return p.Key, p }
+
+// matchPerson confirms the hits of one person key against the persons: the
+// first row of a list that names a person matches it, later ones are
+// duplicates; a key no person has is unmatched.
+func matchPerson(ctx context.Context, key string, hits func(*seedHit) bool, persons func(*features.Person) bool, matched func(MatchedSeed), outcome func(string, seedOutcome)) {
+	var p features.Person
+	found := persons(&p)
+	var apps []string
+	for _, a := range p.Apps {
+		apps = append(apps, a.App)
+	}
+	var all []seedHit
+	var h seedHit
+	for hits(&h) {
+		all = append(all, h)
+	}
+	// The earliest line of each list wins, so reruns agree.
+	slices.SortFunc(all, func(a, b seedHit) int {
+		if c := strings.Compare(a.List, b.List); c != 0 {
+			return c
+		}
+		return a.Line - b.Line
+	})
+	for i, h := range all {
+		switch {
+		case !found:
+			outcome(h.List, seedOutcome{Outcome: "unmatched", Convention: h.Convention})
+		case i > 0 && all[i-1].List == h.List:
+			outcome(h.List, seedOutcome{Outcome: "duplicate", Reason: features.ReasonDuplicate})
+		default:
+			seedMatched.Inc(ctx, 1)
+			matched(MatchedSeed{List: h.List, Key: key, Value: h.Value})
+			outcome(h.List, seedOutcome{Outcome: "matched", Convention: h.Convention, Apps: apps})
+		}
+	}
+}
+
+// matchReportFn counts seed outcomes into a MatchReport.
+type matchReportFn struct{}
+
+func (matchReportFn) CreateAccumulator() MatchReport { return MatchReport{} }
+
+func (matchReportFn) AddInput(r MatchReport, o seedOutcome) MatchReport {
+	r.Rows++
+	switch o.Outcome {
+	case "rejected":
+		r.Rejected = inc(r.Rejected, o.Reason, 1)
+	case "duplicate":
+		r.Duplicates++
+	case "unmatched":
+		r.Unmatched++
+	case "matched":
+		r.Matched++
+		r.ByConvention = inc(r.ByConvention, o.Convention, 1)
+		for _, a := range o.Apps {
+			r.ByApp = inc(r.ByApp, a, 1)
+		}
+	}
+	return r
+}
+
+func (matchReportFn) MergeAccumulators(a, b MatchReport) MatchReport {
+	a.Rows += b.Rows
+	a.Duplicates += b.Duplicates
+	a.Unmatched += b.Unmatched
+	a.Matched += b.Matched
+	for k, v := range b.Rejected {
+		a.Rejected = inc(a.Rejected, k, v)
+	}
+	for k, v := range b.ByConvention {
+		a.ByConvention = inc(a.ByConvention, k, v)
+	}
+	for k, v := range b.ByApp {
+		a.ByApp = inc(a.ByApp, k, v)
+	}
+	return a
+}
+
+func inc[K comparable](m map[K]int, k K, n int) map[K]int {
+	if m == nil {
+		m = map[K]int{}
+	}
+	m[k] += n
+	return m
+}
+
+func finishReport(list string, r MatchReport) MatchReport {
+	r.List = list
+	rejected := 0
+	for _, n := range r.Rejected {
+		rejected += n
+	}
+	if usable := r.Rows - rejected - r.Duplicates; usable > 0 {
+		r.MatchRate = float64(r.Matched) / float64(usable)
+	}
+	return r
+}
+
+func init() {
+	register.DoFn6x1[context.Context, SeedList, func(string, seedHit), func(string, seedHit), func(string, seedOutcome), func(DeadLetter), error](&readSeedsFn{})
+	register.Function5x0(resolveHash)
+	register.Function1x2(keyPerson)
+	register.Function6x0(matchPerson)
+	register.Function2x1(finishReport)
+	register.Combiner2[MatchReport, seedOutcome](&matchReportFn{})
+	register.Emitter2[string, seedHit]()
+	register.Emitter2[string, seedOutcome]()
+	register.Emitter1[MatchedSeed]()
+	register.Iter1[seedHit]()
+	register.Iter1[Identity]()
+	register.Iter1[features.Person]()
+}

@@ -1,0 +1,84 @@
+package pipelines
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/sosie-dev/sosie/features"
+)
+
+func reportSummary(r MatchReport) string {
+	var rej, conv []string
+	for k, v := range r.Rejected {
+		rej = append(rej, fmt.Sprintf("%s=%d", k, v))
+	}
+	for k, v := range r.ByConvention {
+		conv = append(conv, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(rej)
+	sort.Strings(conv)
+	return fmt.Sprintf("%s rows=%d rejected=[%s] dup=%d unmatched=%d matched=%d [%s] apps=%v rate=%.2f",
+		r.List, r.Rows, strings.Join(rej, " "), r.Duplicates, r.Unmatched, r.Matched, strings.Join(conv, " "), r.ByApp, r.MatchRate)
+}
+
+func matchedValue(m MatchedSeed) string { return fmt.Sprintf("%s:%g", m.List, m.Value) }
+
+func init() {
+	register.Function1x1(reportSummary)
+	register.Function1x1(matchedValue)
+}
+
+func TestMatchSeeds(t *testing.T) {
+	dir := t.TempDir()
+	accounts := write(t, dir, "accounts.jsonl", ``+
+		`{"user_id":"p1","phone":"+33612345678"}`+"\n"+
+		`{"user_id":"p2","phone":"+14155552671"}`+"\n"+
+		`{"user_id":"p3","phone":"+447400123456"}`+"\n")
+	upper := strings.ToUpper(features.HashPhone("+447400123456").PlusE164)
+	seeds := write(t, dir, "seeds.csv", "\ufeffphone;country;value\r\n"+
+		"06 12 34 56 78;FR;10\r\n"+ // p1, plain
+		"+1 415 555 2671;;5\r\n"+ // p2, plain
+		upper+";;\r\n"+ // p3, Google's convention, upper case
+		features.HashPhone("+33612345678").Digits+";;\r\n"+ // p1 again, Meta's convention
+		"n/a;FR;1\r\n"+ // not a phone
+		features.HashPhone("+33699999999").PlusE164+";;\r\n"+ // nobody's hash
+		"+33 6 98 76 54 32;;\r\n"+ // a valid number nobody has
+		"06 12 34 56 79;FR;abc\r\n") // a bad value
+
+	p, s := beam.NewPipelineWithRoot()
+	a, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
+	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", PepperEnv: testPepperEnv}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
+	persons := JoinByPhone(s, profiles)
+	matched, reports, dead := MatchSeeds(s, []SeedList{{ID: "list1", Advertiser: "adv", File: seeds, Country: "FR"}}, testPepperEnv, persons, ids)
+
+	passert.Equals(s, beam.ParDo(s, matchedValue, matched), "list1:10", "list1:5", "list1:1")
+	passert.Equals(s, beam.ParDo(s, reportSummary, reports),
+		"list1 rows=8 rejected=[bad_field=1 unparseable=1] dup=1 unmatched=2 matched=3 [plain=2 sha256_e164=1] apps=map[facebook:3] rate=0.60")
+	passert.Equals(s, beam.ParDo(s, reasonOf, dead), "match/unparseable/1", "match/bad_field/1")
+	ptest.RunAndValidate(t, p)
+}
+
+func TestReadSeedCSV(t *testing.T) {
+	// No header, tab separated: the phone is the first column.
+	rows, err := readSeedCSV(strings.NewReader("+33612345678\tx\n0612345678\ty\n"))
+	if err != nil || len(rows) != 2 || rows[0].phone != "+33612345678" || rows[1].line != 2 || rows[1].value != 1 {
+		t.Fatalf("%+v, %v", rows, err)
+	}
+	// A header with the phone in the second column.
+	rows, _ = readSeedCSV(strings.NewReader("id,Phone,Value\n1,+33612345678,2.5\n"))
+	if len(rows) != 1 || rows[0].phone != "+33612345678" || rows[0].value != 2.5 {
+		t.Fatalf("%+v", rows)
+	}
+	// Negative values are errors.
+	rows, _ = readSeedCSV(strings.NewReader("phone,value\n+33612345678,-1\n"))
+	if len(rows) != 1 || rows[0].err == nil {
+		t.Fatalf("%+v", rows)
+	}
+}
