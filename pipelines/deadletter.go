@@ -36,6 +36,7 @@ func init() {
 	beam.RegisterCoder(reflect.TypeFor[DeadLetter](), encDeadLetter, decDeadLetter)
 	beam.RegisterCoder(reflect.TypeFor[keyedAccount](), encKeyedAccount, decKeyedAccount)
 	beam.RegisterCoder(reflect.TypeFor[MatchReport](), encMatchReport, decMatchReport)
+	beam.RegisterCoder(reflect.TypeFor[Prospect](), encProspect, decProspect)
 }
 
 func decJSON[T any](b []byte) (T, error) {
@@ -60,3 +61,5 @@ func encKeyedAccount(v keyedAccount) ([]byte, error)      { return json.Marshal(
 func decKeyedAccount(b []byte) (keyedAccount, error)      { return decJSON[keyedAccount](b) }
 func encMatchReport(v MatchReport) ([]byte, error)        { return json.Marshal(v) }
 func decMatchReport(b []byte) (MatchReport, error)        { return decJSON[MatchReport](b) }
+func encProspect(v Prospect) ([]byte, error)              { return json.Marshal(v) }
+func decProspect(b []byte) (Prospect, error)              { return decJSON[Prospect](b) }

@@ -5,7 +5,11 @@
 // packages; the DoFns here only call them.
 //
 // Built so far: reading accounts and events from local JSONL and CSV files
-// (ReadAccounts, ReadEvents), per-app featurization (Featurize) and the
-// cross-app join (JoinByPhone). Every rejected row goes to a dead-letter
-// PCollection of DeadLetter with its reason; counters count every outcome.
+// (ReadAccounts, ReadEvents), per-app featurization (Featurize), the
+// cross-app join (JoinByPhone), seed matching with a match report
+// (MatchSeeds), one model per seed list (Train), scoring into tiered
+// prospect lists (Score) and JSONL output (WriteJSONL). Every rejected row
+// goes to a dead-letter PCollection of DeadLetter with its reason;
+// counters count every outcome. The jobs that wire them (jobs/lookalike
+// and the rest) and their configuration are not written yet.
 package pipelines

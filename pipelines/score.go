@@ -1,0 +1,230 @@
+package pipelines
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/model"
+)
+
+// ScoreOptions configures Score.
+type ScoreOptions struct {
+	Train TrainOptions `json:"train"`
+	// AudiencePercent is how much of the eligible population a list's
+	// prospect list keeps, 1 to 10 (percent); 0 means 5.
+	AudiencePercent map[string]int    `json:"audience_percent"`
+	Advertisers     map[string]string `json:"advertisers"` // list id → advertiser id
+	ScoredAt        time.Time         `json:"scored_at"`
+}
+
+// Prospect is one person on a seed list's prospect list.
+type Prospect struct {
+	RunID      string    `json:"run_id"`
+	Advertiser string    `json:"advertiser_id"`
+	List       string    `json:"seed_list_id"`
+	Key        string    `json:"person_key"`
+	Score      float64   `json:"score"`
+	Percentile int       `json:"percentile"` // 99: in the top 1 % of the eligible population
+	Tier       int       `json:"tier"`       // 1: top 0–1 %, 2: 1–2 %, …
+	ModelKind  string    `json:"model_kind"`
+	ScoredAt   time.Time `json:"scored_at"`
+}
+
+var (
+	personsIneligible = beam.NewCounter("sosie", "score_persons_ineligible")
+	personsScored     = beam.NewCounter("sosie", "score_persons_scored")
+	prospectsOut      = beam.NewCounter("sosie", "score_prospects")
+)
+
+// Eligible says whether a person's data may be used to target them: every
+// app profile allows ads personalization, and where the person is on
+// several apps, every profile allows combining apps.
+func Eligible(p *features.Person) bool {
+	for _, a := range p.Apps {
+		if !a.ConsentAds || (len(p.Apps) > 1 && !a.ConsentCrossApp) {
+			return false
+		}
+	}
+	return len(p.Apps) > 0
+}
+
+// Score scores every eligible person that is not one of a list's seeds with
+// the list's model: PCollection<features.Person>, PCollection<TrainedModel>
+// (a side input) and PCollection<MatchedSeed> in, PCollection<Prospect>
+// out. Percentiles come from Beam's approximate quantiles of each list's
+// scores, with no global sort; a list keeps its top AudiencePercent.
+func Score(s beam.Scope, opt ScoreOptions, persons, models, matched beam.PCollection) beam.PCollection {
+	s = s.Scope("pipelines.Score")
+	all := beam.ParDo(s, &scoreFn{Options: opt.Train}, withSeeds(s, persons, matched), beam.SideInput{Input: models})
+	count := stats.Sum(s, beam.ParDo(s, one, persons))
+	var out []beam.PCollection
+	for _, list := range opt.Train.Lists {
+		ls := s.Scope("list." + list)
+		mine := beam.ParDo(ls, &keepListFn{List: list}, all)
+		// Beam's quantile sketch depends on the order elements arrive in, so
+		// it runs on the deterministic hash sample of the scores, with K
+		// larger than the sample: exact on the sample, the same on every
+		// run, and bounded in memory whatever the population.
+		sample := beam.ParDo(ls, &sampleScoreFn{Seed: opt.Train.RunSeed, Size: quantileSample}, mine, beam.SideInput{Input: count})
+		cuts := stats.ApproximateQuantiles(ls, sample, less, stats.Opts{K: 4 * quantileSample, NumQuantiles: 100})
+		pct := opt.AudiencePercent[list]
+		if pct == 0 {
+			pct = 5
+		}
+		out = append(out, beam.ParDo(ls, &tierFn{
+			List: list, Percent: pct, RunID: opt.Train.RunID, Advertiser: opt.Advertisers[list], ScoredAt: opt.ScoredAt,
+		}, mine, beam.SideInput{Input: cuts}))
+	}
+	return beam.Flatten(s, out...)
+}
+
+// listScore is a person's score for a list.
+type listScore struct {
+	List  string  `json:"list"`
+	Key   string  `json:"key"`
+	Score float64 `json:"score"`
+	Kind  string  `json:"kind"` // of the model that scored
+}
+
+// keepListFn keeps the scores of one list.
+type keepListFn struct {
+	List string `json:"list"`
+}
+
+func (f *keepListFn) ProcessElement(s listScore, emit func(listScore)) {
+	if s.List == f.List {
+		emit(s)
+	}
+}
+
+// quantileSample is the expected number of scores the tier cut points are
+// computed from: percentiles within about ±0.3 % of the exact ones.
+const quantileSample = 20_000
+
+// sampleScoreFn keeps the scores of the deterministic sample of persons.
+type sampleScoreFn struct {
+	Seed uint64 `json:"seed"`
+	Size int    `json:"size"`
+}
+
+func (f *sampleScoreFn) ProcessElement(s listScore, persons int, emit func(float64)) {
+	if sampled(s.Key, f.Seed^0x51ce, float64(f.Size)/float64(persons)) {
+		emit(s.Score)
+	}
+}
+
+func less(a, b float64) bool { return a < b }
+
+// scoreFn scores one person with every list's model.
+type scoreFn struct {
+	Options TrainOptions `json:"options"`
+	schema  *features.Schema
+	models  map[string]*model.Artifact
+	row     *mat.Dense
+	out     []float64
+}
+
+func (f *scoreFn) Setup() error {
+	s, err := features.NewSchema(f.Options.Schema)
+	f.schema = s
+	f.row = mat.NewDense(1, s.Len(), nil)
+	f.out = make([]float64, 1)
+	return err
+}
+
+// loadModels decodes the side input once per bundle.
+func loadModels(schema *features.Schema, models func(*TrainedModel) bool) (map[string]*model.Artifact, error) {
+	out := map[string]*model.Artifact{}
+	var tm TrainedModel
+	for models(&tm) {
+		a, err := model.Load(bytes.NewReader(tm.Artifact), schema.Version(), schema.Names())
+		if err != nil {
+			return nil, fmt.Errorf("pipelines: model of seed list %s: %w", tm.List, err)
+		}
+		out[tm.List] = a
+	}
+	return out, nil
+}
+
+func (f *scoreFn) ProcessElement(ctx context.Context, key string, persons func(*features.Person) bool, seeds func(*seedOf) bool, models func(*TrainedModel) bool, emit func(listScore)) error {
+	if f.models == nil {
+		m, err := loadModels(f.schema, models)
+		if err != nil {
+			return err
+		}
+		f.models = m
+	}
+	var p features.Person
+	if !persons(&p) {
+		return nil
+	}
+	if !Eligible(&p) {
+		personsIneligible.Inc(ctx, 1)
+		return nil
+	}
+	var mine []string
+	var so seedOf
+	for seeds(&so) {
+		mine = append(mine, so.List)
+	}
+	f.schema.Vectorize(&p, f.Options.Window.AsOf, f.Options.Window, f.row.RawRowView(0))
+	personsScored.Inc(ctx, 1)
+	lists := make([]string, 0, len(f.models))
+	for l := range f.models {
+		lists = append(lists, l)
+	}
+	sort.Strings(lists)
+	for _, list := range lists {
+		if slices.Contains(mine, list) {
+			continue // seeds are never in their own prospect list
+		}
+		if err := f.models[list].Model.Score(f.out, f.row); err != nil {
+			return err
+		}
+		emit(listScore{List: list, Key: key, Score: f.out[0], Kind: string(f.models[list].Kind)})
+	}
+	return nil
+}
+
+// tierFn places each score among the list's quantiles and keeps the top.
+type tierFn struct {
+	List       string    `json:"list"`
+	Percent    int       `json:"percent"`
+	RunID      string    `json:"run_id"`
+	Advertiser string    `json:"advertiser"`
+	ScoredAt   time.Time `json:"scored_at"`
+}
+
+func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64, emit func(Prospect)) {
+	// The percentile is how many of the 99 cut points lie below the score.
+	p := sort.SearchFloat64s(cuts, s.Score)
+	tier := 100 - p
+	if tier > f.Percent {
+		return
+	}
+	prospectsOut.Inc(ctx, 1)
+	emit(Prospect{RunID: f.RunID, Advertiser: f.Advertiser, List: f.List, Key: s.Key, Score: s.Score,
+		Percentile: p, Tier: tier, ModelKind: s.Kind, ScoredAt: f.ScoredAt})
+}
+
+func init() {
+	register.DoFn6x1[context.Context, string, func(*features.Person) bool, func(*seedOf) bool, func(*TrainedModel) bool, func(listScore), error](&scoreFn{})
+	register.DoFn4x0[context.Context, listScore, []float64, func(Prospect)](&tierFn{})
+	register.DoFn2x0[listScore, func(listScore)](&keepListFn{})
+	register.DoFn3x0[listScore, int, func(float64)](&sampleScoreFn{})
+	register.Emitter1[float64]()
+	register.Function2x1(less)
+	register.Emitter1[listScore]()
+	register.Emitter1[Prospect]()
+	register.Iter1[TrainedModel]()
+}

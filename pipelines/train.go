@@ -1,0 +1,210 @@
+package pipelines
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/model"
+)
+
+// TrainOptions configures Train and Score.
+type TrainOptions struct {
+	RunID  string                  `json:"run_id"`
+	Lists  []string                `json:"lists"` // the seed list ids to train for
+	Schema features.SchemaConfig   `json:"schema"`
+	Window features.ActivityWindow `json:"window"` // its AsOf is the time features are measured at
+	// SampleSize is the expected size of the population sample; 0 means
+	// 20,000. Sampling is a hash of the person key and RunSeed, so it
+	// needs no shuffle and a rerun draws the same people.
+	SampleSize int            `json:"sample_size"`
+	RunSeed    uint64         `json:"run_seed"`
+	MinSeeds   int            `json:"min_seeds"` // 0 means 100
+	Model      model.Settings `json:"model"`
+}
+
+func (o TrainOptions) withDefaults() TrainOptions {
+	if o.SampleSize == 0 {
+		o.SampleSize = 20_000
+	}
+	if o.MinSeeds == 0 {
+		o.MinSeeds = 100
+	}
+	return o
+}
+
+// TrainedModel is one seed list's model: a model.Artifact as JSON.
+type TrainedModel struct {
+	List     string `json:"list"`
+	Artifact []byte `json:"artifact"`
+}
+
+// trainRow is one labelled feature vector for a list.
+type trainRow struct {
+	Seed   bool      `json:"seed"`
+	Weight float64   `json:"weight"`
+	X      []float64 `json:"x"`
+}
+
+// seedOf says which lists a person is a seed of, with the customer value.
+type seedOf struct {
+	List  string  `json:"list"`
+	Value float64 `json:"value"`
+}
+
+// withSeeds pairs each person with the lists it is a seed of: it takes
+// PCollection<features.Person> and PCollection<MatchedSeed> and returns
+// PCollection<CoGBK<string, features.Person, seedOf>>.
+func withSeeds(s beam.Scope, persons, matched beam.PCollection) beam.PCollection {
+	return beam.CoGroupByKey(s, beam.ParDo(s, keyPerson, persons), beam.ParDo(s, keySeed, matched))
+}
+
+func keySeed(m MatchedSeed) (string, seedOf) { return m.Key, seedOf{m.List, m.Value} }
+
+func one(features.Person) int { return 1 }
+
+// Train fits one model per seed list: PCollection<features.Person> and
+// PCollection<MatchedSeed> in, PCollection<TrainedModel> out. Each list's
+// matched seeds are its positives; a deterministic sample of the other
+// persons is its population. A list with fewer matched seeds than
+// MinSeeds fails the run with an error that gives the numbers.
+func Train(s beam.Scope, opt TrainOptions, persons, matched beam.PCollection) beam.PCollection {
+	s = s.Scope("pipelines.Train")
+	opt = opt.withDefaults()
+	count := stats.Sum(s, beam.ParDo(s, one, persons))
+	rows := beam.ParDo(s, &trainRowsFn{Options: opt}, withSeeds(s, persons, matched), beam.SideInput{Input: count})
+	return beam.ParDo(s, &fitFn{Options: opt}, beam.GroupByKey(s, rows))
+}
+
+// sampled reports whether key falls in the population sample at rate.
+func sampled(key string, seed uint64, rate float64) bool {
+	h := fnv.New64a()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], seed)
+	h.Write(b[:])
+	h.Write([]byte(key))
+	return float64(h.Sum64()>>11)/float64(1<<53) < rate
+}
+
+type trainRowsFn struct {
+	Options TrainOptions `json:"options"`
+	schema  *features.Schema
+}
+
+func (f *trainRowsFn) Setup() error {
+	s, err := features.NewSchema(f.Options.Schema)
+	f.schema = s
+	return err
+}
+
+func (f *trainRowsFn) ProcessElement(key string, persons func(*features.Person) bool, seeds func(*seedOf) bool, count int, emit func(string, trainRow)) {
+	var p features.Person
+	if !persons(&p) {
+		return // a seed whose person is gone: MatchSeeds already counted it
+	}
+	var lists []seedOf
+	var so seedOf
+	for seeds(&so) {
+		lists = append(lists, so)
+	}
+	x := make([]float64, f.schema.Len())
+	f.schema.Vectorize(&p, f.Options.Window.AsOf, f.Options.Window, x)
+	inSample := sampled(key, f.Options.RunSeed, float64(f.Options.SampleSize)/float64(count))
+	for _, list := range f.Options.Lists {
+		i := slices.IndexFunc(lists, func(s seedOf) bool { return s.List == list })
+		switch {
+		case i >= 0:
+			emit(list, trainRow{Seed: true, Weight: lists[i].Value, X: x})
+		case inSample:
+			emit(list, trainRow{Weight: 1, X: x})
+		}
+	}
+}
+
+var modelsFitted = beam.NewCounter("sosie", "train_models")
+
+type fitFn struct {
+	Options TrainOptions `json:"options"`
+}
+
+func (f *fitFn) ProcessElement(ctx context.Context, list string, rows func(*trainRow) bool, emit func(TrainedModel)) error {
+	schema, err := features.NewSchema(f.Options.Schema)
+	if err != nil {
+		return err
+	}
+	var seeds, pop []trainRow
+	var r trainRow
+	for rows(&r) {
+		if r.Seed {
+			seeds = append(seeds, r)
+		} else {
+			pop = append(pop, r)
+		}
+	}
+	if len(seeds) < f.Options.MinSeeds {
+		return fmt.Errorf("pipelines: seed list %s: %d seeds matched a person, at least %d are needed to learn from", list, len(seeds), f.Options.MinSeeds)
+	}
+	if len(pop) < 2 {
+		return fmt.Errorf("pipelines: seed list %s: a population sample of %d persons is too small", list, len(pop))
+	}
+	// The rows come in no particular order: sort them so the fit, and so
+	// the model, is the same on every run.
+	for _, part := range [][]trainRow{seeds, pop} {
+		slices.SortFunc(part, func(a, b trainRow) int { return slices.Compare(a.X, b.X) })
+	}
+	d := schema.Len()
+	toMat := func(rs []trainRow) *mat.Dense {
+		m := mat.NewDense(len(rs), d, nil)
+		for i, r := range rs {
+			copy(m.RawRowView(i), r.X)
+		}
+		return m
+	}
+	weights := make([]float64, len(seeds))
+	for i, s := range seeds {
+		weights[i] = s.Weight
+		if !(s.Weight > 0) || math.IsInf(s.Weight, 0) {
+			weights[i] = 1
+		}
+	}
+	set := f.Options.Model
+	set.Seed = f.Options.RunSeed
+	m, rep, err := model.Fit(toMat(seeds), toMat(pop), weights, set)
+	if err != nil {
+		return fmt.Errorf("pipelines: seed list %s: %w", list, err)
+	}
+	rep.Name(schema.Names())
+	a, err := model.NewArtifact(m, rep, schema.Version(), schema.Names(), f.Options.RunID, time.Now())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := a.Write(&buf); err != nil {
+		return err
+	}
+	modelsFitted.Inc(ctx, 1)
+	emit(TrainedModel{List: list, Artifact: buf.Bytes()})
+	return nil
+}
+
+func init() {
+	register.Function1x2(keySeed)
+	register.Function1x1(one)
+	register.DoFn5x0[string, func(*features.Person) bool, func(*seedOf) bool, int, func(string, trainRow)](&trainRowsFn{})
+	register.DoFn4x1[context.Context, string, func(*trainRow) bool, func(TrainedModel), error](&fitFn{})
+	register.Emitter2[string, trainRow]()
+	register.Emitter1[TrainedModel]()
+	register.Iter1[seedOf]()
+	register.Iter1[trainRow]()
+}
