@@ -1,0 +1,232 @@
+package configs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/model"
+)
+
+// Config is one run of the lookalike flow.
+type Config struct {
+	RunID      string `yaml:"run_id"`      // default: lookalike-<as_of>
+	AsOf       string `yaml:"as_of"`       // YYYY-MM-DD: the end of the activity window; default 2026-11-01
+	WindowDays int    `yaml:"window_days"` // default 90
+	Output     string `yaml:"output"`      // output directory; default sosie-out
+	PepperEnv  string `yaml:"pepper_env"`  // environment variable of the identity pepper; default SOSIE_PEPPER
+
+	// Apps are the social apps' inputs. With none, the job makes a
+	// synthetic world (Synthetic) and reads that.
+	Apps      []App     `yaml:"apps"`
+	Synthetic Synthetic `yaml:"synthetic"`
+
+	SeedLists []SeedList `yaml:"seed_lists"`
+
+	MobileOnly          bool   `yaml:"mobile_only"`
+	MaxAccountsPerPhone int    `yaml:"max_accounts_per_phone"` // default features.DefaultMaxAccountsPerPhone
+	DefaultRegion       string `yaml:"default_region"`         // for accounts without a country
+
+	Model      ModelConfig `yaml:"model"`
+	SampleSize int         `yaml:"sample_size"` // population sample; default 20000
+	MinSeeds   int         `yaml:"min_seeds"`   // default 100
+	RunSeed    uint64      `yaml:"run_seed"`    // default 1
+}
+
+// App is one social app's accounts and events.
+type App struct {
+	Name           string                  `yaml:"name"`
+	Accounts       []string                `yaml:"accounts"` // file globs, JSONL or CSV
+	Events         []string                `yaml:"events"`
+	AccountColumns features.AccountColumns `yaml:"account_columns"`
+	EventColumns   features.EventColumns   `yaml:"event_columns"`
+}
+
+// Synthetic is the world made when no app is configured.
+type Synthetic struct {
+	Persons  int    `yaml:"persons"`   // default 5000
+	Seed     uint64 `yaml:"seed"`      // default 1
+	SeedSize int    `yaml:"seed_size"` // customers in the seed list; default 200, above the usual minimum of 100
+}
+
+// SeedList is an advertiser's seed list.
+type SeedList struct {
+	ID              string `yaml:"id"`
+	Advertiser      string `yaml:"advertiser"`
+	File            string `yaml:"file"`
+	Country         string `yaml:"country"`          // for national numbers in rows without a country
+	AudiencePercent int    `yaml:"audience_percent"` // 1 to 10; default 5
+}
+
+// ModelConfig chooses the model.
+type ModelConfig struct {
+	Kind string `yaml:"kind"` // auto (default), logistic, mean_difference, centroid, ...
+}
+
+// Load reads a YAML config strictly and fills its defaults. It does not
+// validate: call Validate once flags have overridden what they override.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("configs: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var c Config
+	// An empty file is a config of defaults.
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("configs: %s: %w", path, err)
+	}
+	c.Defaults()
+	return &c, nil
+}
+
+// Default is the configuration of a run with no config file.
+func Default() *Config {
+	var c Config
+	c.Defaults()
+	return &c
+}
+
+// Defaults fills every unset field with its default.
+func (c *Config) Defaults() {
+	if c.AsOf == "" {
+		c.AsOf = "2026-11-01"
+	}
+	if c.RunID == "" {
+		c.RunID = "lookalike-" + c.AsOf
+	}
+	if c.WindowDays == 0 {
+		c.WindowDays = features.DefaultWindowDays
+	}
+	if c.Output == "" {
+		c.Output = "sosie-out"
+	}
+	if c.PepperEnv == "" {
+		c.PepperEnv = "SOSIE_PEPPER"
+	}
+	if c.Synthetic.Persons == 0 {
+		c.Synthetic.Persons = 5000
+	}
+	if c.Synthetic.Seed == 0 {
+		c.Synthetic.Seed = 1
+	}
+	if c.Synthetic.SeedSize == 0 {
+		c.Synthetic.SeedSize = 200
+	}
+	if c.MaxAccountsPerPhone == 0 {
+		c.MaxAccountsPerPhone = features.DefaultMaxAccountsPerPhone
+	}
+	if c.Model.Kind == "" {
+		c.Model.Kind = string(model.KindAuto)
+	}
+	if c.SampleSize == 0 {
+		c.SampleSize = 20_000
+	}
+	if c.MinSeeds == 0 {
+		c.MinSeeds = 100
+	}
+	if c.RunSeed == 0 {
+		c.RunSeed = 1
+	}
+	for i := range c.SeedLists {
+		if c.SeedLists[i].AudiencePercent == 0 {
+			c.SeedLists[i].AudiencePercent = 5
+		}
+	}
+}
+
+// AsOfTime is AsOf as a time (midnight UTC).
+func (c *Config) AsOfTime() (time.Time, error) {
+	return time.Parse("2006-01-02", c.AsOf)
+}
+
+// ErrInvalid is wrapped by Validate's error.
+var ErrInvalid = errors.New("configs: invalid configuration")
+
+// Validate checks every field and names each wrong one with the reason.
+func (c *Config) Validate() error {
+	var bad []string
+	add := func(field, format string, args ...any) {
+		bad = append(bad, field+": "+fmt.Sprintf(format, args...))
+	}
+	if _, err := c.AsOfTime(); err != nil {
+		add("as_of", "%q is not a YYYY-MM-DD date", c.AsOf)
+	}
+	if c.WindowDays < 1 || c.WindowDays > features.MaxWindowDays {
+		add("window_days", "%d, want 1 to %d", c.WindowDays, features.MaxWindowDays)
+	}
+	if c.Synthetic.Persons < 1 {
+		add("synthetic.persons", "%d, want at least 1", c.Synthetic.Persons)
+	}
+	names := map[string]bool{}
+	for i, a := range c.Apps {
+		f := fmt.Sprintf("apps[%d]", i)
+		if a.Name == "" || strings.ContainsAny(a.Name, " /\\,") || strings.ToLower(a.Name) != a.Name {
+			add(f+".name", "%q, want a lower-case name without spaces", a.Name)
+		}
+		if names[a.Name] {
+			add(f+".name", "%q appears twice", a.Name)
+		}
+		names[a.Name] = true
+		if len(a.Accounts) == 0 {
+			add(f+".accounts", "no file given")
+		}
+		if len(a.Events) == 0 {
+			add(f+".events", "no file given")
+		}
+	}
+	if len(c.Apps) > 0 && len(c.SeedLists) == 0 {
+		add("seed_lists", "apps are configured but no seed list")
+	}
+	ids := map[string]bool{}
+	for i, l := range c.SeedLists {
+		f := fmt.Sprintf("seed_lists[%d]", i)
+		if l.ID == "" || strings.ContainsAny(l.ID, " /\\") {
+			add(f+".id", "%q, want a name without spaces or slashes", l.ID)
+		}
+		if ids[l.ID] {
+			add(f+".id", "%q appears twice", l.ID)
+		}
+		ids[l.ID] = true
+		if l.Advertiser == "" {
+			add(f+".advertiser", "missing")
+		}
+		if l.File == "" {
+			add(f+".file", "missing")
+		}
+		if l.AudiencePercent < 1 || l.AudiencePercent > 10 {
+			add(f+".audience_percent", "%d, want 1 to 10", l.AudiencePercent)
+		}
+	}
+	kindOK := false
+	for _, k := range model.Kinds {
+		kindOK = kindOK || string(k) == c.Model.Kind
+	}
+	if !kindOK {
+		add("model.kind", "%q, want one of %v", c.Model.Kind, model.Kinds)
+	}
+	if c.MaxAccountsPerPhone < 1 {
+		add("max_accounts_per_phone", "%d, want at least 1", c.MaxAccountsPerPhone)
+	}
+	if c.SampleSize < 100 {
+		add("sample_size", "%d, want at least 100", c.SampleSize)
+	}
+	if c.MinSeeds < 2 {
+		add("min_seeds", "%d, want at least 2", c.MinSeeds)
+	}
+	if c.PepperEnv == "" {
+		add("pepper_env", "missing")
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%w:\n  %s", ErrInvalid, strings.Join(bad, "\n  "))
+	}
+	return nil
+}
