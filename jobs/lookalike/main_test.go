@@ -11,9 +11,15 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/rs/zerolog"
+
+	"github.com/sosie-dev/sosie/features/synth"
 )
 
 func TestMain(m *testing.M) { ptest.Main(m) }
+
+func synthGenerate(dir string) (synth.Stats, error) {
+	return synth.Generate(synth.Config{Persons: 800, Seed: 5}, dir)
+}
 
 // TestLookalikeJob runs the job as the README's first command does, on a
 // small synthetic world, and checks its outputs and that its counts balance.
@@ -61,6 +67,80 @@ func TestLookalikeJobBadConfig(t *testing.T) {
 	defer func() { *configPath = "" }()
 	code, err := run(context.Background(), zerolog.Nop(), &bytes.Buffer{})
 	if code != 2 || err == nil || !strings.Contains(err.Error(), "model.kind") {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+}
+
+// writeWorldConfig writes a small world and a config that reads it, with
+// the seed list given.
+func writeWorldConfig(t *testing.T, seedList string, mutate func(*string)) string {
+	t.Helper()
+	dir := t.TempDir()
+	world := filepath.Join(dir, "world")
+	if _, err := synthGenerate(world); err != nil {
+		t.Fatal(err)
+	}
+	seeds := filepath.Join(dir, "seeds.csv")
+	os.WriteFile(seeds, []byte(seedList), 0o644)
+	var apps strings.Builder
+	for _, app := range []string{"facebook", "instagram", "whatsapp", "messenger"} {
+		apps.WriteString("  - name: " + app + "\n    accounts: [" + filepath.Join(world, "accounts_"+app+".jsonl") + "]\n    events: [" + filepath.Join(world, "events_"+app+".jsonl") + "]\n")
+	}
+	body := "output: " + filepath.Join(dir, "out") + "\napps:\n" + apps.String() +
+		"seed_lists:\n  - id: l1\n    advertiser: a1\n    file: " + seeds + "\n    country: FR\n"
+	if mutate != nil {
+		mutate(&body)
+	}
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte(body), 0o644)
+	return cfg
+}
+
+func runWithConfig(t *testing.T, cfg string) (code int, logs string, err error) {
+	t.Helper()
+	*configPath = cfg
+	defer func() { *configPath = "" }()
+	var buf bytes.Buffer
+	code, err = run(context.Background(), zerolog.New(&buf), &bytes.Buffer{})
+	return code, buf.String(), err
+}
+
+func TestLookalikeJobBadInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the flow on prism")
+	}
+	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	cases := []struct {
+		name   string
+		seeds  string
+		mutate func(*string)
+		code   int
+		says   string
+	}{
+		{"missing accounts file", "phone\n+33612345678\n", func(b *string) {
+			*b = strings.Replace(*b, "accounts_facebook.jsonl", "accounts_tiktok.jsonl", 1)
+		}, 2, "accounts_tiktok.jsonl"},
+		{"missing seed list", "", func(b *string) {
+			*b = strings.Replace(*b, "seeds.csv", "no-seeds.csv", 1)
+		}, 2, "seed list l1"},
+		{"seed list below the minimum", "phone\n+33612345678\n+33612345679\n", nil, 1, "at least 100 are needed"},
+		{"seed list of only invalid phones", "phone\nn/a\n000\nunknown\n", nil, 1, "0 seeds matched"},
+		{"empty seed list", "", nil, 1, "0 seeds matched"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, logs, err := runWithConfig(t, writeWorldConfig(t, tc.seeds, tc.mutate))
+			if code != tc.code || err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("exit %d, %v; want exit %d saying %q\n%s", code, err, tc.code, tc.says, logs)
+			}
+		})
+	}
+}
+
+func TestLookalikeJobRefusesRealDataWithoutPepper(t *testing.T) {
+	t.Setenv("SOSIE_PEPPER", "")
+	code, _, err := runWithConfig(t, writeWorldConfig(t, "phone\n", nil))
+	if code != 2 || err == nil || !strings.Contains(err.Error(), "SOSIE_PEPPER") {
 		t.Fatalf("exit %d: %v", code, err)
 	}
 }
