@@ -37,6 +37,7 @@ func init() {
 	beam.RegisterCoder(reflect.TypeFor[keyedAccount](), encKeyedAccount, decKeyedAccount)
 	beam.RegisterCoder(reflect.TypeFor[MatchReport](), encMatchReport, decMatchReport)
 	beam.RegisterCoder(reflect.TypeFor[Prospect](), encProspect, decProspect)
+	beam.RegisterCoder(reflect.TypeFor[TrainedModel](), encTrainedModel, decTrainedModel)
 }
 
 func decJSON[T any](b []byte) (T, error) {
@@ -63,3 +64,5 @@ func encMatchReport(v MatchReport) ([]byte, error)        { return json.Marshal(
 func decMatchReport(b []byte) (MatchReport, error)        { return decJSON[MatchReport](b) }
 func encProspect(v Prospect) ([]byte, error)              { return json.Marshal(v) }
 func decProspect(b []byte) (Prospect, error)              { return decJSON[Prospect](b) }
+func encTrainedModel(v TrainedModel) ([]byte, error)      { return json.Marshal(v) }
+func decTrainedModel(b []byte) (TrainedModel, error)      { return decJSON[TrainedModel](b) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -46,8 +47,8 @@ func (o TrainOptions) withDefaults() TrainOptions {
 
 // TrainedModel is one seed list's model: a model.Artifact as JSON.
 type TrainedModel struct {
-	List     string `json:"list"`
-	Artifact []byte `json:"artifact"`
+	List     string          `json:"list"`
+	Artifact json.RawMessage `json:"artifact"`
 }
 
 // trainRow is one labelled feature vector for a list.
