@@ -31,8 +31,12 @@ type keyedAccount struct {
 	Account features.Account `json:"account"`
 }
 
+// The featurize counters balance: featurize_accounts_in =
+// featurize_accounts_rejected + featurize_accounts_profiled, and the events
+// read = featurize_events_profiled + featurize_events_rejected.
 var (
 	accountsIn        = beam.NewCounter("sosie", "featurize_accounts_in")
+	eventsProfiled    = beam.NewCounter("sosie", "featurize_events_profiled")
 	accountsRejected  = beam.NewCounter("sosie", "featurize_accounts_rejected")
 	accountsProfiled  = beam.NewCounter("sosie", "featurize_accounts_profiled")
 	eventsUnattached  = beam.NewCounter("sosie", "featurize_events_rejected")
@@ -185,6 +189,7 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 		return
 	}
 	accountsProfiled.Inc(ctx, 1)
+	eventsProfiled.Inc(ctx, int64(events))
 	profilesOut.Inc(ctx, 1)
 	emit(features.NewAppProfile(best.Key, best.Account, act))
 }

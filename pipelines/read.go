@@ -82,10 +82,14 @@ func stringsToAny(s []string) []any {
 	return out
 }
 
+// The read counters balance: read_rows = read_accounts + read_events +
+// read_rows_rejected.
 var (
-	rowsRead    = beam.NewCounter("sosie", "read_rows")
-	rowsBad     = beam.NewCounter("sosie", "read_rows_rejected")
-	readFailure = beam.NewCounter("sosie", "read_files_failed")
+	rowsRead     = beam.NewCounter("sosie", "read_rows")
+	rowsBad      = beam.NewCounter("sosie", "read_rows_rejected")
+	accountsRead = beam.NewCounter("sosie", "read_accounts")
+	eventsRead   = beam.NewCounter("sosie", "read_events")
+	readFailure  = beam.NewCounter("sosie", "read_files_failed")
 )
 
 type readAccountsFn struct {
@@ -97,6 +101,7 @@ func (f *readAccountsFn) ProcessElement(ctx context.Context, path string, emit f
 	return eachRow(ctx, path, dead, func(row features.Row) error {
 		a, err := f.Columns.DecodeAccount(f.App, row)
 		if err == nil {
+			accountsRead.Inc(ctx, 1)
 			emit(a)
 		}
 		return err
@@ -112,6 +117,7 @@ func (f *readEventsFn) ProcessElement(ctx context.Context, path string, emit fun
 	return eachRow(ctx, path, dead, func(row features.Row) error {
 		e, err := f.Columns.DecodeEvent(f.App, row)
 		if err == nil {
+			eventsRead.Inc(ctx, 1)
 			emit(e)
 		}
 		return err

@@ -22,7 +22,8 @@ func synthGenerate(dir string) (synth.Stats, error) {
 }
 
 // TestLookalikeJob runs the job as the README's first command does, on a
-// small synthetic world, and checks its outputs and that its counts balance.
+// small synthetic world, and checks its outputs and that its counts balance:
+// rows read, accounts and events through featurization, seed rows.
 func TestLookalikeJob(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole flow on prism")
@@ -54,6 +55,21 @@ func TestLookalikeJob(t *testing.T) {
 	c := rep.Counters
 	if c["featurize_accounts_in"] == 0 || c["featurize_accounts_in"] != c["featurize_accounts_rejected"]+c["featurize_accounts_profiled"] {
 		t.Errorf("accounts do not balance: in %d, rejected %d, profiled %d", c["featurize_accounts_in"], c["featurize_accounts_rejected"], c["featurize_accounts_profiled"])
+	}
+	if c["read_rows"] == 0 || c["read_rows"] != c["read_accounts"]+c["read_events"]+c["read_rows_rejected"] {
+		t.Errorf("rows read do not balance: %d rows, %d accounts, %d events, %d rejected", c["read_rows"], c["read_accounts"], c["read_events"], c["read_rows_rejected"])
+	}
+	if c["read_accounts"] != c["featurize_accounts_in"] || c["read_events"] != c["featurize_events_profiled"]+c["featurize_events_rejected"] {
+		t.Errorf("events do not balance: %d read, %d profiled, %d rejected", c["read_events"], c["featurize_events_profiled"], c["featurize_events_rejected"])
+	}
+	for _, m := range rep.SeedMatch {
+		rejected := 0
+		for _, n := range m.Rejected {
+			rejected += n
+		}
+		if m.Rows != m.Matched+m.Duplicates+m.Unmatched+rejected || int64(m.Rows) != c["seed_rows"] {
+			t.Errorf("seed rows do not balance: %+v, counter %d", m, c["seed_rows"])
+		}
 	}
 	if len(rep.SeedMatch) != 1 || rep.SeedMatch[0].Matched < 100 || len(rep.Models) != 1 || rep.Tiers["synthetic"][1] == 0 {
 		t.Errorf("report %s", b)
