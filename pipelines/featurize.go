@@ -85,12 +85,18 @@ type normalizeAccountFn struct {
 	normalizer features.PhoneNormalizer
 }
 
-func (f *normalizeAccountFn) Setup() error {
-	pepper := os.Getenv(f.Options.PepperEnv)
-	if f.Options.PepperEnv == "" || pepper == "" {
-		return fmt.Errorf("pipelines: the identity pepper is not set: put it in the environment variable %q", f.Options.PepperEnv)
+// keyerFromEnv makes the person keyer from the pepper in the environment
+// variable named env; the pepper itself never enters the pipeline graph.
+func keyerFromEnv(env string) (*features.Keyer, error) {
+	pepper := os.Getenv(env)
+	if env == "" || pepper == "" {
+		return nil, fmt.Errorf("pipelines: the identity pepper is not set: put it in the environment variable %q", env)
 	}
-	k, err := features.NewKeyer([]byte(pepper))
+	return features.NewKeyer([]byte(pepper))
+}
+
+func (f *normalizeAccountFn) Setup() error {
+	k, err := keyerFromEnv(f.Options.PepperEnv)
 	if err != nil {
 		return err
 	}

@@ -108,11 +108,7 @@ type readSeedsFn struct {
 }
 
 func (f *readSeedsFn) Setup() error {
-	pepper := os.Getenv(f.PepperEnv)
-	if f.PepperEnv == "" || pepper == "" {
-		return fmt.Errorf("pipelines: the identity pepper is not set: put it in the environment variable %q", f.PepperEnv)
-	}
-	k, err := features.NewKeyer([]byte(pepper))
+	k, err := keyerFromEnv(f.PepperEnv)
 	f.keyer = k
 	return err
 }

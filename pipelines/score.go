@@ -130,6 +130,7 @@ type scoreFn struct {
 	Options TrainOptions `json:"options"`
 	schema  *features.Schema
 	models  map[string]*model.Artifact
+	lists   []string // the keys of models, sorted
 	row     *mat.Dense
 	out     []float64
 }
@@ -163,6 +164,10 @@ func (f *scoreFn) ProcessElement(ctx context.Context, key string, persons func(*
 			return err
 		}
 		f.models = m
+		for l := range m {
+			f.lists = append(f.lists, l)
+		}
+		sort.Strings(f.lists)
 	}
 	var p features.Person
 	if !persons(&p) {
@@ -179,12 +184,7 @@ func (f *scoreFn) ProcessElement(ctx context.Context, key string, persons func(*
 	}
 	f.schema.Vectorize(&p, f.Options.Window.AsOf, f.Options.Window, f.row.RawRowView(0))
 	personsScored.Inc(ctx, 1)
-	lists := make([]string, 0, len(f.models))
-	for l := range f.models {
-		lists = append(lists, l)
-	}
-	sort.Strings(lists)
-	for _, list := range lists {
+	for _, list := range f.lists {
 		if slices.Contains(mine, list) {
 			continue // seeds are never in their own prospect list
 		}
