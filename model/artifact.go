@@ -138,6 +138,14 @@ func (a *Artifact) check() error {
 				return err
 			}
 		}
+		if len(c.Whitener) != 0 {
+			if len(c.Whitener) != n*n {
+				return fmt.Errorf("%w: whitener of %d values for %d features", ErrBadParameters, len(c.Whitener), n)
+			}
+			if err := finite("whitener", c.Whitener); err != nil {
+				return err
+			}
+		}
 		if c.Mode == ContrastMode {
 			if err := bad("population centroid", c.Population); err != nil {
 				return err

@@ -43,6 +43,16 @@ type CentroidSettings struct {
 	// that feature and n their number. Off by default: on the bank data it
 	// lowers AUC at every seed size (weak features carry real signal).
 	Shrink bool `json:"shrink,omitempty"`
+	// Whiten measures distances and angles after decorrelating the
+	// features with the population's covariance (plus Ridge on its
+	// diagonal): z ↦ L⁻¹z with Σ + ridge·I = LLᵀ. Without it, groups of
+	// correlated features (an app's presence, tenure and counts; shares
+	// that sum to one) count several times over and drown the features
+	// that set the seeds apart.
+	Whiten bool `json:"whiten,omitempty"`
+	// Ridge is added to the covariance's diagonal when whitening; 0
+	// means 1, as for FitFisher.
+	Ridge float64 `json:"ridge,omitempty"`
 }
 
 // KForSeeds is the number of centroids worth fitting to n seeds: about one
@@ -58,6 +68,10 @@ type Centroid struct {
 	Centroids  [][]float64  `json:"centroids"`            // seed centroids
 	Population []float64    `json:"population,omitempty"` // population centroid, for ContrastMode
 	Sizes      []float64    `json:"sizes"`                // seed weight per centroid
+	// Whitener is L⁻¹ (row-major, lower triangular, features²) when the
+	// model was fitted with Whiten; centroids are then in whitened
+	// coordinates. Empty: rows are scored as they are.
+	Whitener []float64 `json:"whitener,omitempty"`
 }
 
 // FitCentroid fits seed centroids to the rows of d labelled 1 (weighted)
@@ -77,9 +91,17 @@ func FitCentroid(d *Dataset, set CentroidSettings) (*Centroid, error) {
 	if len(seeds) == 0 || (mode == ContrastMode && len(pop) == 0) {
 		return nil, fmt.Errorf("%w: %d seeds, %d population rows", ErrLabels, len(seeds), len(pop))
 	}
+	m := &Centroid{Mode: mode}
+	if set.Whiten {
+		w, err := whitener(d, pop, set.Ridge)
+		if err != nil {
+			return nil, err
+		}
+		m.Whitener = w
+		d = m.whiten(d)
+	}
 	k := max(set.K, 1)
 	k = min(k, len(seeds))
-	m := &Centroid{Mode: mode}
 	if k == 1 {
 		cen, tot := d.mean(seeds)
 		if set.Shrink {
@@ -93,6 +115,56 @@ func FitCentroid(d *Dataset, set CentroidSettings) (*Centroid, error) {
 		m.Population, _ = d.mean(pop)
 	}
 	return m, nil
+}
+
+// whitener returns L⁻¹, row-major, for the population rows pop of d:
+// Σ + ridge·I = LLᵀ.
+func whitener(d *Dataset, pop []int, ridge float64) ([]float64, error) {
+	if ridge == 0 {
+		ridge = 1
+	}
+	if ridge < 0 || math.IsNaN(ridge) || math.IsInf(ridge, 0) {
+		return nil, fmt.Errorf("model: centroid ridge %v must be a positive number", ridge)
+	}
+	if len(pop) < 2 {
+		return nil, fmt.Errorf("%w: whitening needs population rows, have %d", ErrLabels, len(pop))
+	}
+	mu, _ := d.mean(pop)
+	chol, err := ridgedCovariance(d, pop, mu, ridge)
+	if err != nil {
+		return nil, fmt.Errorf("model: centroid: %w", err)
+	}
+	var l, inv mat.TriDense
+	chol.LTo(&l)
+	if err := inv.InverseTri(&l); err != nil {
+		return nil, fmt.Errorf("model: centroid: whitening: %w", err)
+	}
+	_, c := d.X.Dims()
+	out := make([]float64, c*c)
+	for i := range c {
+		for j := 0; j <= i; j++ {
+			out[i*c+j] = inv.At(i, j)
+		}
+	}
+	return out, nil
+}
+
+// whitenRow writes L⁻¹z into dst.
+func (m *Centroid) whitenRow(dst, z []float64) {
+	c := len(z)
+	for i := range c {
+		dst[i] = floats.Dot(m.Whitener[i*c:i*c+i+1], z[:i+1])
+	}
+}
+
+// whiten returns d with every row whitened.
+func (m *Centroid) whiten(d *Dataset) *Dataset {
+	r, c := d.X.Dims()
+	x := mat.NewDense(r, c, nil)
+	for i := range r {
+		m.whitenRow(x.RawRowView(i), d.X.RawRowView(i))
+	}
+	return &Dataset{X: x, Y: d.Y, Weight: d.Weight}
 }
 
 // shrink applies the positive-part James–Stein factor to each coordinate
@@ -214,10 +286,19 @@ func (m *Centroid) Score(dst []float64, z *mat.Dense) error {
 		return fmt.Errorf("%w: score %dx%d into %d with centroids of %d", ErrShape, r, c, len(dst), len(m.Centroids[0]))
 	}
 	norms := m.norms()
+	buf := m.scratch(c)
 	for i := range r {
-		dst[i] = m.scoreRow(z.RawRowView(i), norms)
+		dst[i] = m.scoreRow(z.RawRowView(i), norms, buf)
 	}
 	return nil
+}
+
+// scratch is the buffer scoreRow whitens into; nil when it does not.
+func (m *Centroid) scratch(c int) []float64 {
+	if len(m.Whitener) == 0 {
+		return nil
+	}
+	return make([]float64, c)
 }
 
 func (m *Centroid) norms() []float64 {
@@ -228,7 +309,13 @@ func (m *Centroid) norms() []float64 {
 	return norms
 }
 
-func (m *Centroid) scoreRow(row []float64, norms []float64) float64 {
+// scoreRow scores one standardized row; buf (from scratch) holds its
+// whitened copy.
+func (m *Centroid) scoreRow(row []float64, norms, buf []float64) float64 {
+	if len(m.Whitener) != 0 {
+		m.whitenRow(buf, row)
+		row = buf
+	}
 	switch m.Mode {
 	case ContrastMode:
 		best := math.Inf(1)

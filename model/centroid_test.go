@@ -124,3 +124,75 @@ func TestKForSeeds(t *testing.T) {
 		}
 	}
 }
+
+func TestCentroidWhiten(t *testing.T) {
+	// Five copies of one noise feature (a group of correlated columns)
+	// beside one signal feature: unwhitened, the copies outvote the
+	// signal; whitened, they count once and the seeds are found.
+	rng := rand.New(rand.NewPCG(9, 9))
+	const copies, nSeed, nPop = 10, 200, 2000
+	n := nSeed + nPop
+	x := mat.NewDense(n, copies+1, nil)
+	y := make([]float64, n)
+	for i := range n {
+		signal := rng.NormFloat64()
+		if i < nSeed {
+			y[i] = 1
+			signal += 1.5
+		}
+		noise := rng.NormFloat64()
+		if i < nSeed {
+			noise += 0.5 // the seeds lean a little along the noise too
+		}
+		x.Set(i, 0, signal)
+		for j := 1; j <= copies; j++ {
+			x.Set(i, j, noise+0.05*rng.NormFloat64())
+		}
+	}
+	d := &Dataset{X: x, Y: y}
+	auc := func(c *Centroid) float64 {
+		s := make([]float64, n)
+		if err := c.Score(s, x); err != nil {
+			t.Fatal(err)
+		}
+		return AUC(s, y)
+	}
+	raw, err := FitCentroid(d, CentroidSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := FitCentroid(d, CentroidSettings{Whiten: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wh.Whitener) != (copies+1)*(copies+1) || len(raw.Whitener) != 0 {
+		t.Fatalf("whitener sizes %d and %d", len(wh.Whitener), len(raw.Whitener))
+	}
+	ar, aw := auc(raw), auc(wh)
+	t.Logf("AUC unwhitened %.3f, whitened %.3f", ar, aw)
+	if aw < 0.8 || aw < ar+0.05 {
+		t.Errorf("whitened centroid AUC %.3f against %.3f unwhitened; whitening should find the signal", aw, ar)
+	}
+	// The whitened population has (about) unit covariance: L⁻¹ applied
+	// to Σ+I gives I exactly, so to Σ alone each variance is under 1.
+	var pop []int
+	for i := nSeed; i < n; i++ {
+		pop = append(pop, i)
+	}
+	zw := wh.whiten(d)
+	mu, _ := zw.mean(pop)
+	for j := range copies + 1 {
+		var v float64
+		for _, i := range pop {
+			e := zw.X.At(i, j) - mu[j]
+			v += e * e
+		}
+		v /= float64(len(pop))
+		if v <= 0 || v >= 1 {
+			t.Errorf("whitened feature %d has population variance %.3f, want in (0, 1)", j, v)
+		}
+	}
+	if _, err := FitCentroid(d, CentroidSettings{Whiten: true, Ridge: -1}); err == nil {
+		t.Error("a negative ridge was accepted")
+	}
+}

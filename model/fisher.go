@@ -50,20 +50,9 @@ func FitFisher(d *Dataset, set FisherSettings) (*Logistic, error) {
 	if set.Shrink {
 		shrink(ms, seedMean, d, seeds)
 	}
-	cov := mat.NewSymDense(c, nil)
-	centred := mat.NewDense(len(pop), c, nil)
-	for r, i := range pop {
-		row := centred.RawRowView(r)
-		copy(row, d.X.RawRowView(i))
-		floats.Sub(row, mu)
-	}
-	cov.SymOuterK(1/float64(len(pop)), centred.T())
-	for j := range c {
-		cov.SetSym(j, j, cov.At(j, j)+ridge)
-	}
-	var chol mat.Cholesky
-	if !chol.Factorize(cov) {
-		return nil, fmt.Errorf("model: fisher: population covariance not positive definite; raise the ridge")
+	chol, err := ridgedCovariance(d, pop, mu, ridge)
+	if err != nil {
+		return nil, fmt.Errorf("model: fisher: %w", err)
 	}
 	w := mat.NewVecDense(c, nil)
 	if err := chol.SolveVecTo(w, mat.NewVecDense(c, ms)); err != nil {
@@ -102,4 +91,26 @@ func FitMeanDifference(d *Dataset, popMean []float64) (*Logistic, error) {
 	w, _ := d.mean(seeds)
 	floats.Sub(w, popMean)
 	return &Logistic{Weights: w, Bias: -floats.Dot(w, popMean)}, nil
+}
+
+// ridgedCovariance factorizes the covariance of the rows idx of d.X about
+// mu, plus ridge on the diagonal.
+func ridgedCovariance(d *Dataset, idx []int, mu []float64, ridge float64) (*mat.Cholesky, error) {
+	_, c := d.X.Dims()
+	cov := mat.NewSymDense(c, nil)
+	centred := mat.NewDense(len(idx), c, nil)
+	for r, i := range idx {
+		row := centred.RawRowView(r)
+		copy(row, d.X.RawRowView(i))
+		floats.Sub(row, mu)
+	}
+	cov.SymOuterK(1/float64(len(idx)), centred.T())
+	for j := range c {
+		cov.SetSym(j, j, cov.At(j, j)+ridge)
+	}
+	var chol mat.Cholesky
+	if !chol.Factorize(cov) {
+		return nil, fmt.Errorf("population covariance not positive definite; raise the ridge")
+	}
+	return &chol, nil
 }

@@ -79,16 +79,19 @@ func readProspects(t *testing.T, path string) []Prospect {
 	return out
 }
 
-// TestLookalikeFlow: on a synthetic world with a planted customer segment,
-// hidden customers are ranked into the top 10 % at three times the rate of
-// random or more, with logistic regression and with auto; seeds are never
-// prospects; two runs give the same prospects.
+// TestLookalikeFlow: on a synthetic world of 12,000 persons with a planted
+// customer segment and a seed list of 300, hidden customers are ranked into
+// the top 10 % at three times the rate of random or more, with logistic
+// regression, the (whitened) seed centroid and auto; seeds are never
+// prospects; two runs give the same prospects. (At 5,000 persons the top
+// 10 % holds some forty hidden customers and the lift moves by ±0.5 from
+// one world seed to the next; at 12,000 by about ±0.2.)
 func TestLookalikeFlow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole flow on prism")
 	}
 	dir := t.TempDir()
-	st, err := synth.Generate(synth.Config{Persons: 5000, Seed: 3, CustomerRate: 0.08, SeedSize: 180}, dir)
+	st, err := synth.Generate(synth.Config{Persons: 12000, Seed: 3, CustomerRate: 0.08, SeedSize: 300}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +105,7 @@ func TestLookalikeFlow(t *testing.T) {
 	}
 	base := float64(st.HiddenCustomers) / float64(st.Persons)
 
-	for _, kind := range []model.Kind{model.KindLogistic, model.KindAuto} {
+	for _, kind := range []model.Kind{model.KindLogistic, model.KindCentroid, model.KindAuto} {
 		tmp := t.TempDir()
 		out, seedsOut := filepath.Join(tmp, "prospects.jsonl"), filepath.Join(tmp, "seeds.jsonl")
 		runFlow(t, dir, st, kind, out, seedsOut)

@@ -61,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		lambda   = fs.Float64("lambda", 0, "logistic L2 penalty (0: 1/n)")
 		ridge    = fs.Float64("fisher-ridge", 0, "Fisher discriminant ridge (0: default)")
 		shrink   = fs.Bool("shrink", false, "shrink seed means in centroid models (James–Stein)")
+		noWhiten = fs.Bool("no-whiten", false, "centroid models measure standardized features as they are, not whitened by the population covariance")
 		draws    = fs.String("draws", "", "JSON file of draws to replay instead of random ones: [{k, rep, seed: [rows], unl: [rows]}]")
 		folds    = fs.Int("folds", 0, "cross-validation folds inside each fit (0: the model default)")
 	)
@@ -95,6 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ps.Repeats, ps.PopulationRatio, ps.Seed = *repeats, *ratio, *seed
 	ps.Model.Logistic.Lambda, ps.Model.Fisher.Ridge, ps.Model.Shrink, ps.Model.Folds = *lambda, *ridge, *shrink, *folds
+	ps.Model.NoWhiten = *noWhiten
 
 	if *draws != "" {
 		b, err := os.ReadFile(*draws)
