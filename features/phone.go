@@ -27,6 +27,8 @@ const (
 	ReasonMissingCol  Reason = "missing_field"    // a required record field is absent
 	ReasonUnknown     Reason = "unknown_account"  // events of an account the accounts table does not have
 	ReasonAccountGone Reason = "account_rejected" // events of an account rejected for its phone
+	ReasonEmptyFile   Reason = "empty_file"       // an input file with no row at all
+	ReasonNoColumn    Reason = "missing_column"   // a file whose header or schema lacks a required column: all its rows
 )
 
 // RejectError is an error that carries a Reason. Match the reasons with

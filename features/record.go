@@ -281,6 +281,28 @@ func column(mapped, field string) string {
 	return mapped
 }
 
+// Required returns the source columns a row of accounts must have, as
+// mapped by c: a file whose header lacks one holds no usable account.
+func (c AccountColumns) Required() []string {
+	return requiredColumns(column(c.UserID, "user_id"))
+}
+
+// Required returns the source columns a row of events must have, as
+// mapped by c.
+func (c EventColumns) Required() []string {
+	return requiredColumns(column(c.UserID, "user_id"), column(c.Time, "time"), column(c.Type, "type"))
+}
+
+func requiredColumns(cols ...string) []string {
+	out := cols[:0]
+	for _, c := range cols {
+		if c != "-" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // fieldReader reads mapped fields from a row and keeps the first error.
 type fieldReader struct {
 	row Row

@@ -24,15 +24,19 @@ type Format string
 
 // The file formats sosie reads.
 const (
-	JSONL Format = "jsonl" // one JSON object per line
-	CSV   Format = "csv"   // comma-separated, with a header row
+	JSONL   Format = "jsonl"   // one JSON object per line
+	CSV     Format = "csv"     // comma-separated, with a header row
+	Parquet Format = "parquet" // Apache Parquet, flat columns
 )
 
-// FormatOf guesses a file's format from its name: .csv is CSV, anything
-// else JSONL.
+// FormatOf guesses a file's format from its name: .csv is CSV, .parquet
+// Parquet, anything else JSONL.
 func FormatOf(path string) Format {
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
 		return CSV
+	case ".parquet":
+		return Parquet
 	}
 	return JSONL
 }
@@ -58,10 +62,12 @@ func ExpandFiles(patterns ...string) ([]string, error) {
 	return files, nil
 }
 
-// ReadAccounts reads the accounts of app from files (JSONL or CSV, by
-// name), their columns mapped by cols. It returns PCollection<features.Account>
-// and PCollection<DeadLetter> (rows that do not parse or decode, with file,
-// line and reason).
+// ReadAccounts reads the accounts of app from files (JSONL, CSV or
+// Parquet, by name; see FormatOf), their columns mapped by cols. It returns
+// PCollection<features.Account> and PCollection<DeadLetter>: rows that do
+// not parse or decode, with file, line and reason; a file with no row
+// (reason empty_file, 0 rows); a CSV or Parquet file that lacks a required
+// column (reason missing_column: one letter for all its rows).
 func ReadAccounts(s beam.Scope, app string, files []string, cols features.AccountColumns) (accounts, dead beam.PCollection) {
 	s = s.Scope("pipelines.ReadAccounts." + app)
 	return beam.ParDo2(s, &readAccountsFn{App: app, Columns: cols}, beam.Create(s, stringsToAny(files)...))
@@ -90,6 +96,7 @@ var (
 	accountsRead = beam.NewCounter("sosie", "read_accounts")
 	eventsRead   = beam.NewCounter("sosie", "read_events")
 	readFailure  = beam.NewCounter("sosie", "read_files_failed")
+	filesEmpty   = beam.NewCounter("sosie", "read_files_empty")
 )
 
 type readAccountsFn struct {
@@ -98,7 +105,7 @@ type readAccountsFn struct {
 }
 
 func (f *readAccountsFn) ProcessElement(ctx context.Context, path string, emit func(features.Account), dead func(DeadLetter)) error {
-	return eachRow(ctx, path, dead, func(row features.Row) error {
+	return eachRow(ctx, path, f.Columns.Required(), dead, func(row features.Row) error {
 		a, err := f.Columns.DecodeAccount(f.App, row)
 		if err == nil {
 			accountsRead.Inc(ctx, 1)
@@ -114,7 +121,7 @@ type readEventsFn struct {
 }
 
 func (f *readEventsFn) ProcessElement(ctx context.Context, path string, emit func(features.Event), dead func(DeadLetter)) error {
-	return eachRow(ctx, path, dead, func(row features.Row) error {
+	return eachRow(ctx, path, f.Columns.Required(), dead, func(row features.Row) error {
 		e, err := f.Columns.DecodeEvent(f.App, row)
 		if err == nil {
 			eventsRead.Inc(ctx, 1)
@@ -125,26 +132,87 @@ func (f *readEventsFn) ProcessElement(ctx context.Context, path string, emit fun
 }
 
 // eachRow calls decode on every row of the file at path; a row that does
-// not parse or decode becomes a dead letter. A file that cannot be opened
-// fails the bundle: that is a broken run, not a bad row.
-func eachRow(ctx context.Context, path string, dead func(DeadLetter), decode func(features.Row) error) error {
+// not parse or decode becomes a dead letter, and so does a file with no row
+// or (CSV, Parquet) without one of the required columns. A file that cannot
+// be opened fails the bundle: that is a broken run, not a bad row.
+func eachRow(ctx context.Context, path string, required []string, dead func(DeadLetter), decode func(features.Row) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		readFailure.Inc(ctx, 1)
 		return fmt.Errorf("pipelines: %w", err)
 	}
 	defer f.Close()
-	reject := func(line int, err error) {
-		rowsBad.Inc(ctx, 1)
-		reason := features.ReasonOf(err)
-		if reason == "" {
-			reason = features.ReasonBadField
+	src := rowSource{ctx: ctx, path: path, required: required, dead: dead, decode: decode}
+	switch FormatOf(path) {
+	case CSV:
+		err = src.csv(f)
+	case Parquet:
+		err = src.parquet(f)
+	default:
+		err = src.jsonl(f)
+	}
+	if err != nil {
+		readFailure.Inc(ctx, 1)
+		return err
+	}
+	if src.rows == 0 {
+		filesEmpty.Inc(ctx, 1)
+		dead(DeadLetter{Stage: "read", Source: path, Reason: features.ReasonEmptyFile, Detail: "the file holds no row"})
+	}
+	return nil
+}
+
+// rowSource reads one file's rows and accounts for each of them.
+type rowSource struct {
+	ctx      context.Context
+	path     string
+	required []string
+	dead     func(DeadLetter)
+	decode   func(features.Row) error
+	rows     int // rows seen, good or bad
+}
+
+// row decodes one row, or rejects it with err when err is not nil.
+func (r *rowSource) row(line int, row features.Row, err error) {
+	r.rows++
+	rowsRead.Inc(r.ctx, 1)
+	if err == nil {
+		err = r.decode(row)
+	}
+	if err == nil {
+		return
+	}
+	rowsBad.Inc(r.ctx, 1)
+	reason := features.ReasonOf(err)
+	if reason == "" {
+		reason = features.ReasonBadField
+	}
+	r.dead(DeadLetter{Stage: "read", Source: r.path, Line: line, Reason: reason, Detail: err.Error(), Rows: 1})
+}
+
+// missing returns the required columns has does not have.
+func (r *rowSource) missing(has func(string) bool) []string {
+	var out []string
+	for _, c := range r.required {
+		if !has(c) {
+			out = append(out, c)
 		}
-		dead(DeadLetter{Stage: "read", Source: path, Line: line, Reason: reason, Detail: err.Error(), Rows: 1})
 	}
-	if FormatOf(path) == CSV {
-		return eachCSVRow(ctx, path, f, reject, decode)
-	}
+	return out
+}
+
+// rejectFile accounts for n rows of a file that lacks required columns
+// with one dead letter.
+func (r *rowSource) rejectFile(n int, missing, have []string) {
+	r.rows += n
+	rowsRead.Inc(r.ctx, int64(n))
+	rowsBad.Inc(r.ctx, int64(n))
+	r.dead(DeadLetter{Stage: "read", Source: r.path, Reason: features.ReasonNoColumn, Rows: n,
+		Detail: fmt.Sprintf("required column %s not among the file's columns %s (map it in the app's account_columns or event_columns)",
+			strings.Join(missing, ", "), strings.Join(have, ", "))})
+}
+
+func (r *rowSource) jsonl(f io.Reader) error {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	line := 0
@@ -154,61 +222,66 @@ func eachRow(ctx context.Context, path string, dead func(DeadLetter), decode fun
 		if len(b) == 0 {
 			continue
 		}
-		rowsRead.Inc(ctx, 1)
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		var row features.JSONRow
-		if err := dec.Decode(&row); err != nil {
-			reject(line, fmt.Errorf("%w: not a JSON object: %v", features.ErrBadField, err))
-			continue
+		var err error
+		if err = dec.Decode(&row); err != nil {
+			err = fmt.Errorf("%w: not a JSON object: %v", features.ErrBadField, err)
 		}
-		if err := decode(row); err != nil {
-			reject(line, err)
-		}
+		r.row(line, row, err)
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("pipelines: reading %s after line %d: %w", path, line, err)
+		return fmt.Errorf("pipelines: reading %s after line %d: %w", r.path, line, err)
 	}
 	return nil
 }
 
-func eachCSVRow(ctx context.Context, path string, r io.Reader, reject func(int, error), decode func(features.Row) error) error {
-	cr := csv.NewReader(r)
+func (r *rowSource) csv(f io.Reader) error {
+	cr := csv.NewReader(f)
 	cr.FieldsPerRecord = -1 // a short or long row is that row's problem, not the file's
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil // an empty file holds no rows
+		return nil // no header: an empty file
 	}
 	if err != nil {
-		return fmt.Errorf("pipelines: %s: header: %w", path, err)
+		return fmt.Errorf("pipelines: %s: header: %w", r.path, err)
 	}
 	cols := make(map[string]int, len(header))
 	for i, h := range header {
-		cols[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		header[i] = h
+		cols[h] = i
 	}
+	missing := r.missing(func(c string) bool { _, ok := cols[c]; return ok })
+	n := 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return nil
+			break
+		}
+		if len(missing) > 0 {
+			n++ // counted, then rejected together below
+			continue
 		}
 		line, _ := cr.FieldPos(0)
-		rowsRead.Inc(ctx, 1)
-		if err != nil {
+		switch {
+		case err != nil:
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
 			}
-			reject(line, fmt.Errorf("%w: %v", features.ErrBadField, err))
-			continue
-		}
-		if len(rec) != len(header) {
-			reject(line, fmt.Errorf("%w: %d fields, the header has %d", features.ErrBadField, len(rec), len(header)))
-			continue
-		}
-		if err := decode(features.CSVRow{Columns: cols, Values: rec}); err != nil {
-			reject(line, err)
+			r.row(line, nil, fmt.Errorf("%w: %v", features.ErrBadField, err))
+		case len(rec) != len(header):
+			r.row(line, nil, fmt.Errorf("%w: %d fields, the header has %d", features.ErrBadField, len(rec), len(header)))
+		default:
+			r.row(line, features.CSVRow{Columns: cols, Values: rec}, nil)
 		}
 	}
+	if len(missing) > 0 && n > 0 {
+		r.rejectFile(n, missing, header)
+	}
+	return nil
 }
 
 func init() {

@@ -40,10 +40,19 @@ type Prospect struct {
 	ScoredAt   time.Time `json:"scored_at"`
 }
 
+// Score's counters, which balance:
+//
+//	score_persons_in = score_persons_ineligible + score_persons_scored
+//	score_persons_scored × lists = score_scores + score_seeds_excluded
+//	score_scores = score_prospects + score_below_audience
 var (
+	scorePersonsIn    = beam.NewCounter("sosie", "score_persons_in")
 	personsIneligible = beam.NewCounter("sosie", "score_persons_ineligible")
 	personsScored     = beam.NewCounter("sosie", "score_persons_scored")
+	seedsExcluded     = beam.NewCounter("sosie", "score_seeds_excluded")
+	scoresOut         = beam.NewCounter("sosie", "score_scores")
 	prospectsOut      = beam.NewCounter("sosie", "score_prospects")
+	belowAudience     = beam.NewCounter("sosie", "score_below_audience")
 )
 
 // Eligible says whether a person's data may be used to target them: every
@@ -173,6 +182,7 @@ func (f *scoreFn) ProcessElement(ctx context.Context, key string, persons func(*
 	if !persons(&p) {
 		return nil
 	}
+	scorePersonsIn.Inc(ctx, 1)
 	if !Eligible(&p) {
 		personsIneligible.Inc(ctx, 1)
 		return nil
@@ -186,8 +196,10 @@ func (f *scoreFn) ProcessElement(ctx context.Context, key string, persons func(*
 	personsScored.Inc(ctx, 1)
 	for _, list := range f.lists {
 		if slices.Contains(mine, list) {
+			seedsExcluded.Inc(ctx, 1)
 			continue // seeds are never in their own prospect list
 		}
+		scoresOut.Inc(ctx, 1)
 		if err := f.models[list].Model.Score(f.out, f.row); err != nil {
 			return err
 		}
@@ -210,6 +222,7 @@ func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64
 	p := sort.SearchFloat64s(cuts, s.Score)
 	tier := 100 - p
 	if tier > f.Percent {
+		belowAudience.Inc(ctx, 1)
 		return
 	}
 	prospectsOut.Inc(ctx, 1)

@@ -109,7 +109,7 @@ func (f *trainRowsFn) Setup() error {
 	return err
 }
 
-func (f *trainRowsFn) ProcessElement(key string, persons func(*features.Person) bool, seeds func(*seedOf) bool, count int, emit func(string, trainRow)) {
+func (f *trainRowsFn) ProcessElement(ctx context.Context, key string, persons func(*features.Person) bool, seeds func(*seedOf) bool, count int, emit func(string, trainRow)) {
 	var p features.Person
 	if !persons(&p) {
 		return // a seed whose person is gone: MatchSeeds already counted it
@@ -119,21 +119,41 @@ func (f *trainRowsFn) ProcessElement(key string, persons func(*features.Person) 
 	for seeds(&so) {
 		lists = append(lists, so)
 	}
-	x := make([]float64, f.schema.Len())
-	f.schema.Vectorize(&p, f.Options.Window.AsOf, f.Options.Window, x)
+	trainPersonsIn.Inc(ctx, 1)
 	inSample := sampled(key, f.Options.RunSeed, float64(f.Options.SampleSize)/float64(count))
+	var x []float64 // vectorized only for a row that is kept
+	vector := func() []float64 {
+		if x == nil {
+			x = make([]float64, f.schema.Len())
+			f.schema.Vectorize(&p, f.Options.Window.AsOf, f.Options.Window, x)
+		}
+		return x
+	}
 	for _, list := range f.Options.Lists {
 		i := slices.IndexFunc(lists, func(s seedOf) bool { return s.List == list })
 		switch {
 		case i >= 0:
-			emit(list, trainRow{Seed: true, Weight: lists[i].Value, X: x})
+			trainSeedRows.Inc(ctx, 1)
+			emit(list, trainRow{Seed: true, Weight: lists[i].Value, X: vector()})
 		case inSample:
-			emit(list, trainRow{Weight: 1, X: x})
+			trainPopulationRows.Inc(ctx, 1)
+			emit(list, trainRow{Weight: 1, X: vector()})
+		default:
+			trainNotSampled.Inc(ctx, 1)
 		}
 	}
 }
 
-var modelsFitted = beam.NewCounter("sosie", "train_models")
+// Train's counters. For every person and seed list, one of seed row,
+// population row or not sampled: train_persons_in × lists =
+// train_seed_rows + train_population_rows + train_not_sampled.
+var (
+	trainPersonsIn      = beam.NewCounter("sosie", "train_persons_in")
+	trainSeedRows       = beam.NewCounter("sosie", "train_seed_rows")
+	trainPopulationRows = beam.NewCounter("sosie", "train_population_rows")
+	trainNotSampled     = beam.NewCounter("sosie", "train_not_sampled")
+	modelsFitted        = beam.NewCounter("sosie", "train_models")
+)
 
 type fitFn struct {
 	Options TrainOptions `json:"options"`
@@ -202,7 +222,7 @@ func (f *fitFn) ProcessElement(ctx context.Context, list string, rows func(*trai
 func init() {
 	register.Function1x2(keySeed)
 	register.Function1x1(one)
-	register.DoFn5x0[string, func(*features.Person) bool, func(*seedOf) bool, int, func(string, trainRow)](&trainRowsFn{})
+	register.DoFn6x0[context.Context, string, func(*features.Person) bool, func(*seedOf) bool, int, func(string, trainRow)](&trainRowsFn{})
 	register.DoFn4x1[context.Context, string, func(*trainRow) bool, func(TrainedModel), error](&fitFn{})
 	register.Emitter2[string, trainRow]()
 	register.Emitter1[TrainedModel]()
