@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,10 @@ type Config struct {
 	AsOf       string `yaml:"as_of"`       // YYYY-MM-DD: the end of the activity window; default 2026-11-01
 	WindowDays int    `yaml:"window_days"` // default 90
 	Output     string `yaml:"output"`      // output directory; default sosie-out
-	PepperEnv  string `yaml:"pepper_env"`  // environment variable of the identity pepper; default SOSIE_PEPPER
+	// ProspectFormats are the formats prospects are written in besides
+	// JSONL (always written): csv, parquet; default both.
+	ProspectFormats []string `yaml:"prospect_formats"`
+	PepperEnv       string   `yaml:"pepper_env"` // environment variable of the identity pepper; default SOSIE_PEPPER
 
 	// Apps are the social apps' inputs. With none, the job makes a
 	// synthetic world (Synthetic) and reads that.
@@ -112,6 +116,9 @@ func (c *Config) Defaults() {
 	if c.PepperEnv == "" {
 		c.PepperEnv = "SOSIE_PEPPER"
 	}
+	if c.ProspectFormats == nil {
+		c.ProspectFormats = []string{"csv", "parquet"}
+	}
 	if c.Synthetic.Persons == 0 {
 		c.Synthetic.Persons = 5000
 	}
@@ -176,15 +183,15 @@ func (c *Config) Validate() error {
 			add(f+".name", "%q appears twice", a.Name)
 		}
 		names[a.Name] = true
+		if a.Name != "" && !slices.Contains(features.DefaultApps, a.Name) {
+			add(f+".name", "%q is not an app of the feature schema (%s)", a.Name, strings.Join(features.DefaultApps, ", "))
+		}
 		if len(a.Accounts) == 0 {
 			add(f+".accounts", "no file given")
 		}
 		if len(a.Events) == 0 {
 			add(f+".events", "no file given")
 		}
-	}
-	if len(c.Apps) > 0 && len(c.SeedLists) == 0 {
-		add("seed_lists", "apps are configured but no seed list")
 	}
 	ids := map[string]bool{}
 	for i, l := range c.SeedLists {
@@ -224,6 +231,11 @@ func (c *Config) Validate() error {
 	}
 	if c.PepperEnv == "" {
 		add("pepper_env", "missing")
+	}
+	for i, f := range c.ProspectFormats {
+		if f != "csv" && f != "parquet" {
+			add(fmt.Sprintf("prospect_formats[%d]", i), "%q, want csv or parquet (JSONL is always written)", f)
+		}
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("%w:\n  %s", ErrInvalid, strings.Join(bad, "\n  "))

@@ -68,7 +68,10 @@ model:
 	if !errors.Is(err, ErrInvalid) {
 		t.Fatalf("%v", err)
 	}
-	for _, field := range []string{"as_of", "window_days", "apps[0].name", "apps[0].events", "seed_lists[0].advertiser", "seed_lists[0].audience_percent", "model.kind"} {
+	if !strings.Contains(err.Error(), `apps[1].name: "ig" is not an app of the feature schema`) {
+		t.Errorf("an unknown app is not named:\n%v", err)
+	}
+	for _, field := range []string{"as_of", "window_days", "apps[0].name", "apps[0].events", "apps[1].name", "seed_lists[0].advertiser", "seed_lists[0].audience_percent", "model.kind"} {
 		if !strings.Contains(err.Error(), field+":") {
 			t.Errorf("the error does not name %s:\n%v", field, err)
 		}

@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/parquet-go/parquet-go"
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/features/synth"
+	"github.com/sosie-dev/sosie/jobs/internal/job"
+	"github.com/sosie-dev/sosie/pipelines"
 )
 
 func TestMain(m *testing.M) { ptest.Main(m) }
@@ -29,14 +34,14 @@ func TestLookalikeJob(t *testing.T) {
 		t.Skip("runs the whole flow on prism")
 	}
 	dir := t.TempDir()
-	*outDir, *persons = dir, 3000
-	defer func() { *outDir, *persons = "", 0 }()
+	*flags.Out, *flags.Persons = dir, 3000
+	defer func() { *flags.Out, *flags.Persons = "", 0 }()
 	var stdout, logs bytes.Buffer
 	code, err := run(context.Background(), zerolog.New(&logs), &stdout)
 	if code != 0 || err != nil {
 		t.Fatalf("exit %d: %v\n%s", code, err, logs.String())
 	}
-	for _, f := range []string{"prospects.jsonl", "seed_match.jsonl", "models.jsonl", "dead_letters.jsonl", "report.json"} {
+	for _, f := range []string{"prospects.jsonl", "prospects.csv", "prospects.parquet", "seed_match.jsonl", "models.jsonl", "dead_letters.jsonl", "report.json"} {
 		if !strings.Contains(stdout.String(), filepath.Join(dir, f)) {
 			t.Errorf("stdout does not say where %s is:\n%s", f, stdout.String())
 		}
@@ -48,7 +53,7 @@ func TestLookalikeJob(t *testing.T) {
 		t.Error("the development pepper is not announced")
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
-	var rep report
+	var rep job.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -71,16 +76,58 @@ func TestLookalikeJob(t *testing.T) {
 			t.Errorf("seed rows do not balance: %+v, counter %d", m, c["seed_rows"])
 		}
 	}
+	lists := int64(len(rep.SeedMatch))
+	if c["train_persons_in"] != c["join_persons"] || c["train_persons_in"]*lists != c["train_seed_rows"]+c["train_population_rows"]+c["train_not_sampled"] ||
+		c["train_seed_rows"] != c["seed_matched"] || c["train_models"] != lists {
+		t.Errorf("training does not balance: %d persons in, %d seed rows (%d matched), %d population rows, %d not sampled, %d models",
+			c["train_persons_in"], c["train_seed_rows"], c["seed_matched"], c["train_population_rows"], c["train_not_sampled"], c["train_models"])
+	}
+	if c["score_persons_in"] != c["join_persons"] || c["score_persons_in"] != c["score_persons_ineligible"]+c["score_persons_scored"] ||
+		c["score_persons_scored"]*lists != c["score_scores"]+c["score_seeds_excluded"] ||
+		c["score_scores"] != c["score_prospects"]+c["score_below_audience"] || c["score_prospects"] == 0 {
+		t.Errorf("scoring does not balance: %d in, %d ineligible, %d scored, %d scores, %d seeds excluded, %d prospects, %d below the audience",
+			c["score_persons_in"], c["score_persons_ineligible"], c["score_persons_scored"], c["score_scores"], c["score_seeds_excluded"], c["score_prospects"], c["score_below_audience"])
+	}
+	// The three prospect files hold the same rows.
+	jsonl := countLines(t, filepath.Join(dir, "prospects.jsonl"))
+	csvRows := countLines(t, filepath.Join(dir, "prospects.csv")) - 1
+	pb, err := os.ReadFile(filepath.Join(dir, "prospects.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(pb), int64(len(pb)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(jsonl) != c["score_prospects"] || csvRows != jsonl || pf.NumRows() != int64(jsonl) {
+		t.Errorf("prospects: %d counted, %d JSONL lines, %d CSV rows, %d Parquet rows", c["score_prospects"], jsonl, csvRows, pf.NumRows())
+	}
+	var cols []string
+	for _, path := range pf.Schema().Columns() {
+		cols = append(cols, strings.Join(path, "."))
+	}
+	if !slices.Equal(cols, pipelines.ProspectColumns) {
+		t.Errorf("Parquet columns %v, want %v", cols, pipelines.ProspectColumns)
+	}
 	if len(rep.SeedMatch) != 1 || rep.SeedMatch[0].Matched < 100 || len(rep.Models) != 1 || rep.Tiers["synthetic"][1] == 0 {
 		t.Errorf("report %s", b)
 	}
 }
 
+func countLines(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
+}
+
 func TestLookalikeJobBadConfig(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "c.yaml")
 	os.WriteFile(cfg, []byte("model:\n  kind: forest\n"), 0o644)
-	*configPath = cfg
-	defer func() { *configPath = "" }()
+	*flags.Config = cfg
+	defer func() { *flags.Config = "" }()
 	code, err := run(context.Background(), zerolog.Nop(), &bytes.Buffer{})
 	if code != 2 || err == nil || !strings.Contains(err.Error(), "model.kind") {
 		t.Fatalf("exit %d: %v", code, err)
@@ -114,8 +161,8 @@ func writeWorldConfig(t *testing.T, seedList string, mutate func(*string)) strin
 
 func runWithConfig(t *testing.T, cfg string) (code int, logs string, err error) {
 	t.Helper()
-	*configPath = cfg
-	defer func() { *configPath = "" }()
+	*flags.Config = cfg
+	defer func() { *flags.Config = "" }()
 	var buf bytes.Buffer
 	code, err = run(context.Background(), zerolog.New(&buf), &bytes.Buffer{})
 	return code, buf.String(), err
@@ -158,5 +205,80 @@ func TestLookalikeJobRefusesRealDataWithoutPepper(t *testing.T) {
 	code, _, err := runWithConfig(t, writeWorldConfig(t, "phone\n", nil))
 	if code != 2 || err == nil || !strings.Contains(err.Error(), "SOSIE_PEPPER") {
 		t.Fatalf("exit %d: %v", code, err)
+	}
+}
+
+// TestLookalikeJobDeadLetters: an empty accounts file, a CSV without the
+// user id column and malformed rows do not stop the run; each is a dead
+// letter that names the file (and line), and the rows are counted.
+func TestLookalikeJobDeadLetters(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the flow on prism")
+	}
+	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	extra := t.TempDir()
+	empty := filepath.Join(extra, "empty.jsonl")
+	wrong := filepath.Join(extra, "wrong.csv")
+	malformed := filepath.Join(extra, "malformed.jsonl")
+	os.WriteFile(empty, nil, 0o644)
+	os.WriteFile(wrong, []byte("id,phone\nx1,+33612345678\nx2,+33612345679\n"), 0o644)
+	os.WriteFile(malformed, []byte("{\"user_id\":\"m1\",\"phone\":\"+33612345670\"}\nnot json\n{\"user_id\":\"m2\",\"birth_year\":\"old\"}\n"), 0o644)
+	cfg := writeWorldConfig(t, "", func(b *string) {
+		world := filepath.Join(filepath.Dir(strings.SplitN(strings.SplitN(*b, "accounts: [", 2)[1], "]", 2)[0]))
+		*b = strings.Replace(*b, "file: "+filepath.Join(filepath.Dir(world), "seeds.csv"), "file: "+filepath.Join(world, synth.SeedListFile), 1)
+		*b = strings.Replace(*b, "accounts: ["+filepath.Join(world, "accounts_instagram.jsonl"),
+			"accounts: ["+filepath.Join(world, "accounts_instagram.jsonl")+", "+empty+", "+wrong+", "+malformed, 1)
+		*b += "min_seeds: 10\n" // the small world's seed list
+	})
+	code, logs, err := runWithConfig(t, cfg)
+	if code != 0 || err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, logs)
+	}
+	out := filepath.Join(filepath.Dir(cfg), "out")
+	want := map[string]string{
+		empty:     "empty_file:0:0",
+		wrong:     "missing_column:0:2",
+		malformed: "bad_field:2:1",
+	}
+	got := map[string][]string{}
+	job.ReadLines(filepath.Join(out, "dead_letters.jsonl"), func(b []byte) error {
+		var d pipelines.DeadLetter
+		json.Unmarshal(b, &d)
+		got[d.Source] = append(got[d.Source], fmt.Sprintf("%s:%d:%d", d.Reason, d.Line, d.Rows))
+		return nil
+	})
+	for file, letter := range want {
+		if !slices.Contains(got[file], letter) {
+			t.Errorf("%s: dead letters %v, want %s", filepath.Base(file), got[file], letter)
+		}
+	}
+	if !slices.Contains(got[malformed], "missing_field:3:1") && !slices.Contains(got[malformed], "bad_field:3:1") {
+		t.Errorf("malformed.jsonl line 3: dead letters %v", got[malformed])
+	}
+	var rep job.Report
+	b, _ := os.ReadFile(filepath.Join(out, "report.json"))
+	json.Unmarshal(b, &rep)
+	c := rep.Counters
+	if c["read_files_empty"] != 1 || c["read_rows_rejected"] < 4 || c["read_rows"] != c["read_accounts"]+c["read_events"]+c["read_rows_rejected"] {
+		t.Errorf("counters: %d empty files, %d rows, %d accounts, %d events, %d rejected",
+			c["read_files_empty"], c["read_rows"], c["read_accounts"], c["read_events"], c["read_rows_rejected"])
+	}
+}
+
+// TestLookalikeJobBadConfigValues: an unknown app, an invalid value and a
+// misspelt key are refused before any work, naming the field.
+func TestLookalikeJobBadConfigValues(t *testing.T) {
+	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	for _, tc := range []struct{ name, from, to, says string }{
+		{"unknown app", "name: messenger", "name: tiktok", `apps[3].name: "tiktok" is not an app of the feature schema`},
+		{"invalid value", "country: FR", "country: FR\n    audience_percent: 20", "seed_lists[0].audience_percent: 20, want 1 to 10"},
+		{"misspelt key", "seed_lists:", "seed_list:", "seed_list"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, err := runWithConfig(t, writeWorldConfig(t, "phone\n", func(b *string) { *b = strings.Replace(*b, tc.from, tc.to, 1) }))
+			if code != 2 || err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("exit %d: %v; want exit 2 saying %q", code, err, tc.says)
+			}
+		})
 	}
 }

@@ -1,0 +1,262 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+	"github.com/rs/zerolog"
+
+	"github.com/sosie-dev/sosie/configs"
+	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/features/synth"
+	"github.com/sosie-dev/sosie/model"
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+// Exit codes of every job.
+const (
+	ExitOK       = 0 // done
+	ExitFailed   = 1 // the run failed (a worker error, too few matched seeds, an output not written)
+	ExitBadInput = 2 // bad configuration or input, found before any work
+)
+
+// DevelopmentPepper keys persons of a synthetic demo when no pepper is
+// set. It is public, so it protects nothing: it is refused for real
+// inputs.
+const DevelopmentPepper = "sosie development pepper: synthetic data only"
+
+// Flags are the flags every job takes; each overrides its config key.
+type Flags struct {
+	Config  *string
+	Out     *string
+	RunID   *string
+	AsOf    *string
+	Model   *string
+	Persons *int
+}
+
+// RegisterFlags defines the common flags on the process's flag set, where
+// beam.Init expects them.
+func RegisterFlags() *Flags {
+	return &Flags{
+		Config:  flag.String("config", "", "YAML config (configs/local.yaml documents every key); none: defaults and a synthetic world"),
+		Out:     flag.String("out", "", "output directory (overrides output)"),
+		RunID:   flag.String("run-id", "", "run id (overrides run_id)"),
+		AsOf:    flag.String("as-of", "", "YYYY-MM-DD end of the activity window (overrides as_of)"),
+		Model:   flag.String("model", "", "model kind (overrides model.kind)"),
+		Persons: flag.Int("persons", 0, "persons in the synthetic world (overrides synthetic.persons)"),
+	}
+}
+
+// Load reads the config (or the defaults), applies the flags and
+// validates the result.
+func (f *Flags) Load() (*configs.Config, error) {
+	cfg := configs.Default()
+	if *f.Config != "" {
+		c, err := configs.Load(*f.Config)
+		if err != nil {
+			return nil, err
+		}
+		cfg = c
+	}
+	if *f.AsOf != "" {
+		if cfg.RunID == "lookalike-"+cfg.AsOf {
+			cfg.RunID = "" // the default run id follows the date
+		}
+		cfg.AsOf = *f.AsOf
+		cfg.Defaults()
+	}
+	for _, o := range []struct {
+		flag string
+		dst  *string
+	}{{*f.Out, &cfg.Output}, {*f.RunID, &cfg.RunID}, {*f.Model, &cfg.Model.Kind}} {
+		if o.flag != "" {
+			*o.dst = o.flag
+		}
+	}
+	if *f.Persons != 0 {
+		cfg.Synthetic.Persons = *f.Persons
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Output, 0o755); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// NewLogger logs human-readable lines to a terminal and JSON otherwise.
+func NewLogger(w *os.File) zerolog.Logger {
+	if fi, err := w.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}).With().Timestamp().Logger()
+	}
+	return zerolog.New(w).With().Timestamp().Logger()
+}
+
+// Pepper makes sure the identity pepper is in the environment. Real
+// inputs need one; a synthetic run without one uses DevelopmentPepper,
+// loudly.
+func Pepper(cfg *configs.Config, log zerolog.Logger, synthetic bool) error {
+	if os.Getenv(cfg.PepperEnv) != "" {
+		return nil
+	}
+	if !synthetic {
+		return fmt.Errorf("the identity pepper is not set: export %s (a secret, never in a config file)", cfg.PepperEnv)
+	}
+	log.Warn().Str("env", cfg.PepperEnv).Msg("no identity pepper set: using the public development pepper, fit for synthetic data only")
+	return os.Setenv(cfg.PepperEnv, DevelopmentPepper)
+}
+
+// WorldDir is where a demo run's synthetic world lives.
+func WorldDir(cfg *configs.Config) string { return filepath.Join(cfg.Output, "world") }
+
+// Synthetic points a config without apps at the synthetic world in
+// WorldDir, writing it first when write is set (featurize, lookalike);
+// train and score only read the one featurize wrote. It reports whether
+// the config is a synthetic one.
+func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error) {
+	if len(cfg.Apps) > 0 {
+		return false, nil
+	}
+	dir := WorldDir(cfg)
+	sc := synth.Config{Persons: cfg.Synthetic.Persons, Seed: cfg.Synthetic.Seed, WindowDays: cfg.WindowDays,
+		SeedSize: cfg.Synthetic.SeedSize, CustomerRate: 0.08}
+	sc.AsOf, _ = cfg.AsOfTime()
+	if write {
+		start := time.Now()
+		st, err := synth.Generate(sc, dir)
+		if err != nil {
+			return true, err
+		}
+		log.Info().Int("persons", st.Persons).Int("seed_rows", st.SeedRows).Str("dir", dir).
+			Str("took", time.Since(start).Round(time.Millisecond).String()).Msg("synthetic world written")
+		sc = st.Config
+	} else if _, err := os.Stat(filepath.Join(dir, synth.SeedListFile)); err != nil {
+		return true, fmt.Errorf("no apps configured and no synthetic world in %s: run jobs/featurize first, or configure apps and seed lists", dir)
+	}
+	if sc.Format == "" {
+		sc.Format = synth.JSONL
+	}
+	apps := sc.Apps
+	if len(apps) == 0 {
+		apps = features.DefaultApps
+	}
+	for _, app := range apps {
+		cfg.Apps = append(cfg.Apps, configs.App{Name: app,
+			Accounts: []string{filepath.Join(dir, synth.AccountsFile(app, sc.Format))},
+			Events:   []string{filepath.Join(dir, synth.EventsFile(app, sc.Format))}})
+	}
+	if len(cfg.SeedLists) == 0 {
+		cfg.SeedLists = []configs.SeedList{{ID: "synthetic", Advertiser: "demo", File: filepath.Join(dir, synth.SeedListFile), AudiencePercent: 5}}
+	}
+	return true, nil
+}
+
+// Featurize adds read → featurize → join for every app of cfg to s and
+// returns PCollection<features.Person>, the identities (PCollection<KV<
+// string, pipelines.Identity>>) and the dead letters. A file pattern that
+// matches nothing is an error before any work.
+func Featurize(s beam.Scope, cfg *configs.Config) (persons, identities beam.PCollection, dead []beam.PCollection, err error) {
+	asOf, _ := cfg.AsOfTime()
+	window := features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}
+	var profiles, ids []beam.PCollection
+	for _, app := range cfg.Apps {
+		accounts, err := pipelines.ExpandFiles(app.Accounts...)
+		if err != nil {
+			return persons, identities, nil, fmt.Errorf("app %s accounts: %w", app.Name, err)
+		}
+		events, err := pipelines.ExpandFiles(app.Events...)
+		if err != nil {
+			return persons, identities, nil, fmt.Errorf("app %s events: %w", app.Name, err)
+		}
+		a, ad := pipelines.ReadAccounts(s, app.Name, accounts, app.AccountColumns)
+		e, ed := pipelines.ReadEvents(s, app.Name, events, app.EventColumns)
+		pr, id, fd := pipelines.Featurize(s, pipelines.FeaturizeOptions{App: app.Name, DefaultRegion: cfg.DefaultRegion,
+			MobileOnly: cfg.MobileOnly, MaxPerPhone: cfg.MaxAccountsPerPhone, Window: window, PepperEnv: cfg.PepperEnv}, a, e)
+		profiles, ids, dead = append(profiles, pr), append(ids, id), append(dead, ad, ed, fd)
+	}
+	return pipelines.JoinByPhone(s, profiles...), beam.Flatten(s, ids...), dead, nil
+}
+
+// SeedLists returns cfg's seed lists for MatchSeeds, each file checked.
+func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
+	if len(cfg.SeedLists) == 0 {
+		return nil, fmt.Errorf("seed_lists: none configured; this job needs at least one")
+	}
+	var lists []pipelines.SeedList
+	for _, l := range cfg.SeedLists {
+		if _, err := os.Stat(l.File); err != nil {
+			return nil, fmt.Errorf("seed list %s: %w", l.ID, err)
+		}
+		lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, File: l.File, Country: l.Country})
+	}
+	return lists, nil
+}
+
+// TrainOptions are cfg's options of Train (and, within ScoreOptions, of
+// Score).
+func TrainOptions(cfg *configs.Config) pipelines.TrainOptions {
+	asOf, _ := cfg.AsOfTime()
+	opt := pipelines.TrainOptions{RunID: cfg.RunID, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays},
+		SampleSize: cfg.SampleSize, RunSeed: cfg.RunSeed, MinSeeds: cfg.MinSeeds, Model: model.Settings{Kind: model.Kind(cfg.Model.Kind)}}
+	for _, l := range cfg.SeedLists {
+		opt.Lists = append(opt.Lists, l.ID)
+	}
+	return opt
+}
+
+// ScoreOptions are cfg's options of Score.
+func ScoreOptions(cfg *configs.Config, scoredAt time.Time) pipelines.ScoreOptions {
+	opt := pipelines.ScoreOptions{Train: TrainOptions(cfg), AudiencePercent: map[string]int{}, Advertisers: map[string]string{},
+		ScoredAt: scoredAt.UTC().Truncate(time.Second)}
+	for _, l := range cfg.SeedLists {
+		opt.AudiencePercent[l.ID], opt.Advertisers[l.ID] = l.AudiencePercent, l.Advertiser
+	}
+	return opt
+}
+
+// ProgressEvery is how often Run says the pipeline is still running.
+var ProgressEvery = 10 * time.Second
+
+// Run runs the pipeline, logging a progress line every ProgressEvery, and
+// returns the counters summed over the whole pipeline.
+func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (map[string]int64, time.Duration, error) {
+	start := time.Now()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		t := time.NewTicker(ProgressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				log.Info().Str("elapsed", time.Since(start).Round(time.Second).String()).Msg("pipeline running")
+			}
+		}
+	}()
+	res, err := beamx.RunWithMetrics(ctx, p)
+	took := time.Since(start)
+	if err != nil {
+		return nil, took, err
+	}
+	counters := map[string]int64{}
+	if res != nil {
+		for _, c := range res.Metrics().AllMetrics().Counters() {
+			counters[c.Key.Name] += c.Result()
+		}
+	}
+	return counters, took, nil
+}
+
+// ErrNoOutput says an expected output was not written.
+var ErrNoOutput = errors.New("no output written")
