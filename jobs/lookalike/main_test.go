@@ -37,7 +37,7 @@ func TestLookalikeJob(t *testing.T) {
 	*flags.Out, *flags.Persons = dir, 3000
 	defer func() { *flags.Out, *flags.Persons = "", 0 }()
 	var stdout, logs bytes.Buffer
-	code, err := run(context.Background(), zerolog.New(&logs), &stdout)
+	code, err := job.RunLookalike(context.Background(), zerolog.New(&logs), &stdout, flags)
 	if code != 0 || err != nil {
 		t.Fatalf("exit %d: %v\n%s", code, err, logs.String())
 	}
@@ -128,7 +128,7 @@ func TestLookalikeJobBadConfig(t *testing.T) {
 	os.WriteFile(cfg, []byte("model:\n  kind: forest\n"), 0o644)
 	*flags.Config = cfg
 	defer func() { *flags.Config = "" }()
-	code, err := run(context.Background(), zerolog.Nop(), &bytes.Buffer{})
+	code, err := job.RunLookalike(context.Background(), zerolog.Nop(), &bytes.Buffer{}, flags)
 	if code != 2 || err == nil || !strings.Contains(err.Error(), "model.kind") {
 		t.Fatalf("exit %d: %v", code, err)
 	}
@@ -164,7 +164,7 @@ func runWithConfig(t *testing.T, cfg string) (code int, logs string, err error) 
 	*flags.Config = cfg
 	defer func() { *flags.Config = "" }()
 	var buf bytes.Buffer
-	code, err = run(context.Background(), zerolog.New(&buf), &bytes.Buffer{})
+	code, err = job.RunLookalike(context.Background(), zerolog.New(&buf), &bytes.Buffer{}, flags)
 	return code, buf.String(), err
 }
 

@@ -40,6 +40,10 @@ type Flags struct {
 	AsOf    *string
 	Model   *string
 	Persons *int
+	// Profiles and Models are jobs/train's and jobs/score's inputs; nil
+	// or empty: in the output directory.
+	Profiles *string
+	Models   *string
 }
 
 // RegisterFlags defines the common flags on the process's flag set, where
@@ -123,8 +127,8 @@ func WorldDir(cfg *configs.Config) string { return filepath.Join(cfg.Output, "wo
 // train and score only read the one featurize wrote. It reports whether
 // the config is a synthetic one.
 func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error) {
-	if len(cfg.Apps) > 0 {
-		return false, nil
+	if len(cfg.Apps) > 0 || (!write && len(cfg.SeedLists) > 0) {
+		return false, nil // real inputs
 	}
 	dir := WorldDir(cfg)
 	sc := synth.Config{Persons: cfg.Synthetic.Persons, Seed: cfg.Synthetic.Seed, WindowDays: cfg.WindowDays,
@@ -160,11 +164,11 @@ func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error
 	return true, nil
 }
 
-// Featurize adds read → featurize → join for every app of cfg to s and
+// featurizeStages adds read → featurize → join for every app of cfg to s and
 // returns PCollection<features.Person>, the identities (PCollection<KV<
 // string, pipelines.Identity>>) and the dead letters. A file pattern that
 // matches nothing is an error before any work.
-func Featurize(s beam.Scope, cfg *configs.Config) (persons, identities beam.PCollection, dead []beam.PCollection, err error) {
+func featurizeStages(s beam.Scope, cfg *configs.Config) (persons, identities beam.PCollection, dead []beam.PCollection, err error) {
 	asOf, _ := cfg.AsOfTime()
 	window := features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}
 	var profiles, ids []beam.PCollection
@@ -260,3 +264,38 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (map[string]
 
 // ErrNoOutput says an expected output was not written.
 var ErrNoOutput = errors.New("no output written")
+
+// Profiles are the files jobs/featurize wrote, as train and score read
+// them.
+type Profiles struct {
+	Dir        string
+	Persons    []string
+	Identities []string
+}
+
+// ProfileFiles finds featurize's outputs in dir (cfg.Output when empty),
+// or says which is missing and how to make it.
+func ProfileFiles(cfg *configs.Config, dir string) (Profiles, error) {
+	if dir == "" {
+		dir = cfg.Output
+	}
+	pr := Profiles{Dir: dir}
+	for _, f := range []struct {
+		name string
+		dst  *[]string
+	}{{pipelines.PersonsFile, &pr.Persons}, {pipelines.IdentitiesFile, &pr.Identities}} {
+		files, err := pipelines.ExpandFiles(filepath.Join(dir, f.name))
+		if err != nil {
+			return pr, fmt.Errorf("profiles: %w (run jobs/featurize first, or give --profiles)", err)
+		}
+		*f.dst = files
+	}
+	return pr, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

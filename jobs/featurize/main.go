@@ -1,0 +1,35 @@
+// Command featurize reads the apps' accounts and events, normalizes
+// phones into person keys, aggregates activity, joins the apps by phone
+// and writes one profile per person: the first of the three jobs a data
+// engineer schedules (daily), before jobs/train and jobs/score.
+//
+//	go run ./jobs/featurize --config configs/local.yaml
+//
+// It writes persons.jsonl, identities.jsonl (the phone hashes hashed seed
+// lists are matched against), featurize_dead_letters.jsonl and
+// featurize_report.json to the output directory. With no apps configured
+// it writes a synthetic world first, as jobs/lookalike does.
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/sosie-dev/sosie/jobs/internal/job"
+)
+
+var flags = job.RegisterFlags()
+
+func main() {
+	flag.Parse()
+	beam.Init() // a worker re-enters this binary here and never returns
+	log := job.NewLogger(os.Stderr)
+	code, err := job.RunFeaturize(context.Background(), log, os.Stdout, flags)
+	if err != nil {
+		log.Error().Err(err).Msg("featurize failed")
+	}
+	os.Exit(code)
+}

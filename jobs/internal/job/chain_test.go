@@ -1,0 +1,123 @@
+package job
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/rs/zerolog"
+
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+func TestMain(m *testing.M) { ptest.Main(m) }
+
+// testFlags are a job's flags as the command line would set them.
+func testFlags(out string, persons int) *Flags {
+	empty := func() *string { s := ""; return &s }
+	f := &Flags{Config: empty(), Out: &out, RunID: empty(), AsOf: empty(), Model: empty(), Persons: &persons,
+		Profiles: empty(), Models: empty()}
+	return f
+}
+
+// prospectKeys are a prospects file's rows without the time they were
+// scored at.
+func prospectKeys(t *testing.T, path string) []pipelines.Prospect {
+	t.Helper()
+	var out []pipelines.Prospect
+	if err := ReadLines(path, func(b []byte) error {
+		var p pipelines.Prospect
+		if err := json.Unmarshal(b, &p); err != nil {
+			return err
+		}
+		p.ScoredAt = time.Time{} // the run's clock
+		out = append(out, p)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestFeaturizeTrainScoreChain runs the three scheduled jobs one after the
+// other over one output directory and checks that they give the prospects
+// the one-pipeline lookalike job gives: they share the composites and
+// the file formats.
+func TestFeaturizeTrainScoreChain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs four pipelines on prism")
+	}
+	chain, whole := t.TempDir(), t.TempDir()
+	ctx := context.Background()
+	var logs bytes.Buffer
+	log := zerolog.New(&logs)
+	steps := []struct {
+		name string
+		run  func(context.Context, zerolog.Logger, *bytes.Buffer, *Flags) (int, error)
+		out  string
+	}{
+		{"featurize", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunFeaturize(c, l, w, f) }, chain},
+		{"train", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunTrain(c, l, w, f) }, chain},
+		{"score", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunScore(c, l, w, f) }, chain},
+		{"lookalike", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunLookalike(c, l, w, f) }, whole},
+	}
+	for _, st := range steps {
+		var stdout bytes.Buffer
+		code, err := st.run(ctx, log, &stdout, testFlags(st.out, 2500))
+		if code != ExitOK || err != nil {
+			t.Fatalf("%s: exit %d: %v\n%s", st.name, code, err, logs.String())
+		}
+		if !strings.Contains(stdout.String(), st.out) {
+			t.Errorf("%s does not say where its outputs are:\n%s", st.name, stdout.String())
+		}
+	}
+	for _, f := range []string{pipelines.PersonsFile, pipelines.IdentitiesFile, "featurize_report.json", pipelines.ModelsFile,
+		"seed_match.jsonl", "train_report.json", "prospects.jsonl", "prospects.csv", "prospects.parquet", "score_report.json"} {
+		if _, err := os.Stat(filepath.Join(chain, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	a, b := prospectKeys(t, filepath.Join(chain, "prospects.jsonl")), prospectKeys(t, filepath.Join(whole, "prospects.jsonl"))
+	if len(a) == 0 || !slices.Equal(a, b) {
+		t.Errorf("the chain gave %d prospects, the one pipeline %d, or different ones", len(a), len(b))
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				t.Errorf("first difference, row %d: %+v against %+v", i, a[i], b[i])
+				break
+			}
+		}
+	}
+	// Each job's report balances on its own.
+	var sr Report
+	raw, _ := os.ReadFile(filepath.Join(chain, "score_report.json"))
+	json.Unmarshal(raw, &sr)
+	c := sr.Counters
+	if c["read_lines"] != c["read_persons"]+c["read_identities"]+c["read_models"]+c["read_lines_rejected"] || c["read_models"] != 1 ||
+		c["score_persons_in"] != c["read_persons"] || c["score_scores"] != c["score_prospects"]+c["score_below_audience"] {
+		t.Errorf("score report does not balance: %v", c)
+	}
+}
+
+// TestTrainAndScoreNeedFeaturize: without featurize's outputs, train and
+// score stop before any work and say what to run.
+func TestTrainAndScoreNeedFeaturize(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "world"), 0o755)
+	os.WriteFile(filepath.Join(dir, "world", "seeds.csv"), []byte("phone\n"), 0o644)
+	for name, run := range map[string]func(context.Context, zerolog.Logger, *bytes.Buffer, *Flags) (int, error){
+		"train": func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunTrain(c, l, w, f) },
+		"score": func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunScore(c, l, w, f) },
+	} {
+		code, err := run(context.Background(), zerolog.Nop(), &bytes.Buffer{}, testFlags(dir, 0))
+		if code != ExitBadInput || err == nil || !strings.Contains(err.Error(), "run jobs/featurize first") {
+			t.Errorf("%s without profiles: exit %d: %v", name, code, err)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package job
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/rs/zerolog"
+
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+// RunFeaturize runs jobs/featurize: apps → persons and identities.
+func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
+	cfg, err := flags.Load()
+	if err != nil {
+		return ExitBadInput, err
+	}
+	if err := Pepper(cfg, log, len(cfg.Apps) == 0); err != nil {
+		return ExitBadInput, err
+	}
+	if _, err := Synthetic(cfg, log, true); err != nil {
+		return ExitBadInput, err
+	}
+	p, s := beam.NewPipelineWithRoot()
+	persons, identities, dead, err := featurizeStages(s, cfg)
+	if err != nil {
+		return ExitBadInput, err
+	}
+	out := func(name string) string { return filepath.Join(cfg.Output, name) }
+	pipelines.WriteJSONL(s, out(pipelines.PersonsFile), persons)
+	pipelines.WriteIdentities(s, out(pipelines.IdentitiesFile), identities)
+	pipelines.WriteJSONL(s, out("featurize_dead_letters.jsonl"), beam.Flatten(s, dead...))
+	rep := Report{Job: "featurize", RunID: cfg.RunID, AsOf: cfg.AsOf, Outputs: []Output{
+		{What: "persons", Path: out(pipelines.PersonsFile)},
+		{What: "identities", Path: out(pipelines.IdentitiesFile)},
+		{What: "dead letters", Path: out("featurize_dead_letters.jsonl")},
+	}}
+
+	log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("apps", len(cfg.Apps)).Int("window_days", cfg.WindowDays).
+		Str("output", cfg.Output).Msg("featurize starting")
+	counters, took, err := Run(ctx, log, p)
+	if err != nil {
+		return ExitFailed, err
+	}
+	rep.Took, rep.Counters = took.Round(time.Millisecond).String(), counters
+	if err := rep.Write(out("featurize_report.json")); err != nil {
+		return ExitFailed, err
+	}
+	log.Info().Str("took", rep.Took).Int64("rows", counters["read_rows"]).Int64("rows_rejected", counters["read_rows_rejected"]).
+		Int64("profiles", counters["featurize_profiles"]).Int64("persons", counters["join_persons"]).Msg("featurize done")
+	rep.Print(stdout)
+	return ExitOK, nil
+}

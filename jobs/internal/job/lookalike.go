@@ -1,0 +1,91 @@
+package job
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/rs/zerolog"
+
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+// RunLookalike runs the whole flow in one pipeline (jobs/lookalike) and
+// returns the exit code (ExitOK, ExitFailed, ExitBadInput) and the error
+// that made it.
+func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
+	cfg, err := flags.Load()
+	if err != nil {
+		return ExitBadInput, err
+	}
+	synthetic := len(cfg.Apps) == 0
+	if err := Pepper(cfg, log, synthetic); err != nil {
+		return ExitBadInput, err
+	}
+	if _, err := Synthetic(cfg, log, true); err != nil {
+		return ExitBadInput, err
+	}
+	lists, err := SeedLists(cfg)
+	if err != nil {
+		return ExitBadInput, err
+	}
+
+	p, s := beam.NewPipelineWithRoot()
+	persons, identities, dead, err := featurizeStages(s, cfg)
+	if err != nil {
+		return ExitBadInput, err
+	}
+	matched, reports, md := pipelines.MatchSeeds(s, lists, cfg.PepperEnv, persons, identities)
+	train := TrainOptions(cfg)
+	models := pipelines.Train(s, train, persons, matched)
+	prospects := pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, models, matched)
+
+	out := func(name string) string { return filepath.Join(cfg.Output, name) }
+	rep := Report{Job: "lookalike", RunID: cfg.RunID, AsOf: cfg.AsOf}
+	var prospectFiles []string
+	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {
+		path := out("prospects." + f)
+		prospectFiles = append(prospectFiles, path)
+		rep.Outputs = append(rep.Outputs, Output{What: "prospects", Path: path})
+	}
+	pipelines.WriteProspects(s, prospects, prospectFiles...)
+	pipelines.WriteJSONL(s, out("seed_match.jsonl"), reports)
+	pipelines.WriteJSONL(s, out(pipelines.ModelsFile), models)
+	pipelines.WriteJSONL(s, out("dead_letters.jsonl"), beam.Flatten(s, append(dead, md)...))
+	rep.Outputs = append(rep.Outputs, Output{What: "seed match", Path: out("seed_match.jsonl")},
+		Output{What: "models", Path: out(pipelines.ModelsFile)}, Output{What: "dead letters", Path: out("dead_letters.jsonl")})
+
+	log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).
+		Str("model", cfg.Model.Kind).Str("output", cfg.Output).Msg("pipeline starting")
+	counters, took, err := Run(ctx, log, p)
+	if err != nil {
+		return ExitFailed, err
+	}
+	rep.Took, rep.Counters = took.Round(time.Millisecond).String(), counters
+	if err := rep.AddSeedMatch(out("seed_match.jsonl")); err != nil {
+		return ExitFailed, err
+	}
+	if err := rep.AddModels(out(pipelines.ModelsFile)); err != nil {
+		return ExitFailed, err
+	}
+	if err := rep.AddTiers(out("prospects.jsonl")); err != nil {
+		return ExitFailed, err
+	}
+	if err := rep.Write(out("report.json")); err != nil {
+		return ExitFailed, err
+	}
+	ev := log.Info().Str("took", rep.Took)
+	for _, k := range []string{"featurize_accounts_in", "featurize_profiles", "join_persons", "seed_matched", "score_persons_scored", "score_prospects"} {
+		ev = ev.Int64(k, counters[k])
+	}
+	ev.Msg("pipeline done")
+	for _, m := range rep.Models {
+		if m.Quality != nil && !m.Quality.Predictive {
+			log.Warn().Str("seed_list", m.List).Msg(m.Quality.Verdict)
+		}
+	}
+	rep.Print(stdout)
+	return ExitOK, nil
+}

@@ -1,0 +1,82 @@
+package job
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/rs/zerolog"
+
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+// RunScore runs jobs/score: persons, identities, seed lists and models
+// → prospect lists. Seed lists are matched again, so seeds are excluded
+// from their own list without storing matched seeds between jobs.
+func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
+	cfg, err := flags.Load()
+	if err != nil {
+		return ExitBadInput, err
+	}
+	synthetic, err := Synthetic(cfg, log, false)
+	if err != nil {
+		return ExitBadInput, err
+	}
+	if err := Pepper(cfg, log, synthetic); err != nil {
+		return ExitBadInput, err
+	}
+	lists, err := SeedLists(cfg)
+	if err != nil {
+		return ExitBadInput, err
+	}
+	in, err := ProfileFiles(cfg, deref(flags.Profiles))
+	if err != nil {
+		return ExitBadInput, err
+	}
+	modelFile := deref(flags.Models)
+	if modelFile == "" {
+		modelFile = filepath.Join(cfg.Output, pipelines.ModelsFile)
+	}
+	if _, err := os.Stat(modelFile); err != nil {
+		return ExitBadInput, fmt.Errorf("models: %w (run jobs/train first, or give --models)", err)
+	}
+
+	p, s := beam.NewPipelineWithRoot()
+	persons, pd := pipelines.ReadPersons(s, in.Persons)
+	identities, id := pipelines.ReadIdentities(s, in.Identities)
+	trained, td := pipelines.ReadModels(s, []string{modelFile})
+	matched, _, md := pipelines.MatchSeeds(s, lists, cfg.PepperEnv, persons, identities)
+	prospects := pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, trained, matched)
+	out := func(name string) string { return filepath.Join(cfg.Output, name) }
+	rep := Report{Job: "score", RunID: cfg.RunID, AsOf: cfg.AsOf}
+	var files []string
+	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {
+		files = append(files, out("prospects."+f))
+		rep.Outputs = append(rep.Outputs, Output{What: "prospects", Path: out("prospects." + f)})
+	}
+	pipelines.WriteProspects(s, prospects, files...)
+	pipelines.WriteJSONL(s, out("score_dead_letters.jsonl"), beam.Flatten(s, pd, id, td, md))
+	rep.Outputs = append(rep.Outputs, Output{What: "dead letters", Path: out("score_dead_letters.jsonl")})
+
+	log.Info().Str("run_id", cfg.RunID).Int("seed_lists", len(lists)).Str("profiles", in.Dir).Str("models", modelFile).
+		Str("output", cfg.Output).Msg("score starting")
+	counters, took, err := Run(ctx, log, p)
+	if err != nil {
+		return ExitFailed, err
+	}
+	rep.Took, rep.Counters = took.Round(time.Millisecond).String(), counters
+	if err := rep.AddTiers(out("prospects.jsonl")); err != nil {
+		return ExitFailed, err
+	}
+	if err := rep.Write(out("score_report.json")); err != nil {
+		return ExitFailed, err
+	}
+	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("scored", counters["score_persons_scored"]).
+		Int64("prospects", counters["score_prospects"]).Msg("score done")
+	rep.Print(stdout)
+	return ExitOK, nil
+}

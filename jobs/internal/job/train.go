@@ -1,0 +1,78 @@
+package job
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/rs/zerolog"
+
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+// RunTrain runs jobs/train: persons, identities and seed lists → a
+// model per seed list and the match reports.
+func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
+	cfg, err := flags.Load()
+	if err != nil {
+		return ExitBadInput, err
+	}
+	synthetic, err := Synthetic(cfg, log, false)
+	if err != nil {
+		return ExitBadInput, err
+	}
+	if err := Pepper(cfg, log, synthetic); err != nil {
+		return ExitBadInput, err
+	}
+	lists, err := SeedLists(cfg)
+	if err != nil {
+		return ExitBadInput, err
+	}
+	in, err := ProfileFiles(cfg, deref(flags.Profiles))
+	if err != nil {
+		return ExitBadInput, err
+	}
+
+	p, s := beam.NewPipelineWithRoot()
+	persons, pd := pipelines.ReadPersons(s, in.Persons)
+	identities, id := pipelines.ReadIdentities(s, in.Identities)
+	matched, reports, md := pipelines.MatchSeeds(s, lists, cfg.PepperEnv, persons, identities)
+	models := pipelines.Train(s, TrainOptions(cfg), persons, matched)
+	out := func(name string) string { return filepath.Join(cfg.Output, name) }
+	pipelines.WriteJSONL(s, out(pipelines.ModelsFile), models)
+	pipelines.WriteJSONL(s, out("seed_match.jsonl"), reports)
+	pipelines.WriteJSONL(s, out("train_dead_letters.jsonl"), beam.Flatten(s, pd, id, md))
+	rep := Report{Job: "train", RunID: cfg.RunID, AsOf: cfg.AsOf, Outputs: []Output{
+		{What: "models", Path: out(pipelines.ModelsFile)},
+		{What: "seed match", Path: out("seed_match.jsonl")},
+		{What: "dead letters", Path: out("train_dead_letters.jsonl")},
+	}}
+
+	log.Info().Str("run_id", cfg.RunID).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).
+		Int("sample_size", cfg.SampleSize).Str("profiles", in.Dir).Str("output", cfg.Output).Msg("train starting")
+	counters, took, err := Run(ctx, log, p)
+	if err != nil {
+		return ExitFailed, err
+	}
+	rep.Took, rep.Counters = took.Round(time.Millisecond).String(), counters
+	if err := rep.AddSeedMatch(out("seed_match.jsonl")); err != nil {
+		return ExitFailed, err
+	}
+	if err := rep.AddModels(out(pipelines.ModelsFile)); err != nil {
+		return ExitFailed, err
+	}
+	if err := rep.Write(out("train_report.json")); err != nil {
+		return ExitFailed, err
+	}
+	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("seed_matched", counters["seed_matched"]).
+		Int64("models", counters["train_models"]).Msg("train done")
+	for _, m := range rep.Models {
+		if m.Quality != nil && !m.Quality.Predictive {
+			log.Warn().Str("seed_list", m.List).Msg(m.Quality.Verdict)
+		}
+	}
+	rep.Print(stdout)
+	return ExitOK, nil
+}

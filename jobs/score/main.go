@@ -1,0 +1,41 @@
+// Command score scores every eligible person with each seed list's model
+// and writes the prospect lists: the last of the three scheduled jobs,
+// after jobs/featurize and jobs/train.
+//
+//	go run ./jobs/score --config configs/local.yaml
+//
+// It reads persons.jsonl and identities.jsonl from --profiles and
+// models.jsonl from --models (defaults: the output directory), matches the
+// seed lists again so that seeds are excluded from their own prospect
+// list (no matched seed is stored between jobs), and writes
+// prospects.jsonl (plus the configured prospect_formats),
+// score_dead_letters.jsonl and score_report.json.
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/sosie-dev/sosie/jobs/internal/job"
+)
+
+var flags = job.RegisterFlags()
+
+func init() {
+	flags.Profiles = flag.String("profiles", "", "directory of jobs/featurize's persons.jsonl and identities.jsonl (default: the output directory)")
+	flags.Models = flag.String("models", "", "jobs/train's models.jsonl (default: models.jsonl in the output directory)")
+}
+
+func main() {
+	flag.Parse()
+	beam.Init() // a worker re-enters this binary here and never returns
+	log := job.NewLogger(os.Stderr)
+	code, err := job.RunScore(context.Background(), log, os.Stdout, flags)
+	if err != nil {
+		log.Error().Err(err).Msg("score failed")
+	}
+	os.Exit(code)
+}

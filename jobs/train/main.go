@@ -1,0 +1,38 @@
+// Command train matches each configured seed list to the persons written
+// by jobs/featurize and fits one lookalike model per list: the second of
+// the three scheduled jobs.
+//
+//	go run ./jobs/train --config configs/local.yaml
+//
+// It reads persons.jsonl and identities.jsonl from --profiles (default:
+// the output directory) and writes models.jsonl, seed_match.jsonl,
+// train_dead_letters.jsonl and train_report.json. A seed list with fewer
+// matched seeds than min_seeds fails the run (exit 1) with the numbers.
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/sosie-dev/sosie/jobs/internal/job"
+)
+
+var flags = job.RegisterFlags()
+
+func init() {
+	flags.Profiles = flag.String("profiles", "", "directory of jobs/featurize's persons.jsonl and identities.jsonl (default: the output directory)")
+}
+
+func main() {
+	flag.Parse()
+	beam.Init() // a worker re-enters this binary here and never returns
+	log := job.NewLogger(os.Stderr)
+	code, err := job.RunTrain(context.Background(), log, os.Stdout, flags)
+	if err != nil {
+		log.Error().Err(err).Msg("train failed")
+	}
+	os.Exit(code)
+}
