@@ -63,10 +63,18 @@ func TestFeaturizeTrainScoreChain(t *testing.T) {
 		run  func(context.Context, zerolog.Logger, *bytes.Buffer, *Flags) (int, error)
 		out  string
 	}{
-		{"featurize", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunFeaturize(c, l, w, f) }, chain},
-		{"train", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunTrain(c, l, w, f) }, chain},
-		{"score", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunScore(c, l, w, f) }, chain},
-		{"lookalike", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunLookalike(c, l, w, f) }, whole},
+		{"featurize", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
+			return RunFeaturize(c, l, w, f)
+		}, chain},
+		{"train", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
+			return RunTrain(c, l, w, f)
+		}, chain},
+		{"score", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
+			return RunScore(c, l, w, f)
+		}, chain},
+		{"lookalike", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
+			return RunLookalike(c, l, w, f)
+		}, whole},
 	}
 	for _, st := range steps {
 		var stdout bytes.Buffer
@@ -112,8 +120,12 @@ func TestTrainAndScoreNeedFeaturize(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "world"), 0o755)
 	os.WriteFile(filepath.Join(dir, "world", "seeds.csv"), []byte("phone\n"), 0o644)
 	for name, run := range map[string]func(context.Context, zerolog.Logger, *bytes.Buffer, *Flags) (int, error){
-		"train": func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunTrain(c, l, w, f) },
-		"score": func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) { return RunScore(c, l, w, f) },
+		"train": func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
+			return RunTrain(c, l, w, f)
+		},
+		"score": func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
+			return RunScore(c, l, w, f)
+		},
 	} {
 		code, err := run(context.Background(), zerolog.Nop(), &bytes.Buffer{}, testFlags(dir, 0))
 		if code != ExitBadInput || err == nil || !strings.Contains(err.Error(), "run jobs/featurize first") {
