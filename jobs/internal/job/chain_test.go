@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,21 +61,13 @@ func TestFeaturizeTrainScoreChain(t *testing.T) {
 	log := zerolog.New(&logs)
 	steps := []struct {
 		name string
-		run  func(context.Context, zerolog.Logger, *bytes.Buffer, *Flags) (int, error)
+		run  func(context.Context, zerolog.Logger, io.Writer, *Flags) (int, error)
 		out  string
 	}{
-		{"featurize", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
-			return RunFeaturize(c, l, w, f)
-		}, chain},
-		{"train", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
-			return RunTrain(c, l, w, f)
-		}, chain},
-		{"score", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
-			return RunScore(c, l, w, f)
-		}, chain},
-		{"lookalike", func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
-			return RunLookalike(c, l, w, f)
-		}, whole},
+		{"featurize", RunFeaturize, chain},
+		{"train", RunTrain, chain},
+		{"score", RunScore, chain},
+		{"lookalike", RunLookalike, whole},
 	}
 	for _, st := range steps {
 		var stdout bytes.Buffer
@@ -119,13 +112,9 @@ func TestTrainAndScoreNeedFeaturize(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "world"), 0o755)
 	os.WriteFile(filepath.Join(dir, "world", "seeds.csv"), []byte("phone\n"), 0o644)
-	for name, run := range map[string]func(context.Context, zerolog.Logger, *bytes.Buffer, *Flags) (int, error){
-		"train": func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
-			return RunTrain(c, l, w, f)
-		},
-		"score": func(c context.Context, l zerolog.Logger, w *bytes.Buffer, f *Flags) (int, error) {
-			return RunScore(c, l, w, f)
-		},
+	for name, run := range map[string]func(context.Context, zerolog.Logger, io.Writer, *Flags) (int, error){
+		"train": RunTrain,
+		"score": RunScore,
 	} {
 		code, err := run(context.Background(), zerolog.Nop(), &bytes.Buffer{}, testFlags(dir, 0))
 		if code != ExitBadInput || err == nil || !strings.Contains(err.Error(), "run jobs/featurize first") {
