@@ -21,6 +21,24 @@ func TestLoadExample(t *testing.T) {
 	}
 }
 
+// TestEveryExampleLoads: each YAML file in configs/ loads strictly and
+// validates, so the examples stay true to the code.
+func TestEveryExampleLoads(t *testing.T) {
+	files, _ := filepath.Glob("*.yaml")
+	if len(files) < 2 {
+		t.Fatalf("example configs: %v", files)
+	}
+	for _, f := range files {
+		c, err := Load(f)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
 func writeConfig(t *testing.T, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "c.yaml")

@@ -26,6 +26,10 @@ import (
 
 var flags = job.RegisterFlags()
 
+func init() {
+	flags.PlainGo = flag.Bool("plain-go", false, "compute the prospects in one plain Go loop without Beam (pipelines.Baseline), to benchmark the pipeline against; holds everything in memory")
+}
+
 func main() {
 	flag.Parse()
 	beam.Init() // a worker re-enters this binary here and never returns

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/rs/zerolog"
 
+	"github.com/sosie-dev/sosie/features/synth"
 	"github.com/sosie-dev/sosie/pipelines"
 )
 
@@ -120,5 +121,32 @@ func TestTrainAndScoreNeedFeaturize(t *testing.T) {
 		if code != ExitBadInput || err == nil || !strings.Contains(err.Error(), "run jobs/featurize first") {
 			t.Errorf("%s without profiles: exit %d: %v", name, code, err)
 		}
+	}
+}
+
+// TestFilesExampleConfig runs the lookalike job with configs/files.yaml as
+// its comment says: a world written by jobs/synth into ./world.
+func TestFilesExampleConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the flow on prism")
+	}
+	example, err := filepath.Abs("../../../configs/files.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if _, err := synth.Generate(synth.Config{Persons: 4000, Seed: 2, SeedSize: 150}, "world"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	f := testFlags("", 0)
+	*f.Config = example
+	var stdout bytes.Buffer
+	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sosie-out", "files", "prospects.parquet")); err != nil {
+		t.Errorf("%v\n%s", err, stdout.String())
 	}
 }

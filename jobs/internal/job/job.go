@@ -44,6 +44,9 @@ type Flags struct {
 	// or empty: in the output directory.
 	Profiles *string
 	Models   *string
+	// PlainGo makes jobs/lookalike compute its prospects without Beam
+	// (pipelines.Baseline), to measure what the pipeline costs.
+	PlainGo *bool
 }
 
 // RegisterFlags defines the common flags on the process's flag set, where

@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
+	"github.com/sosie-dev/sosie/configs"
+	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/pipelines"
 )
 
@@ -32,6 +35,9 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 		return ExitBadInput, err
 	}
 
+	if flags.PlainGo != nil && *flags.PlainGo {
+		return plainGo(log, stdout, cfg, lists)
+	}
 	p, s := beam.NewPipelineWithRoot()
 	persons, identities, dead, err := featurizeStages(s, cfg)
 	if err != nil {
@@ -87,5 +93,37 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 		}
 	}
 	rep.Print(stdout)
+	return ExitOK, nil
+}
+
+// plainGo computes the lookalike job's prospects with pipelines.Baseline,
+// in one plain Go loop: the yardstick of the pipeline's cost.
+func plainGo(log zerolog.Logger, stdout io.Writer, cfg *configs.Config, lists []pipelines.SeedList) (int, error) {
+	asOf, _ := cfg.AsOfTime()
+	var apps []pipelines.BaselineApp
+	for _, app := range cfg.Apps {
+		accounts, err := pipelines.ExpandFiles(app.Accounts...)
+		if err != nil {
+			return ExitBadInput, fmt.Errorf("app %s accounts: %w", app.Name, err)
+		}
+		events, err := pipelines.ExpandFiles(app.Events...)
+		if err != nil {
+			return ExitBadInput, fmt.Errorf("app %s events: %w", app.Name, err)
+		}
+		apps = append(apps, pipelines.BaselineApp{Accounts: accounts, Events: events, Columns: app.AccountColumns, EventCol: app.EventColumns,
+			Options: pipelines.FeaturizeOptions{App: app.Name, DefaultRegion: cfg.DefaultRegion, MobileOnly: cfg.MobileOnly,
+				MaxPerPhone: cfg.MaxAccountsPerPhone, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}, PepperEnv: cfg.PepperEnv}})
+	}
+	path := filepath.Join(cfg.Output, "prospects.plain.jsonl")
+	log.Info().Int("apps", len(apps)).Msg("plain Go run starting (no Beam)")
+	start := time.Now()
+	res, err := pipelines.Baseline(apps, lists, cfg.PepperEnv, ScoreOptions(cfg, time.Now()), path)
+	if err != nil {
+		return ExitFailed, err
+	}
+	took := time.Since(start).Round(time.Millisecond)
+	log.Info().Str("took", took.String()).Int("persons", res.Persons).Int("seed_matched", res.Matched).
+		Int("prospects", res.Prospects).Int("dead_letters", res.DeadLetters).Msg("plain Go run done")
+	fmt.Fprintf(stdout, "plain Go run done in %s: %d persons, %d seeds matched, %d prospects\nprospects: %s\n", took, res.Persons, res.Matched, res.Prospects, path)
 	return ExitOK, nil
 }
