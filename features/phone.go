@@ -41,6 +41,12 @@ type RejectError struct {
 
 func (e *RejectError) Error() string { return "features: " + e.msg }
 
+// NewRejectError is a rejection for reason with a message that says why;
+// it must not hold the rejected value if that is a phone or an identity.
+func NewRejectError(reason Reason, msg string) *RejectError {
+	return &RejectError{Reason: reason, msg: msg}
+}
+
 // Is reports whether target is a RejectError with the same reason, so a
 // wrapped rejection matches its sentinel.
 func (e *RejectError) Is(target error) bool {

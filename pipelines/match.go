@@ -119,7 +119,7 @@ func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, plain f
 		return fmt.Errorf("pipelines: seed list %s: %w", list.ID, err)
 	}
 	defer file.Close()
-	rows, err := readSeedCSV(file)
+	rows, err := readSeedRows(ctx, list.File, file, dead)
 	if err != nil {
 		return fmt.Errorf("pipelines: seed list %s (%s): %w", list.ID, list.File, err)
 	}
@@ -234,6 +234,47 @@ func readSeedCSV(r io.Reader) ([]seedCSVRow, error) {
 		}
 		rows = append(rows, row)
 	}
+}
+
+// readSeedRows reads a seed list: CSV as readSeedCSV does; JSONL or
+// Parquet (by the file's name) with a phone field and optional country and
+// value fields. A row that cannot be read is a row with its error, so the
+// match report counts it; an empty JSONL or Parquet file is also a dead
+// letter of the read stage.
+func readSeedRows(ctx context.Context, path string, f *os.File, dead func(DeadLetter)) ([]seedCSVRow, error) {
+	if FormatOf(path) == CSV {
+		return readSeedCSV(f)
+	}
+	var rows []seedCSVRow
+	src := &rowSource{ctx: ctx, path: path, required: []string{"phone"}}
+	src.decode = func(r features.Row) error {
+		row := seedCSVRow{line: src.rows, value: 1} // the row's number in the file
+		row.phone, _ = r.Field("phone")
+		row.country, _ = r.Field("country")
+		row.phone, row.country = strings.TrimSpace(row.phone), strings.ToUpper(strings.TrimSpace(row.country))
+		if v, ok := r.Field("value"); ok && strings.TrimSpace(v) != "" {
+			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || x < 0 || x != x {
+				return fmt.Errorf("%w: %w", features.ErrBadField, errSeedValue)
+			}
+			row.value = x
+		}
+		rows = append(rows, row)
+		return nil
+	}
+	src.dead = func(d DeadLetter) {
+		if d.Rows == 0 {
+			dead(d) // an empty file
+			return
+		}
+		for i := 0; i < d.Rows; i++ { // a row, or every row of a file without a phone column
+			rows = append(rows, seedCSVRow{line: d.Line, err: features.NewRejectError(d.Reason, d.Detail)})
+		}
+	}
+	if err := src.readFile(f); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // resolveHash matches hashed seed rows to the person whose phone hashes to

@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/parquet-go/parquet-go"
 
 	"github.com/sosie-dev/sosie/features"
 )
@@ -81,4 +83,43 @@ func TestReadSeedCSV(t *testing.T) {
 	if len(rows) != 1 || rows[0].err == nil {
 		t.Fatalf("%+v", rows)
 	}
+}
+
+// seedParquetRow is a seed list row as a Parquet file holds it.
+type seedParquetRow struct {
+	Phone   string  `parquet:"phone"`
+	Country string  `parquet:"country"`
+	Value   float64 `parquet:"value"`
+}
+
+// TestSeedListsInJSONLAndParquet: a seed list may be JSON lines or Parquet
+// as well as CSV; every row is accounted for in the match report.
+func TestSeedListsInJSONLAndParquet(t *testing.T) {
+	dir := t.TempDir()
+	accounts := write(t, dir, "accounts.jsonl", `{"user_id":"p1","phone":"+33612345678"}`+"\n"+`{"user_id":"p2","phone":"+14155552671"}`+"\n")
+	jsonl := write(t, dir, "seeds.jsonl", `{"phone":"06 12 34 56 78","country":"FR","value":3}`+"\n"+
+		`{"phone":"`+features.HashPhone("+14155552671").Digits+`"}`+"\n"+
+		`{"phone":"n/a"}`+"\n"+`not json`+"\n"+`{"phone":"+14155552671","value":"lots"}`+"\n")
+	pq := filepath.Join(dir, "seeds.parquet")
+	if err := parquet.WriteFile(pq, []seedParquetRow{{"+33 6 12 34 56 78", "", 2}, {"4155552671", "US", 1}}); err != nil {
+		t.Fatal(err)
+	}
+	noPhone := filepath.Join(dir, "nophone.parquet")
+	if err := parquet.WriteFile(noPhone, []parquetEvent{{Account: "x"}, {Account: "y"}, {Account: "z"}}); err != nil {
+		t.Fatal(err)
+	}
+	p, s := beam.NewPipelineWithRoot()
+	a, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
+	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", PepperEnv: testPepperEnv}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
+	persons := JoinByPhone(s, profiles)
+	_, reports, _ := MatchSeeds(s, []SeedList{
+		{ID: "j", Advertiser: "adv", File: jsonl},
+		{ID: "q", Advertiser: "adv", File: pq},
+		{ID: "n", Advertiser: "adv", File: noPhone},
+	}, testPepperEnv, persons, ids)
+	passert.Equals(s, beam.ParDo(s, reportSummary, reports),
+		"j rows=5 rejected=[bad_field=2 unparseable=1] dup=0 unmatched=0 matched=2 [plain=1 sha256_digits=1] apps=map[facebook:2] rate=1.00",
+		"q rows=2 rejected=[] dup=0 unmatched=0 matched=2 [plain=2] apps=map[facebook:2] rate=1.00",
+		"n rows=3 rejected=[missing_column=3] dup=0 unmatched=0 matched=0 [] apps=map[] rate=0.00")
+	ptest.RunAndValidate(t, p)
 }

@@ -142,20 +142,28 @@ func eachRow(ctx context.Context, path string, required []string, dead func(Dead
 		return fmt.Errorf("pipelines: %w", err)
 	}
 	defer f.Close()
-	src := rowSource{ctx: ctx, path: path, required: required, dead: dead, decode: decode}
+	src := rowSource{ctx: ctx, path: path, required: required, dead: dead, decode: decode, read: &rowsRead, bad: &rowsBad}
+	return src.readFile(f)
+}
+
+// readFile reads f in the format of its name and accounts for the file
+// when it holds no row.
+func (r *rowSource) readFile(f *os.File) error {
+	var err error
+	ctx, path, dead := r.ctx, r.path, r.dead
 	switch FormatOf(path) {
 	case CSV:
-		err = src.csv(f)
+		err = r.csv(f)
 	case Parquet:
-		err = src.parquet(f)
+		err = r.parquet(f)
 	default:
-		err = src.jsonl(f)
+		err = r.jsonl(f)
 	}
 	if err != nil {
 		readFailure.Inc(ctx, 1)
 		return err
 	}
-	if src.rows == 0 {
+	if r.rows == 0 {
 		filesEmpty.Inc(ctx, 1)
 		dead(DeadLetter{Stage: "read", Source: path, Reason: features.ReasonEmptyFile, Detail: "the file holds no row"})
 	}
@@ -169,20 +177,28 @@ type rowSource struct {
 	required []string
 	dead     func(DeadLetter)
 	decode   func(features.Row) error
-	rows     int // rows seen, good or bad
+	rows     int           // rows seen, good or bad
+	read     *beam.Counter // counts every row; nil: none
+	bad      *beam.Counter // counts rejected rows; nil: none
+}
+
+func (r *rowSource) count(c *beam.Counter, n int) {
+	if c != nil {
+		c.Inc(r.ctx, int64(n))
+	}
 }
 
 // row decodes one row, or rejects it with err when err is not nil.
 func (r *rowSource) row(line int, row features.Row, err error) {
 	r.rows++
-	rowsRead.Inc(r.ctx, 1)
+	r.count(r.read, 1)
 	if err == nil {
 		err = r.decode(row)
 	}
 	if err == nil {
 		return
 	}
-	rowsBad.Inc(r.ctx, 1)
+	r.count(r.bad, 1)
 	reason := features.ReasonOf(err)
 	if reason == "" {
 		reason = features.ReasonBadField
@@ -205,8 +221,8 @@ func (r *rowSource) missing(has func(string) bool) []string {
 // with one dead letter.
 func (r *rowSource) rejectFile(n int, missing, have []string) {
 	r.rows += n
-	rowsRead.Inc(r.ctx, int64(n))
-	rowsBad.Inc(r.ctx, int64(n))
+	r.count(r.read, n)
+	r.count(r.bad, n)
 	r.dead(DeadLetter{Stage: "read", Source: r.path, Reason: features.ReasonNoColumn, Rows: n,
 		Detail: fmt.Sprintf("required column %s not among the file's columns %s (map it in the app's account_columns or event_columns)",
 			strings.Join(missing, ", "), strings.Join(have, ", "))})
