@@ -19,8 +19,8 @@ type BaselineApp struct {
 
 // BaselineResult counts what Baseline produced.
 type BaselineResult struct {
-	Persons   int
-	Matched   int
+	Persons     int
+	Matched     int
 	Prospects   int
 	DeadLetters int
 }
