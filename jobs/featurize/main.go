@@ -12,24 +12,9 @@
 package main
 
 import (
-	"context"
-	"flag"
-	"os"
-
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-
 	"github.com/sosie-dev/sosie/jobs/internal/job"
 )
 
 var flags = job.RegisterFlags()
 
-func main() {
-	flag.Parse()
-	beam.Init() // a worker re-enters this binary here and never returns
-	log := job.NewLogger(os.Stderr)
-	code, err := job.RunFeaturize(context.Background(), log, os.Stdout, flags)
-	if err != nil {
-		log.Error().Err(err).Msg("featurize failed")
-	}
-	os.Exit(code)
-}
+func main() { job.Main("featurize", flags, job.RunFeaturize) }

@@ -15,11 +15,7 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"os"
-
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/sosie-dev/sosie/jobs/internal/job"
 )
@@ -30,13 +26,4 @@ func init() {
 	flags.PlainGo = flag.Bool("plain-go", false, "compute the prospects in one plain Go loop without Beam (pipelines.Baseline), to benchmark the pipeline against; holds everything in memory")
 }
 
-func main() {
-	flag.Parse()
-	beam.Init() // a worker re-enters this binary here and never returns
-	log := job.NewLogger(os.Stderr)
-	code, err := job.RunLookalike(context.Background(), log, os.Stdout, flags)
-	if err != nil {
-		log.Error().Err(err).Msg("lookalike failed")
-	}
-	os.Exit(code)
-}
+func main() { job.Main("lookalike", flags, job.RunLookalike) }

@@ -13,11 +13,7 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"os"
-
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/sosie-dev/sosie/jobs/internal/job"
 )
@@ -29,13 +25,4 @@ func init() {
 	flags.Models = flag.String("models", "", "jobs/train's models.jsonl (default: models.jsonl in the output directory)")
 }
 
-func main() {
-	flag.Parse()
-	beam.Init() // a worker re-enters this binary here and never returns
-	log := job.NewLogger(os.Stderr)
-	code, err := job.RunScore(context.Background(), log, os.Stdout, flags)
-	if err != nil {
-		log.Error().Err(err).Msg("score failed")
-	}
-	os.Exit(code)
-}
+func main() { job.Main("score", flags, job.RunScore) }

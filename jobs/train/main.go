@@ -11,11 +11,7 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"os"
-
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/sosie-dev/sosie/jobs/internal/job"
 )
@@ -26,13 +22,4 @@ func init() {
 	flags.Profiles = flag.String("profiles", "", "directory of jobs/featurize's persons.jsonl and identities.jsonl (default: the output directory)")
 }
 
-func main() {
-	flag.Parse()
-	beam.Init() // a worker re-enters this binary here and never returns
-	log := job.NewLogger(os.Stderr)
-	code, err := job.RunTrain(context.Background(), log, os.Stdout, flags)
-	if err != nil {
-		log.Error().Err(err).Msg("train failed")
-	}
-	os.Exit(code)
-}
+func main() { job.Main("train", flags, job.RunTrain) }

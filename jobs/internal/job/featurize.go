@@ -14,14 +14,8 @@ import (
 
 // RunFeaturize runs jobs/featurize: apps → persons and identities.
 func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
-	cfg, err := flags.Load()
+	cfg, _, err := prepare(flags, log, true, false)
 	if err != nil {
-		return ExitBadInput, err
-	}
-	if err := Pepper(cfg, log, len(cfg.Apps) == 0); err != nil {
-		return ExitBadInput, err
-	}
-	if _, err := Synthetic(cfg, log, true); err != nil {
 		return ExitBadInput, err
 	}
 	p, s := beam.NewPipelineWithRoot()

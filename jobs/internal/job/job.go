@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -301,4 +302,47 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// prepare loads the config, points it at the synthetic world when it has
+// no inputs (writing the world first when writeWorld is set), makes sure
+// of the pepper and, when lists is set, checks the seed lists.
+func prepare(flags *Flags, log zerolog.Logger, writeWorld, lists bool) (*configs.Config, []pipelines.SeedList, error) {
+	cfg, err := flags.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(cfg.Apps) > 0 && os.Getenv(cfg.PepperEnv) == "" {
+		// Before any work, even the synthetic world's.
+		return nil, nil, Pepper(cfg, log, false)
+	}
+	synthetic, err := Synthetic(cfg, log, writeWorld)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := Pepper(cfg, log, synthetic); err != nil {
+		return nil, nil, err
+	}
+	if !lists {
+		return cfg, nil, nil
+	}
+	sl, err := SeedLists(cfg)
+	return cfg, sl, err
+}
+
+// RunFunc is one job: RunLookalike, RunFeaturize, RunTrain or RunScore.
+type RunFunc func(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error)
+
+// Main is a job binary's main: it parses the flags, calls beam.Init (a
+// worker re-entering the binary stays there and never returns), runs the
+// job and exits with its code, logging the error that made it.
+func Main(name string, flags *Flags, run RunFunc) {
+	flag.Parse()
+	beam.Init()
+	log := NewLogger(os.Stderr)
+	code, err := run(context.Background(), log, os.Stdout, flags)
+	if err != nil {
+		log.Error().Err(err).Msg(name + " failed")
+	}
+	os.Exit(code)
 }

@@ -19,18 +19,7 @@ import (
 // returns the exit code (ExitOK, ExitFailed, ExitBadInput) and the error
 // that made it.
 func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
-	cfg, err := flags.Load()
-	if err != nil {
-		return ExitBadInput, err
-	}
-	synthetic := len(cfg.Apps) == 0
-	if err := Pepper(cfg, log, synthetic); err != nil {
-		return ExitBadInput, err
-	}
-	if _, err := Synthetic(cfg, log, true); err != nil {
-		return ExitBadInput, err
-	}
-	lists, err := SeedLists(cfg)
+	cfg, lists, err := prepare(flags, log, true, true)
 	if err != nil {
 		return ExitBadInput, err
 	}

@@ -18,18 +18,7 @@ import (
 // → prospect lists. Seed lists are matched again, so seeds are excluded
 // from their own list without storing matched seeds between jobs.
 func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
-	cfg, err := flags.Load()
-	if err != nil {
-		return ExitBadInput, err
-	}
-	synthetic, err := Synthetic(cfg, log, false)
-	if err != nil {
-		return ExitBadInput, err
-	}
-	if err := Pepper(cfg, log, synthetic); err != nil {
-		return ExitBadInput, err
-	}
-	lists, err := SeedLists(cfg)
+	cfg, lists, err := prepare(flags, log, false, true)
 	if err != nil {
 		return ExitBadInput, err
 	}

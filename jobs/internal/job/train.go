@@ -15,18 +15,7 @@ import (
 // RunTrain runs jobs/train: persons, identities and seed lists → a
 // model per seed list and the match reports.
 func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
-	cfg, err := flags.Load()
-	if err != nil {
-		return ExitBadInput, err
-	}
-	synthetic, err := Synthetic(cfg, log, false)
-	if err != nil {
-		return ExitBadInput, err
-	}
-	if err := Pepper(cfg, log, synthetic); err != nil {
-		return ExitBadInput, err
-	}
-	lists, err := SeedLists(cfg)
+	cfg, lists, err := prepare(flags, log, false, true)
 	if err != nil {
 		return ExitBadInput, err
 	}
