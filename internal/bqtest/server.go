@@ -92,6 +92,14 @@ func (s *Server) FailNext(route string, n, code int, reason string) {
 	s.failures = append(s.failures, &failure{route: route, left: n, code: code, reason: reason})
 }
 
+// ClearFailures forgets the failures FailNext asked for that have not
+// happened yet.
+func (s *Server) ClearFailures() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = nil
+}
+
 // Calls says how many calls of route the server has had.
 func (s *Server) Calls(route string) int {
 	s.mu.Lock()

@@ -1,0 +1,263 @@
+package bqio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/bigquery"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+)
+
+// Config says where sosie's BigQuery tables are and how to reach them.
+type Config struct {
+	Project  string `json:"project"`
+	Dataset  string `json:"dataset"`
+	Location string `json:"location,omitempty"` // e.g. EU; the dataset's, when sosie creates it
+	// TempDir holds the shards before they are loaded: a local directory.
+	// (A gs:// temp location, for workers that share no disk, is not
+	// supported yet.)
+	TempDir string `json:"temp_dir"`
+	// Endpoint, when set, is used instead of BigQuery's, without
+	// authentication: an emulator or the tests' in-process server.
+	// Otherwise the client uses Application Default Credentials.
+	Endpoint string `json:"endpoint,omitempty"`
+	// Retry bounds the retries of a transient failure (a 5xx, a rate
+	// limit, a backend error): Attempts tries, waiting Initial, then twice
+	// as long each time. Zero values mean 5 tries from 1 s.
+	Retry Retry `json:"retry"`
+}
+
+// Retry is a backoff policy.
+type Retry struct {
+	Attempts int           `json:"attempts,omitempty"`
+	Initial  time.Duration `json:"initial,omitempty"`
+}
+
+// NewClient builds the BigQuery client for c, with opts after the ones c
+// implies.
+func NewClient(ctx context.Context, c Config, opts ...option.ClientOption) (*bigquery.Client, error) {
+	if c.Endpoint != "" {
+		opts = append([]option.ClientOption{option.WithEndpoint(c.Endpoint), option.WithoutAuthentication()}, opts...)
+	}
+	cl, err := bigquery.NewClient(ctx, c.Project, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("bqio: %w", err)
+	}
+	if c.Location != "" {
+		cl.Location = c.Location
+	}
+	return cl, nil
+}
+
+// Transient says whether err is worth retrying: a 5xx, a 429, or a
+// backendError, internalError or rateLimitExceeded reason, as an HTTP
+// error or as a job's error result. quotaExceeded is not: it lasts.
+func Transient(err error) bool {
+	var ge *googleapi.Error
+	if errors.As(err, &ge) {
+		if ge.Code >= 500 || ge.Code == 429 {
+			return true
+		}
+		for _, e := range ge.Errors {
+			if transientReason(e.Reason) {
+				return true
+			}
+		}
+		return false
+	}
+	var be *bigquery.Error
+	if errors.As(err, &be) {
+		return transientReason(be.Reason)
+	}
+	return false
+}
+
+func transientReason(r string) bool {
+	return r == "backendError" || r == "internalError" || r == "rateLimitExceeded" || r == "jobBackendError"
+}
+
+// retry runs op until it succeeds, fails for good, or runs out of tries.
+func (c Config) retry(ctx context.Context, what string, op func() error) error {
+	attempts, wait := c.Retry.Attempts, c.Retry.Initial
+	if attempts <= 0 {
+		attempts = 5
+	}
+	if wait <= 0 {
+		wait = time.Second
+	}
+	var err error
+	for i := 1; ; i++ {
+		err = op()
+		if err == nil || !Transient(err) {
+			break
+		}
+		if i == attempts {
+			return fmt.Errorf("bqio: %s: %d tries: %w", what, attempts, err)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		wait *= 2
+	}
+	if err != nil {
+		return fmt.Errorf("bqio: %s: %w", what, err)
+	}
+	return nil
+}
+
+// EnsureTable creates the dataset and the table when absent, with the
+// table's schema, day partitioning on run_date and clustering. An
+// existing table must have every column of the schema.
+func (c Config) EnsureTable(ctx context.Context, cl *bigquery.Client, t Table) error {
+	ds := cl.Dataset(c.Dataset)
+	err := c.retry(ctx, "dataset "+c.Dataset, func() error {
+		_, err := ds.Metadata(ctx)
+		if isNotFound(err) {
+			err = ds.Create(ctx, &bigquery.DatasetMetadata{Location: c.Location})
+			if isDuplicate(err) {
+				err = nil
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.retry(ctx, "table "+t.Name, func() error {
+		md, err := ds.Table(t.Name).Metadata(ctx)
+		if isNotFound(err) {
+			err = ds.Table(t.Name).Create(ctx, &bigquery.TableMetadata{Schema: t.Schema,
+				TimePartitioning: &bigquery.TimePartitioning{Type: bigquery.DayPartitioningType, Field: "run_date"},
+				Clustering:       &bigquery.Clustering{Fields: t.Clustering}})
+			if isDuplicate(err) {
+				err = nil
+			}
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		return checkSchema(c.Dataset+"."+t.Name, md.Schema, t.Schema)
+	})
+}
+
+// checkSchema says which column of want a table lacks or has with another
+// type.
+func checkSchema(table string, have, want bigquery.Schema) error {
+	byName := map[string]*bigquery.FieldSchema{}
+	for _, f := range have {
+		byName[f.Name] = f
+	}
+	for _, f := range want {
+		h := byName[f.Name]
+		switch {
+		case h == nil:
+			return fmt.Errorf("bqio: table %s has no column %s (want %s)", table, f.Name, f.Type)
+		case h.Type != f.Type && !(h.Type == "INT64" && f.Type == bigquery.IntegerFieldType) && !(h.Type == "FLOAT64" && f.Type == bigquery.FloatFieldType):
+			return fmt.Errorf("bqio: table %s column %s is %s, want %s", table, f.Name, h.Type, f.Type)
+		}
+	}
+	return nil
+}
+
+func isNotFound(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == 404
+}
+
+func isDuplicate(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == 409
+}
+
+var notID = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
+// Replace puts the rows of the shard files (newline-delimited JSON, one
+// row of t per line) in place of the run's rows in t: every row of
+// runDate whose t.ReplaceBy column is one of replace. It loads the shards
+// into a staging table with one load job, then swaps them in with one
+// transaction; transient failures of either are retried. When it fails,
+// t is as it was.
+func (c Config) Replace(ctx context.Context, cl *bigquery.Client, t Table, runID string, runDate time.Time, replace []string, shards []string) error {
+	if err := c.EnsureTable(ctx, cl, t); err != nil {
+		return err
+	}
+	stage := "_stage_" + t.Name + "_" + notID.ReplaceAllString(runID, "_") + "_" + runDate.Format("20060102")
+	err := c.retry(ctx, "load "+t.Name, func() error {
+		r, closeAll, err := openAll(shards)
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		src := bigquery.NewReaderSource(r)
+		src.SourceFormat = bigquery.JSON
+		src.Schema = t.Schema
+		l := cl.Dataset(c.Dataset).Table(stage).LoaderFrom(src)
+		l.WriteDisposition, l.CreateDisposition = bigquery.WriteTruncate, bigquery.CreateIfNeeded
+		l.MediaOptions = []googleapi.MediaOption{googleapi.ChunkSize(0)}
+		return runJob(ctx, func() (*bigquery.Job, error) { return l.Run(ctx) })
+	})
+	if err != nil {
+		return err
+	}
+	full := func(table string) string { return "`" + cl.Project() + "." + c.Dataset + "." + table + "`" }
+	var quoted []string
+	for _, v := range replace {
+		quoted = append(quoted, "'"+strings.ReplaceAll(v, "'", "\\'")+"'")
+	}
+	if len(quoted) == 0 {
+		quoted = []string{"''"}
+	}
+	sql := "BEGIN TRANSACTION;\n" +
+		"DELETE FROM " + full(t.Name) + " WHERE run_date = DATE '" + date(runDate) + "' AND " + t.ReplaceBy + " IN (" + strings.Join(quoted, ", ") + ");\n" +
+		"INSERT INTO " + full(t.Name) + " SELECT * FROM " + full(stage) + ";\n" +
+		"COMMIT TRANSACTION;\n" +
+		"DROP TABLE IF EXISTS " + full(stage)
+	return c.retry(ctx, "replace "+t.Name, func() error {
+		q := cl.Query(sql)
+		return runJob(ctx, func() (*bigquery.Job, error) { return q.Run(ctx) })
+	})
+}
+
+// runJob starts a job and waits for it; its error result is the error.
+func runJob(ctx context.Context, start func() (*bigquery.Job, error)) error {
+	job, err := start()
+	if err != nil {
+		return err
+	}
+	st, err := job.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	return st.Err()
+}
+
+// openAll opens the shard files as one reader.
+func openAll(paths []string) (io.Reader, func(), error) {
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	var rs []io.Reader
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("bqio: %w", err)
+		}
+		files = append(files, f)
+		rs = append(rs, f)
+	}
+	return io.MultiReader(rs...), closeAll, nil
+}

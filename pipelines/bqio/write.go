@@ -1,0 +1,139 @@
+package bqio
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+)
+
+// Shards is how many files a table's rows are written to before the
+// load: enough to spread the writing over workers, few enough for one
+// load job.
+const Shards = 16
+
+var (
+	rowsWritten  = beam.NewCounter("sosie", "bigquery_rows_written")
+	tablesLoaded = beam.NewCounter("sosie", "bigquery_tables_replaced")
+)
+
+// Write replaces the run's rows of table t with rows, a
+// PCollection<string> of rows of t as JSON objects (ProspectRow,
+// SeedMatchRow, ...): the rows of runDate whose t.ReplaceBy column is one
+// of replace are deleted and rows inserted, in one transaction, after
+// every row is in a shard file (see the package doc). It runs even when
+// rows is empty, so a rerun that yields nothing removes what the last
+// run wrote.
+func Write(s beam.Scope, c Config, t Table, runID string, runDate time.Time, replace []string, rows beam.PCollection) {
+	s = s.Scope("bqio.Write." + t.Name)
+	dir := filepath.Join(c.TempDir, notID.ReplaceAllString(runID, "_"), t.Name)
+	keyed := beam.ParDo(s, shardOf, rows)
+	shards := beam.ParDo(s, &writeShardFn{Dir: dir}, beam.GroupByKey(s, keyed))
+	beam.ParDo0(s, &replaceFn{Config: c, Table: t.Name, RunID: runID, RunDate: runDate, Replace: replace},
+		beam.Impulse(s), beam.SideInput{Input: shards})
+}
+
+func shardOf(row string) (int, string) {
+	h := fnv.New32a()
+	h.Write([]byte(row))
+	return int(h.Sum32() % Shards), row
+}
+
+// writeShardFn writes one shard's rows to a file named by the shard
+// alone, through a temporary file and a rename, and emits its path.
+type writeShardFn struct {
+	Dir string `json:"dir"`
+}
+
+func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, rows func(*string) bool, emit func(string)) error {
+	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
+		return fmt.Errorf("bqio: %w", err)
+	}
+	path := filepath.Join(f.Dir, fmt.Sprintf("shard-%05d-of-%05d.json", shard, Shards))
+	tmp, err := os.CreateTemp(f.Dir, ".shard-*")
+	if err != nil {
+		return fmt.Errorf("bqio: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	var lines []string
+	var row string
+	for rows(&row) {
+		lines = append(lines, row)
+	}
+	slices.Sort(lines) // the same file whatever order the rows came in
+	n := 0
+	for _, l := range lines {
+		if _, err := tmp.WriteString(l + "\n"); err != nil {
+			tmp.Close()
+			return fmt.Errorf("bqio: %w", err)
+		}
+		n++
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("bqio: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("bqio: %w", err)
+	}
+	rowsWritten.Inc(ctx, int64(n))
+	emit(path)
+	return nil
+}
+
+// replaceFn loads a table's shards and swaps them in.
+type replaceFn struct {
+	Config  Config    `json:"config"`
+	Table   string    `json:"table"`
+	RunID   string    `json:"run_id"`
+	RunDate time.Time `json:"run_date"`
+	Replace []string  `json:"replace"`
+}
+
+func (f *replaceFn) ProcessElement(ctx context.Context, _ []byte, shards func(*string) bool) error {
+	var paths []string
+	var p string
+	for shards(&p) {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	t, ok := tableNamed(f.Table)
+	if !ok {
+		return fmt.Errorf("bqio: no table %q", f.Table)
+	}
+	cl, err := NewClient(ctx, f.Config)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if err := f.Config.Replace(ctx, cl, t, f.RunID, f.RunDate, f.Replace, paths); err != nil {
+		return err
+	}
+	tablesLoaded.Inc(ctx, 1)
+	for _, p := range paths {
+		os.Remove(p)
+	}
+	return nil
+}
+
+func tableNamed(name string) (Table, bool) {
+	for _, t := range Tables {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}
+
+func init() {
+	register.Function1x2(shardOf)
+	register.DoFn4x1[context.Context, int, func(*string) bool, func(string), error](&writeShardFn{})
+	register.DoFn3x1[context.Context, []byte, func(*string) bool, error](&replaceFn{})
+	register.Emitter1[string]()
+	register.Iter1[string]()
+}

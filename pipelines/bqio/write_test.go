@@ -1,0 +1,171 @@
+package bqio
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/bigquery"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/sosie-dev/sosie/internal/bqtest"
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+func TestMain(m *testing.M) { ptest.Main(m) }
+
+var day = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+func prospects(list string, n int) []any {
+	var out []any
+	for i := range n {
+		row, err := ProspectRow(day, pipelines.Prospect{RunID: "r1", Advertiser: "acme", List: list, Key: fmt.Sprintf("k%03d", i),
+			Score: float64(n - i), Percentile: 99, Tier: 1, ModelKind: "logistic", ScoredAt: day})
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func config(t *testing.T, srv *bqtest.Server) Config {
+	return Config{Project: "proj", Dataset: "sosie", Location: "EU", TempDir: t.TempDir(), Endpoint: srv.URL,
+		Retry: Retry{Attempts: 3, Initial: 10 * time.Millisecond}}
+}
+
+// write runs a pipeline that writes rows to the prospects table for the
+// seed lists given.
+func write(c Config, lists []string, rows []any) error {
+	p, s := beam.NewPipelineWithRoot()
+	col := beam.CreateList(s, []string{})
+	if len(rows) > 0 {
+		col = beam.Create(s, rows...)
+	}
+	Write(s, c, Prospects, "r1", day, lists, col)
+	_, err := ptest.RunWithMetrics(p)
+	return err
+}
+
+func keysOf(rows []bqtest.Row, list string) map[string]int {
+	out := map[string]int{}
+	for _, r := range rows {
+		if r["seed_list_id"] == list {
+			out[r["person_key"].(string)]++
+		}
+	}
+	return out
+}
+
+// TestWriteReplacesTheRunsRows: the table is created partitioned and
+// clustered; a rerun replaces a seed list's rows of the day, without
+// duplicates and without touching another list's; a rerun with no rows
+// empties the list's rows of the day.
+func TestWriteReplacesTheRunsRows(t *testing.T) {
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	c := config(t, srv)
+	if err := write(c, []string{"l1"}, prospects("l1", 40)); err != nil {
+		t.Fatal(err)
+	}
+	md := srv.Table("proj", "sosie", "prospects")
+	if md == nil || md.TimePartitioning == nil || md.TimePartitioning.Field != "run_date" || md.Clustering == nil ||
+		strings.Join(md.Clustering.Fields, ",") != "advertiser_id,seed_list_id" {
+		t.Fatalf("table %+v", md)
+	}
+	if err := write(c, []string{"l2"}, prospects("l2", 7)); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(c, []string{"l1"}, prospects("l1", 30)); err != nil { // the rerun
+		t.Fatal(err)
+	}
+	rows := srv.Rows("proj", "sosie", "prospects")
+	l1, l2 := keysOf(rows, "l1"), keysOf(rows, "l2")
+	if len(rows) != 37 || len(l1) != 30 || len(l2) != 7 {
+		t.Fatalf("%d rows, l1 %d persons, l2 %d", len(rows), len(l1), len(l2))
+	}
+	for k, n := range l1 {
+		if n != 1 {
+			t.Fatalf("person %s %d times", k, n)
+		}
+	}
+	if ids := srv.TableIDs("proj", "sosie"); len(ids) != 1 {
+		t.Errorf("staging tables left: %v", ids)
+	}
+	if err := write(c, []string{"l2"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rows := srv.Rows("proj", "sosie", "prospects"); len(rows) != 30 {
+		t.Errorf("%d rows after an empty rerun of l2, want 30", len(rows))
+	}
+	if entries, _ := os.ReadDir(c.TempDir + "/r1/prospects"); len(entries) != 0 {
+		t.Errorf("%d shard files left", len(entries))
+	}
+}
+
+// TestWriteRetriesAndFailsCleanly: a 503 on the job insert and a load job
+// that fails with backendError are retried; a load that keeps failing
+// fails the run with a clear error and leaves the previous rows.
+func TestWriteRetriesAndFailsCleanly(t *testing.T) {
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	c := config(t, srv)
+	if err := write(c, []string{"l1"}, prospects("l1", 20)); err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext(bqtest.RouteJobInsert, 1, 503, "backendError")
+	srv.FailNext(bqtest.RouteLoadJob, 1, 0, "backendError")
+	before := srv.Calls(bqtest.RouteLoadJob)
+	if err := write(c, []string{"l1"}, prospects("l1", 25)); err != nil {
+		t.Fatalf("transient failures were not retried: %v", err)
+	}
+	if n := srv.Calls(bqtest.RouteLoadJob) - before; n != 2 {
+		t.Errorf("%d load jobs run, want 2 (one failed, one retried)", n)
+	}
+	if n := len(srv.Rows("proj", "sosie", "prospects")); n != 25 {
+		t.Fatalf("%d rows after the retried rerun, want 25", n)
+	}
+	srv.FailNext(bqtest.RouteLoadJob, 10, 0, "backendError")
+	err := write(c, []string{"l1"}, prospects("l1", 5))
+	if err == nil || !strings.Contains(err.Error(), "load prospects: 3 tries") {
+		t.Fatalf("a load that keeps failing: %v", err)
+	}
+	if n := len(srv.Rows("proj", "sosie", "prospects")); n != 25 {
+		t.Errorf("%d rows after a failed run, want the previous 25", n)
+	}
+	srv.ClearFailures()
+	srv.FailNext(bqtest.RouteLoadJob, 1, 0, "invalid")
+	before = srv.Calls(bqtest.RouteLoadJob)
+	if err := write(c, []string{"l1"}, prospects("l1", 5)); err == nil {
+		t.Fatal("a permanent load failure passed")
+	}
+	if n := srv.Calls(bqtest.RouteLoadJob) - before; n > 1 {
+		t.Errorf("a permanent failure was retried %d times", n)
+	}
+}
+
+// TestWriteRefusesAnIncompatibleTable: an existing table without a column
+// sosie writes is a clear error naming table and column.
+func TestWriteRefusesAnIncompatibleTable(t *testing.T) {
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	c := config(t, srv)
+	cl, err := NewClient(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	cl.Dataset("sosie").Create(context.Background(), nil)
+	schema := bigquery.Schema{{Name: "run_date", Type: bigquery.DateFieldType}, {Name: "score", Type: bigquery.StringFieldType}}
+	if err := cl.Dataset("sosie").Table("prospects").Create(context.Background(), &bigquery.TableMetadata{Schema: schema}); err != nil {
+		t.Fatal(err)
+	}
+	err = write(c, []string{"l1"}, prospects("l1", 3))
+	if err == nil || !strings.Contains(err.Error(), "table sosie.prospects has no column run_id") {
+		t.Fatalf("%v", err)
+	}
+}
