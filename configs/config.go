@@ -38,6 +38,9 @@ type Config struct {
 	MaxAccountsPerPhone int    `yaml:"max_accounts_per_phone"` // default features.DefaultMaxAccountsPerPhone
 	DefaultRegion       string `yaml:"default_region"`         // for accounts without a country
 
+	// Sink adds outputs besides the files in Output.
+	Sink Sink `yaml:"sink"`
+
 	Model      ModelConfig `yaml:"model"`
 	SampleSize int         `yaml:"sample_size"` // population sample; default 20000
 	MinSeeds   int         `yaml:"min_seeds"`   // default 100
@@ -67,6 +70,27 @@ type SeedList struct {
 	File            string `yaml:"file"`
 	Country         string `yaml:"country"`          // for national numbers in rows without a country
 	AudiencePercent int    `yaml:"audience_percent"` // 1 to 10; default 5
+}
+
+// Sink says where a run's outputs go besides the output directory.
+type Sink struct {
+	// BigQuery, when set, also writes prospects, seed_match, dead_letters
+	// and runs to a BigQuery dataset, replacing the run's rows (see
+	// pipelines/bqio).
+	BigQuery *BigQuery `yaml:"bigquery"`
+}
+
+// BigQuery is a BigQuery dataset and how to reach it.
+type BigQuery struct {
+	Project  string `yaml:"project"`
+	Dataset  string `yaml:"dataset"`
+	Location string `yaml:"location"` // of the dataset, when sosie creates it
+	// TempDir holds shards before they are loaded; default
+	// <output>/bigquery-temp. Local paths only for now.
+	TempDir string `yaml:"temp_dir"`
+	// Endpoint replaces BigQuery's (no authentication): an emulator or a
+	// test server. Empty: BigQuery, with Application Default Credentials.
+	Endpoint string `yaml:"endpoint"`
 }
 
 // ModelConfig chooses the model.
@@ -231,6 +255,17 @@ func (c *Config) Validate() error {
 	}
 	if c.PepperEnv == "" {
 		add("pepper_env", "missing")
+	}
+	if b := c.Sink.BigQuery; b != nil {
+		if b.Project == "" {
+			add("sink.bigquery.project", "missing")
+		}
+		if b.Dataset == "" || strings.Trim(b.Dataset, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
+			add("sink.bigquery.dataset", "%q, want letters, digits and underscores", b.Dataset)
+		}
+		if strings.Contains(b.TempDir, "://") {
+			add("sink.bigquery.temp_dir", "%q: only a local directory is supported yet", b.TempDir)
+		}
 	}
 	for i, f := range c.ProspectFormats {
 		if f != "csv" && f != "parquet" {

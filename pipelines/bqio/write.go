@@ -11,6 +11,8 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/sosie-dev/sosie/pipelines"
 )
 
 // Shards is how many files a table's rows are written to before the
@@ -136,4 +138,53 @@ func init() {
 	register.DoFn3x1[context.Context, []byte, func(*string) bool, error](&replaceFn{})
 	register.Emitter1[string]()
 	register.Iter1[string]()
+}
+
+// ProspectRows turns PCollection<pipelines.Prospect> into rows of
+// Prospects (PCollection<string>).
+func ProspectRows(s beam.Scope, runDate time.Time, prospects beam.PCollection) beam.PCollection {
+	return beam.ParDo(s.Scope("bqio.ProspectRows"), &prospectRowFn{RunDate: runDate}, prospects)
+}
+
+// SeedMatchRows turns PCollection<pipelines.MatchReport> into rows of
+// SeedMatch; advertisers maps a seed list to its advertiser.
+func SeedMatchRows(s beam.Scope, runDate time.Time, runID string, advertisers map[string]string, reports beam.PCollection) beam.PCollection {
+	return beam.ParDo(s.Scope("bqio.SeedMatchRows"), &seedMatchRowFn{RunDate: runDate, RunID: runID, Advertisers: advertisers}, reports)
+}
+
+// DeadLetterRows turns PCollection<pipelines.DeadLetter> into rows of
+// DeadLetters.
+func DeadLetterRows(s beam.Scope, runDate time.Time, runID string, dead beam.PCollection) beam.PCollection {
+	return beam.ParDo(s.Scope("bqio.DeadLetterRows"), &deadLetterRowFn{RunDate: runDate, RunID: runID}, dead)
+}
+
+type prospectRowFn struct {
+	RunDate time.Time `json:"run_date"`
+}
+
+func (f *prospectRowFn) ProcessElement(p pipelines.Prospect) (string, error) { return ProspectRow(f.RunDate, p) }
+
+type seedMatchRowFn struct {
+	RunDate     time.Time         `json:"run_date"`
+	RunID       string            `json:"run_id"`
+	Advertisers map[string]string `json:"advertisers"`
+}
+
+func (f *seedMatchRowFn) ProcessElement(m pipelines.MatchReport) (string, error) {
+	return SeedMatchRow(f.RunDate, f.RunID, f.Advertisers[m.List], m)
+}
+
+type deadLetterRowFn struct {
+	RunDate time.Time `json:"run_date"`
+	RunID   string    `json:"run_id"`
+}
+
+func (f *deadLetterRowFn) ProcessElement(d pipelines.DeadLetter) (string, error) {
+	return DeadLetterRow(f.RunDate, f.RunID, d)
+}
+
+func init() {
+	register.DoFn1x2[pipelines.Prospect, string, error](&prospectRowFn{})
+	register.DoFn1x2[pipelines.MatchReport, string, error](&seedMatchRowFn{})
+	register.DoFn1x2[pipelines.DeadLetter, string, error](&deadLetterRowFn{})
 }

@@ -41,6 +41,8 @@ type Flags struct {
 	AsOf    *string
 	Model   *string
 	Persons *int
+	// BigQueryEndpoint overrides sink.bigquery.endpoint.
+	BigQueryEndpoint *string
 	// Profiles and Models are jobs/train's and jobs/score's inputs; nil
 	// or empty: in the output directory.
 	Profiles *string
@@ -54,12 +56,13 @@ type Flags struct {
 // beam.Init expects them.
 func RegisterFlags() *Flags {
 	return &Flags{
-		Config:  flag.String("config", "", "YAML config (configs/local.yaml documents every key); none: defaults and a synthetic world"),
-		Out:     flag.String("out", "", "output directory (overrides output)"),
-		RunID:   flag.String("run-id", "", "run id (overrides run_id)"),
-		AsOf:    flag.String("as-of", "", "YYYY-MM-DD end of the activity window (overrides as_of)"),
-		Model:   flag.String("model", "", "model kind (overrides model.kind)"),
-		Persons: flag.Int("persons", 0, "persons in the synthetic world (overrides synthetic.persons)"),
+		Config:           flag.String("config", "", "YAML config (configs/local.yaml documents every key); none: defaults and a synthetic world"),
+		Out:              flag.String("out", "", "output directory (overrides output)"),
+		RunID:            flag.String("run-id", "", "run id (overrides run_id)"),
+		AsOf:             flag.String("as-of", "", "YYYY-MM-DD end of the activity window (overrides as_of)"),
+		Model:            flag.String("model", "", "model kind (overrides model.kind)"),
+		Persons:          flag.Int("persons", 0, "persons in the synthetic world (overrides synthetic.persons)"),
+		BigQueryEndpoint: flag.String("bigquery-endpoint", "", "BigQuery endpoint without authentication, for an emulator (overrides sink.bigquery.endpoint)"),
 	}
 }
 
@@ -91,6 +94,14 @@ func (f *Flags) Load() (*configs.Config, error) {
 	}
 	if *f.Persons != 0 {
 		cfg.Synthetic.Persons = *f.Persons
+	}
+	if b := cfg.Sink.BigQuery; b != nil {
+		if e := deref(f.BigQueryEndpoint); e != "" {
+			b.Endpoint = e
+		}
+		if b.TempDir == "" {
+			b.TempDir = filepath.Join(cfg.Output, "bigquery-temp")
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err

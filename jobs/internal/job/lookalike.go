@@ -51,6 +51,11 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	pipelines.WriteJSONL(s, out("dead_letters.jsonl"), beam.Flatten(s, append(dead, md)...))
 	rep.Outputs = append(rep.Outputs, Output{What: "seed match", Path: out("seed_match.jsonl")},
 		Output{What: "models", Path: out(pipelines.ModelsFile)}, Output{What: "dead letters", Path: out("dead_letters.jsonl")})
+	sink := newBigQuerySink(cfg)
+	if sink != nil {
+		sink.write(s, prospects, reports, beam.Flatten(s, append(dead, md)...))
+		rep.Outputs = append(rep.Outputs, sink.outputs()...)
+	}
 
 	log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).
 		Str("model", cfg.Model.Kind).Str("output", cfg.Output).Msg("pipeline starting")
@@ -70,6 +75,11 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	}
 	if err := rep.Write(out("report.json")); err != nil {
 		return ExitFailed, err
+	}
+	if sink != nil {
+		if err := sink.writeRun(ctx, &rep); err != nil {
+			return ExitFailed, err
+		}
 	}
 	ev := log.Info().Str("took", rep.Took)
 	for _, k := range []string{"featurize_accounts_in", "featurize_profiles", "join_persons", "seed_matched", "score_persons_scored", "score_prospects"} {
