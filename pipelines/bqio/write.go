@@ -162,7 +162,9 @@ type prospectRowFn struct {
 	RunDate time.Time `json:"run_date"`
 }
 
-func (f *prospectRowFn) ProcessElement(p pipelines.Prospect) (string, error) { return ProspectRow(f.RunDate, p) }
+func (f *prospectRowFn) ProcessElement(p pipelines.Prospect) (string, error) {
+	return ProspectRow(f.RunDate, p)
+}
 
 type seedMatchRowFn struct {
 	RunDate     time.Time         `json:"run_date"`
