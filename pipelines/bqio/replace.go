@@ -150,6 +150,28 @@ func (c Config) EnsureTable(ctx context.Context, cl *bigquery.Client, t Table) e
 	})
 }
 
+// EnsureLatestView creates the prospects_latest view (LatestView) when
+// absent, or sets its query when it differs.
+func (c Config) EnsureLatestView(ctx context.Context, cl *bigquery.Client) error {
+	v := cl.Dataset(c.Dataset).Table(LatestViewName)
+	query := LatestView(cl.Project(), c.Dataset)
+	return c.retry(ctx, "view "+LatestViewName, func() error {
+		md, err := v.Metadata(ctx)
+		if isNotFound(err) {
+			err = v.Create(ctx, &bigquery.TableMetadata{ViewQuery: query})
+			if isDuplicate(err) {
+				err = nil
+			}
+			return err
+		}
+		if err != nil || md.ViewQuery == query {
+			return err
+		}
+		_, err = v.Update(ctx, bigquery.TableMetadataToUpdate{ViewQuery: query}, md.ETag)
+		return err
+	})
+}
+
 // checkSchema says which column of want a table lacks or has with another
 // type.
 func checkSchema(table string, have, want bigquery.Schema) error {
@@ -190,6 +212,11 @@ var notID = regexp.MustCompile(`[^A-Za-z0-9_]`)
 func (c Config) Replace(ctx context.Context, cl *bigquery.Client, t Table, runID string, runDate time.Time, replace []string, shards []string) error {
 	if err := c.EnsureTable(ctx, cl, t); err != nil {
 		return err
+	}
+	if t.Name == Prospects.Name {
+		if err := c.EnsureLatestView(ctx, cl); err != nil {
+			return err
+		}
 	}
 	stage := "_stage_" + t.Name + "_" + notID.ReplaceAllString(runID, "_") + "_" + runDate.Format("20060102")
 	err := c.retry(ctx, "load "+t.Name, func() error {

@@ -29,9 +29,11 @@ func field(name string, t bigquery.FieldType) *bigquery.FieldSchema {
 
 func required(f *bigquery.FieldSchema) *bigquery.FieldSchema { f.Required = true; return f }
 
-func counts(name, key string) *bigquery.FieldSchema {
+func counts(name, key string) *bigquery.FieldSchema { return pairs(name, key, "rows") }
+
+func pairs(name, key, value string) *bigquery.FieldSchema {
 	return &bigquery.FieldSchema{Name: name, Type: bigquery.RecordFieldType, Repeated: true,
-		Schema: bigquery.Schema{field(key, bigquery.StringFieldType), field("rows", bigquery.IntegerFieldType)}}
+		Schema: bigquery.Schema{field(key, bigquery.StringFieldType), field(value, bigquery.IntegerFieldType)}}
 }
 
 // The tables sosie writes.
@@ -61,13 +63,16 @@ var (
 	Runs = Table{Name: "runs", ReplaceBy: "run_id", Clustering: []string{"run_id"}, Schema: bigquery.Schema{
 		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType),
 		field("job", bigquery.StringFieldType), field("took", bigquery.StringFieldType),
-		field("seed_lists", bigquery.StringFieldType), counts("counters", "name"),
+		field("seed_lists", bigquery.StringFieldType), pairs("counters", "name", "value"),
 		field("report", bigquery.StringFieldType), field("written_at", bigquery.TimestampFieldType),
 	}}
 )
 
 // Tables are all of them, in the order a run writes them.
 var Tables = []Table{Prospects, SeedMatch, DeadLetters, Runs}
+
+// LatestViewName is the view of each seed list's latest prospects.
+const LatestViewName = "prospects_latest"
 
 // LatestView is the query of the prospects_latest view: the prospects of
 // each seed list's latest run date.
@@ -118,7 +123,7 @@ func DeadLetterRow(runDate time.Time, runID string, d pipelines.DeadLetter) (str
 func RunRow(runDate time.Time, runID, job, took string, lists []string, counters map[string]int64, report []byte, at time.Time) (string, error) {
 	cs := []map[string]any{}
 	for _, k := range slices.Sorted(maps.Keys(counters)) {
-		cs = append(cs, map[string]any{"name": k, "rows": counters[k]})
+		cs = append(cs, map[string]any{"name": k, "value": counters[k]})
 	}
 	b, _ := json.Marshal(lists)
 	return line(map[string]any{"run_date": date(runDate), "run_id": runID, "job": job, "took": took, "seed_lists": string(b),

@@ -77,6 +77,9 @@ func TestWriteReplacesTheRunsRows(t *testing.T) {
 		strings.Join(md.Clustering.Fields, ",") != "advertiser_id,seed_list_id" {
 		t.Fatalf("table %+v", md)
 	}
+	if v := srv.Table("proj", "sosie", LatestViewName); v == nil || v.View == nil || !strings.Contains(v.View.Query, "`proj.sosie.prospects`") {
+		t.Errorf("view %+v", v)
+	}
 	if err := write(c, []string{"l2"}, prospects("l2", 7)); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +96,7 @@ func TestWriteReplacesTheRunsRows(t *testing.T) {
 			t.Fatalf("person %s %d times", k, n)
 		}
 	}
-	if ids := srv.TableIDs("proj", "sosie"); len(ids) != 1 {
+	if ids := srv.TableIDs("proj", "sosie"); len(ids) != 2 {
 		t.Errorf("staging tables left: %v", ids)
 	}
 	if err := write(c, []string{"l2"}, nil); err != nil {
