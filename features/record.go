@@ -293,6 +293,29 @@ func (c EventColumns) Required() []string {
 	return requiredColumns(column(c.UserID, "user_id"), column(c.Time, "time"), column(c.Type, "type"))
 }
 
+// Columns maps each Account field to the source column it is read from,
+// leaving out the fields mapped to no column ("-").
+func (c AccountColumns) Columns() map[string]string {
+	return columnsOf(map[string]string{"user_id": c.UserID, "phone": c.Phone, "country": c.Country, "birth_year": c.BirthYear,
+		"age": c.Age, "gender": c.Gender, "os": c.OS, "carrier": c.Carrier, "created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
+		"consent_ads": c.ConsentAds, "consent_cross_app": c.ConsentCrossApp})
+}
+
+// Columns maps each Event field to the source column it is read from.
+func (c EventColumns) Columns() map[string]string {
+	return columnsOf(map[string]string{"user_id": c.UserID, "time": c.Time, "type": c.Type, "category": c.Category})
+}
+
+func columnsOf(mapped map[string]string) map[string]string {
+	out := map[string]string{}
+	for field, m := range mapped {
+		if col := column(m, field); col != "-" {
+			out[field] = col
+		}
+	}
+	return out
+}
+
 func requiredColumns(cols ...string) []string {
 	out := cols[:0]
 	for _, c := range cols {

@@ -32,6 +32,7 @@ type Server struct {
 	failures []*failure
 	calls    map[string]int // "METHOD route" → count
 	nextJob  int
+	stops    []func() // of the gRPC servers
 }
 
 type dataset struct {
@@ -64,7 +65,12 @@ func NewServer() *Server {
 }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.srv.Close()
+	for _, stop := range s.stops {
+		stop()
+	}
+}
 
 // Routes name the calls FailNext and Calls take.
 const (

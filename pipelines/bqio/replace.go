@@ -28,6 +28,9 @@ type Config struct {
 	// authentication: an emulator or the tests' in-process server.
 	// Otherwise the client uses Application Default Credentials.
 	Endpoint string `json:"endpoint,omitempty"`
+	// ReadEndpoint, when set, is the Storage Read API's (host:port),
+	// dialled without TLS or authentication.
+	ReadEndpoint string `json:"read_endpoint,omitempty"`
 	// Retry bounds the retries of a transient failure (a 5xx, a rate
 	// limit, a backend error): Attempts tries, waiting Initial, then twice
 	// as long each time. Zero values mean 5 tries from 1 s.

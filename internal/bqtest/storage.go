@@ -1,0 +1,383 @@
+package bqtest
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"cloud.google.com/go/bigquery/storage/apiv1/storagepb"
+	bq "google.golang.org/api/bigquery/v2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Routes of the Storage Read API, for FailNext (code: a gRPC code number)
+// and Calls.
+const (
+	RouteCreateReadSession = "storage.CreateReadSession"
+	RouteReadRows          = "storage.ReadRows"
+)
+
+// rowsPerResponse is how many rows one ReadRows response carries.
+const rowsPerResponse = 1000
+
+// StartStorageRead starts the BigQuery Storage Read API (gRPC, plain
+// TCP on loopback) beside the REST server and returns its address, for
+// option.WithEndpoint with insecure transport credentials. It serves
+// Avro: sessions honour the selected fields and a row restriction of
+// comparisons (=, !=, <, <=, >, >=, IN) joined by AND, and split the rows
+// over up to MaxStreamCount streams (default 4).
+func (s *Server) StartStorageRead() (string, error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	g := grpc.NewServer()
+	storagepb.RegisterBigQueryReadServer(g, &readServer{s: s, streams: map[string][]Row{}, fields: map[string][]*bq.TableFieldSchema{}})
+	go g.Serve(lis)
+	s.stops = append(s.stops, g.Stop)
+	return lis.Addr().String(), nil
+}
+
+type readServer struct {
+	storagepb.UnimplementedBigQueryReadServer
+	s       *Server
+	mu      sync.Mutex
+	next    int
+	streams map[string][]Row                  // stream name → its rows
+	fields  map[string][]*bq.TableFieldSchema // stream name → selected fields
+}
+
+func (s *Server) grpcFailure(route string) error {
+	if e := s.injected(route); e != nil {
+		return status.Error(codes.Code(e.code), e.message)
+	}
+	return nil
+}
+
+var reTablePath = regexp.MustCompile(`^projects/([^/]+)/datasets/([^/]+)/tables/([^/]+)$`)
+
+func (r *readServer) CreateReadSession(ctx context.Context, req *storagepb.CreateReadSessionRequest) (*storagepb.ReadSession, error) {
+	if err := r.s.grpcFailure(RouteCreateReadSession); err != nil {
+		return nil, err
+	}
+	rs := req.GetReadSession()
+	m := reTablePath.FindStringSubmatch(rs.GetTable())
+	if m == nil {
+		return nil, status.Errorf(codes.InvalidArgument, "table %q is not projects/*/datasets/*/tables/*", rs.GetTable())
+	}
+	if rs.GetDataFormat() != storagepb.DataFormat_AVRO {
+		return nil, status.Errorf(codes.InvalidArgument, "data format %s: this server serves AVRO", rs.GetDataFormat())
+	}
+	r.s.mu.Lock()
+	d := r.s.dataset(m[1], m[2], false)
+	var t *table
+	if d != nil {
+		t = d.tables[m[3]]
+	}
+	if t == nil {
+		r.s.mu.Unlock()
+		return nil, status.Errorf(codes.NotFound, "Not found: Table %s:%s.%s", m[1], m[2], m[3])
+	}
+	var all []Row
+	for _, p := range slices.Sorted(keys(t.rows)) {
+		all = append(all, t.rows[p]...)
+	}
+	schema := t.meta.Schema
+	r.s.mu.Unlock()
+
+	fields := schema.Fields
+	if sel := rs.GetReadOptions().GetSelectedFields(); len(sel) > 0 {
+		fields = nil
+		for _, name := range sel {
+			i := slices.IndexFunc(schema.Fields, func(f *bq.TableFieldSchema) bool { return f.Name == name })
+			if i < 0 {
+				return nil, status.Errorf(codes.InvalidArgument, "selected field %s is not in table %s", name, m[3])
+			}
+			fields = append(fields, schema.Fields[i])
+		}
+	}
+	keep, err := restriction(rs.GetReadOptions().GetRowRestriction(), schema.Fields)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "row restriction: %v", err)
+	}
+	var rows []Row
+	for _, row := range all {
+		if keep(row) {
+			rows = append(rows, row)
+		}
+	}
+	n := int(req.GetMaxStreamCount())
+	if n <= 0 || n > 4 {
+		n = 4
+	}
+	n = max(1, min(n, len(rows)))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next++
+	name := fmt.Sprintf("projects/%s/locations/eu/sessions/s%d", m[1], r.next)
+	out := &storagepb.ReadSession{Name: name, Table: rs.GetTable(), DataFormat: storagepb.DataFormat_AVRO,
+		Schema: &storagepb.ReadSession_AvroSchema{AvroSchema: &storagepb.AvroSchema{Schema: avroSchema(fields)}}}
+	for i := range n {
+		sn := fmt.Sprintf("%s/streams/%d", name, i)
+		var part []Row
+		for j := i; j < len(rows); j += n {
+			part = append(part, rows[j])
+		}
+		r.streams[sn], r.fields[sn] = part, fields
+		out.Streams = append(out.Streams, &storagepb.ReadStream{Name: sn})
+	}
+	return out, nil
+}
+
+func (r *readServer) ReadRows(req *storagepb.ReadRowsRequest, stream storagepb.BigQueryRead_ReadRowsServer) error {
+	if err := r.s.grpcFailure(RouteReadRows); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	rows, ok := r.streams[req.GetReadStream()]
+	fields := r.fields[req.GetReadStream()]
+	r.mu.Unlock()
+	if !ok {
+		return status.Errorf(codes.NotFound, "no read stream %s", req.GetReadStream())
+	}
+	off := int(req.GetOffset())
+	if off < 0 || off > len(rows) {
+		return status.Errorf(codes.OutOfRange, "offset %d of a stream of %d rows", off, len(rows))
+	}
+	for start := off; start < len(rows); start += rowsPerResponse {
+		end := min(len(rows), start+rowsPerResponse)
+		var buf []byte
+		for _, row := range rows[start:end] {
+			var err error
+			if buf, err = appendAvro(buf, fields, row); err != nil {
+				return status.Errorf(codes.Internal, "%v", err)
+			}
+		}
+		if err := stream.Send(&storagepb.ReadRowsResponse{RowCount: int64(end - start),
+			Rows: &storagepb.ReadRowsResponse_AvroRows{AvroRows: &storagepb.AvroRows{SerializedBinaryRows: buf}}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// avroType is a BigQuery column's Avro type, as BigQuery documents it:
+// every NULLABLE column a union with null first.
+func avroType(f *bq.TableFieldSchema) any {
+	var t any
+	switch f.Type {
+	case "INTEGER", "INT64":
+		t = "long"
+	case "FLOAT", "FLOAT64":
+		t = "double"
+	case "BOOLEAN", "BOOL":
+		t = "boolean"
+	case "TIMESTAMP":
+		t = map[string]string{"type": "long", "logicalType": "timestamp-micros"}
+	case "DATE":
+		t = map[string]string{"type": "int", "logicalType": "date"}
+	default:
+		t = "string"
+	}
+	if f.Mode == "REQUIRED" {
+		return t
+	}
+	return []any{"null", t}
+}
+
+func avroSchema(fields []*bq.TableFieldSchema) string {
+	var fs []map[string]any
+	for _, f := range fields {
+		fs = append(fs, map[string]any{"name": f.Name, "type": avroType(f)})
+	}
+	b, _ := json.Marshal(map[string]any{"type": "record", "name": "__root__", "fields": fs})
+	return string(b)
+}
+
+func appendLong(b []byte, v int64) []byte { return binary.AppendVarint(b, v) } // zigzag, as Avro
+
+func appendAvro(b []byte, fields []*bq.TableFieldSchema, row Row) ([]byte, error) {
+	for _, f := range fields {
+		v := row[f.Name]
+		if f.Mode != "REQUIRED" {
+			if v == nil {
+				b = appendLong(b, 0)
+				continue
+			}
+			b = appendLong(b, 1)
+		} else if v == nil {
+			return nil, fmt.Errorf("required column %s is null", f.Name)
+		}
+		text := fmt.Sprint(v)
+		if x, ok := v.(float64); ok {
+			text = strconv.FormatFloat(x, 'f', -1, 64)
+		}
+		switch f.Type {
+		case "INTEGER", "INT64":
+			n, err := strconv.ParseInt(text, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("column %s: %q is not an integer", f.Name, text)
+			}
+			b = appendLong(b, n)
+		case "FLOAT", "FLOAT64":
+			x, err := strconv.ParseFloat(text, 64)
+			if err != nil {
+				return nil, fmt.Errorf("column %s: %q is not a number", f.Name, text)
+			}
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+		case "BOOLEAN", "BOOL":
+			if text == "true" {
+				b = append(b, 1)
+			} else {
+				b = append(b, 0)
+			}
+		case "TIMESTAMP":
+			t, err := parseTimestamp(text)
+			if err != nil {
+				return nil, fmt.Errorf("column %s: %v", f.Name, err)
+			}
+			b = appendLong(b, t.UnixMicro())
+		case "DATE":
+			t, err := time.Parse("2006-01-02", text)
+			if err != nil {
+				return nil, fmt.Errorf("column %s: %q is not a date", f.Name, text)
+			}
+			b = appendLong(b, t.Unix()/86400)
+		default:
+			b = appendLong(b, int64(len(text)))
+			b = append(b, text...)
+		}
+	}
+	return b, nil
+}
+
+func parseTimestamp(s string) (time.Time, error) {
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	if x, err := strconv.ParseFloat(s, 64); err == nil { // seconds, as tabledata gives them
+		return time.UnixMicro(int64(x * 1e6)).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not a timestamp", s)
+}
+
+var (
+	reCmp    = regexp.MustCompile(`(?is)^(\w+)\s*(=|!=|<>|<=|>=|<|>)\s*(?:(DATE|TIMESTAMP)\s+)?('([^']*)'|-?[0-9.]+|TRUE|FALSE)$`)
+	reInList = regexp.MustCompile(`(?is)^(\w+)\s+IN\s*\((.*)\)$`)
+)
+
+// restriction compiles a row restriction: comparisons of a column with a
+// literal, or IN a list of literals, joined by AND.
+func restriction(expr string, schema []*bq.TableFieldSchema) (func(Row) bool, error) {
+	expr = strings.TrimSpace(expr)
+	if expr == "" {
+		return func(Row) bool { return true }, nil
+	}
+	types := map[string]string{}
+	for _, f := range schema {
+		types[f.Name] = f.Type
+	}
+	var tests []func(Row) bool
+	for _, part := range regexp.MustCompile(`(?i)\s+AND\s+`).Split(expr, -1) {
+		part = strings.Trim(strings.TrimSpace(part), "()")
+		if m := reInList.FindStringSubmatch(part); m != nil {
+			col := m[1]
+			if types[col] == "" {
+				return nil, fmt.Errorf("unrecognized name: %s", col)
+			}
+			var vals []string
+			for _, v := range reStr.FindAllStringSubmatch(m[2], -1) {
+				vals = append(vals, v[1])
+			}
+			tests = append(tests, func(r Row) bool { return slices.Contains(vals, fmt.Sprint(r[col])) })
+			continue
+		}
+		m := reCmp.FindStringSubmatch(part)
+		if m == nil {
+			return nil, fmt.Errorf("cannot parse %q", part)
+		}
+		col, op, lit := m[1], m[2], m[4]
+		if m[5] != "" || strings.HasPrefix(lit, "'") {
+			lit = m[5]
+		}
+		typ := types[col]
+		if typ == "" {
+			return nil, fmt.Errorf("unrecognized name: %s", col)
+		}
+		tests = append(tests, func(r Row) bool {
+			v := r[col]
+			if v == nil {
+				return false
+			}
+			c, ok := compare(typ, v, lit)
+			if !ok {
+				return false
+			}
+			switch op {
+			case "=":
+				return c == 0
+			case "!=", "<>":
+				return c != 0
+			case "<":
+				return c < 0
+			case "<=":
+				return c <= 0
+			case ">":
+				return c > 0
+			}
+			return c >= 0
+		})
+	}
+	return func(r Row) bool {
+		for _, t := range tests {
+			if !t(r) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+func compare(typ string, v any, lit string) (int, bool) {
+	text := fmt.Sprint(v)
+	switch typ {
+	case "INTEGER", "INT64", "FLOAT", "FLOAT64":
+		a, err1 := strconv.ParseFloat(text, 64)
+		b, err2 := strconv.ParseFloat(lit, 64)
+		if err1 != nil || err2 != nil {
+			return 0, false
+		}
+		return cmpFloat(a, b), true
+	case "TIMESTAMP", "DATE":
+		a, err1 := parseTimestamp(text)
+		b, err2 := parseTimestamp(lit)
+		if err1 != nil || err2 != nil {
+			return 0, false
+		}
+		return a.Compare(b), true
+	}
+	return strings.Compare(text, lit), true
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,193 @@
+package bqio
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	bq "google.golang.org/api/bigquery/v2"
+
+	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/features/synth"
+	"github.com/sosie-dev/sosie/internal/bqtest"
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+func accountLine(a features.Account) string {
+	return fmt.Sprintf("%s|%s|%s|%d|%d|%s|%s|%s|%s|%v|%v", a.UserID, a.Phone, a.Country, a.BirthYear, a.Age, a.Gender, a.OS, a.Carrier,
+		a.CreatedAt.Format(time.RFC3339), a.ConsentAds, a.ConsentCrossApp)
+}
+
+func eventLine(e features.Event) string {
+	return e.UserID + "|" + e.Time.Format(time.RFC3339Nano) + "|" + e.Type.String() + "|" + e.Category.String()
+}
+
+func init() {
+	register.Function1x1(accountLine)
+	register.Function1x1(eventLine)
+}
+
+var accountSchema = &bq.TableSchema{Fields: []*bq.TableFieldSchema{
+	{Name: "user_id", Type: "STRING", Mode: "REQUIRED"}, {Name: "phone", Type: "STRING"}, {Name: "country", Type: "STRING"},
+	{Name: "birth_year", Type: "INTEGER"}, {Name: "age", Type: "INTEGER"}, {Name: "gender", Type: "STRING"}, {Name: "os", Type: "STRING"},
+	{Name: "carrier", Type: "STRING"}, {Name: "created_at", Type: "TIMESTAMP"}, {Name: "updated_at", Type: "TIMESTAMP"},
+	{Name: "consent_ads", Type: "BOOLEAN"}, {Name: "consent_cross_app", Type: "BOOLEAN"},
+}}
+
+var eventSchema = &bq.TableSchema{Fields: []*bq.TableFieldSchema{
+	{Name: "account", Type: "STRING"}, {Name: "time", Type: "TIMESTAMP"}, {Name: "type", Type: "STRING"}, {Name: "category", Type: "STRING"},
+}}
+
+// loadWorld puts a synthetic app's accounts and events (JSONL) into the
+// server as tables, as a warehouse would hold them.
+func loadWorld(t *testing.T, srv *bqtest.Server, dir string) {
+	t.Helper()
+	srv.CreateTable("proj", "apps", "facebook_accounts", accountSchema)
+	srv.CreateTable("proj", "apps", "facebook_events", eventSchema)
+	for _, f := range []struct{ file, table string }{{"accounts_facebook.jsonl", "facebook_accounts"}, {"events_facebook.jsonl", "facebook_events"}} {
+		rows, err := readJSONLines(filepath.Join(dir, f.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if f.table == "facebook_events" {
+				r["account"] = r["user_id"]
+				delete(r, "user_id")
+			}
+			srv.PutRows("proj", "apps", f.table, "", r)
+		}
+	}
+}
+
+// TestReadFromBigQuery reads an app's accounts and events through the
+// Storage Read API (several streams, Avro) and gets what the files give;
+// the row restriction is pushed down; a broken stream resumes.
+func TestReadFromBigQuery(t *testing.T) {
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	addr, err := srv.StartStorageRead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := synth.Generate(synth.Config{Persons: 400, Seed: 4, Apps: []string{"facebook"}}, dir); err != nil {
+		t.Fatal(err)
+	}
+	loadWorld(t, srv, dir)
+	c := Config{Project: "proj", Dataset: "sosie", Endpoint: srv.URL, ReadEndpoint: addr, Retry: Retry{Attempts: 3, Initial: time.Millisecond}}
+	ctx := context.Background()
+	cl, err := NewClient(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	acols := features.AccountColumns{}
+	ecols := features.EventColumns{UserID: "account"}
+	aSrc, eSrc := Source{Table: "apps.facebook_accounts"}, Source{Table: "apps.facebook_events", Restriction: "time >= TIMESTAMP '2026-10-01' AND time < TIMESTAMP '2026-11-02'"}
+	sel, err := c.CheckColumns(ctx, cl, aSrc, acols.Columns(), AccountFieldTypes, acols.Required())
+	if err != nil {
+		t.Fatal(err)
+	}
+	aSess, err := c.OpenRead(ctx, cl, aSrc, sel, 3)
+	if err != nil || len(aSess.Streams) != 3 {
+		t.Fatalf("%d streams, %v", len(aSess.Streams), err)
+	}
+	esel, err := c.CheckColumns(ctx, cl, eSrc, ecols.Columns(), EventFieldTypes, ecols.Required())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eSess, err := c.OpenRead(ctx, cl, eSrc, esel, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext(bqtest.RouteReadRows, 1, 14, "backendError") // gRPC Unavailable: the reader reopens the stream
+
+	p, s := beam.NewPipelineWithRoot()
+	fromBQ, deadBQ := ReadAccounts(s, c, aSess, "facebook", acols)
+	fromFile, deadFile := pipelines.ReadAccounts(s, "facebook", []string{filepath.Join(dir, "accounts_facebook.jsonl")}, acols)
+	passert.Equals(s, beam.ParDo(s, accountLine, fromBQ), beam.ParDo(s, accountLine, fromFile))
+	passert.NonEmpty(s, fromBQ)
+	passert.Count(s, deadBQ, "dead letters from BigQuery", 0)
+	passert.Count(s, deadFile, "dead letters from the file", 0)
+	evBQ, _ := ReadEvents(s, c, eSess, "facebook", ecols)
+	evFile, _ := pipelines.ReadEvents(s, "facebook", []string{filepath.Join(dir, "events_facebook.jsonl")}, features.EventColumns{})
+	inWindow := beam.ParDo(s, &windowFn{From: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}, evFile)
+	passert.NonEmpty(s, evBQ)
+	passert.Equals(s, beam.ParDo(s, eventLine, evBQ), beam.ParDo(s, eventLine, inWindow))
+	if err := ptest.Run(p); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Calls(bqtest.RouteReadRows) < 4 {
+		t.Errorf("%d ReadRows calls; the failed stream was not reopened", srv.Calls(bqtest.RouteReadRows))
+	}
+}
+
+type windowFn struct{ From, To time.Time }
+
+func (f *windowFn) ProcessElement(e features.Event, emit func(features.Event)) {
+	if !e.Time.Before(f.From) && e.Time.Before(f.To) {
+		emit(e)
+	}
+}
+
+func init() { register.DoFn2x0[features.Event, func(features.Event)](&windowFn{}) }
+
+// TestCheckColumnsNamesTheProblem: a wrong type or a missing required
+// column is an error naming table, column and type, before any work.
+func TestCheckColumnsNamesTheProblem(t *testing.T) {
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	srv.CreateTable("proj", "apps", "bad", &bq.TableSchema{Fields: []*bq.TableFieldSchema{
+		{Name: "user_id", Type: "STRING"}, {Name: "birth_year", Type: "STRING"}}})
+	srv.CreateTable("proj", "apps", "noid", &bq.TableSchema{Fields: []*bq.TableFieldSchema{{Name: "phone", Type: "STRING"}}})
+	c := Config{Project: "proj", Dataset: "sosie", Endpoint: srv.URL, Retry: Retry{Attempts: 1}}
+	cl, _ := NewClient(context.Background(), c)
+	defer cl.Close()
+	cols := features.AccountColumns{}
+	_, err := c.CheckColumns(context.Background(), cl, Source{Table: "apps.bad"}, cols.Columns(), AccountFieldTypes, cols.Required())
+	if err == nil || !strings.Contains(err.Error(), "table apps.bad column birth_year (field birth_year) is STRING, want INTEGER") {
+		t.Errorf("wrong type: %v", err)
+	}
+	_, err = c.CheckColumns(context.Background(), cl, Source{Table: "apps.noid"}, cols.Columns(), AccountFieldTypes, cols.Required())
+	if err == nil || !strings.Contains(err.Error(), "table apps.noid has no column user_id") {
+		t.Errorf("missing column: %v", err)
+	}
+	_, err = c.CheckColumns(context.Background(), cl, Source{Table: "apps.gone"}, cols.Columns(), AccountFieldTypes, cols.Required())
+	if err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("missing table: %v", err)
+	}
+}
+
+// readJSONLines reads a JSONL file into rows, numbers kept as text so
+// they load as the server expects.
+func readJSONLines(path string) ([]bqtest.Row, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []bqtest.Row
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.UseNumber()
+		var r bqtest.Row
+		if err := dec.Decode(&r); err != nil {
+			return nil, err
+		}
+		for k, v := range r {
+			if n, ok := v.(json.Number); ok {
+				r[k] = n.String()
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
