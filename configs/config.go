@@ -38,6 +38,8 @@ type Config struct {
 	MaxAccountsPerPhone int    `yaml:"max_accounts_per_phone"` // default features.DefaultMaxAccountsPerPhone
 	DefaultRegion       string `yaml:"default_region"`         // for accounts without a country
 
+	// Source is where apps' tables are read from when they name tables.
+	Source Source `yaml:"source"`
 	// Sink adds outputs besides the files in Output.
 	Sink Sink `yaml:"sink"`
 
@@ -49,9 +51,18 @@ type Config struct {
 
 // App is one social app's accounts and events.
 type App struct {
-	Name           string                  `yaml:"name"`
-	Accounts       []string                `yaml:"accounts"` // file globs, JSONL or CSV
-	Events         []string                `yaml:"events"`
+	Name     string   `yaml:"name"`
+	Accounts []string `yaml:"accounts"` // file globs, JSONL or CSV
+	Events   []string `yaml:"events"`
+	// AccountsTable and EventsTable read the app from BigQuery instead of
+	// files ("dataset.table" in source.bigquery.project, or
+	// "project.dataset.table"), through the Storage Read API.
+	AccountsTable string `yaml:"accounts_table"`
+	EventsTable   string `yaml:"events_table"`
+	// Filter is a row restriction added to both tables' reads, in
+	// BigQuery's SQL (comparisons joined by AND), e.g. app = 'facebook'.
+	// Events are always restricted to the activity window.
+	Filter         string                  `yaml:"filter"`
 	AccountColumns features.AccountColumns `yaml:"account_columns"`
 	EventColumns   features.EventColumns   `yaml:"event_columns"`
 }
@@ -70,6 +81,11 @@ type SeedList struct {
 	File            string `yaml:"file"`
 	Country         string `yaml:"country"`          // for national numbers in rows without a country
 	AudiencePercent int    `yaml:"audience_percent"` // 1 to 10; default 5
+}
+
+// Source says where apps' tables are.
+type Source struct {
+	BigQuery *BigQuery `yaml:"bigquery"`
 }
 
 // Sink says where a run's outputs go besides the output directory.
@@ -91,6 +107,9 @@ type BigQuery struct {
 	// Endpoint replaces BigQuery's (no authentication): an emulator or a
 	// test server. Empty: BigQuery, with Application Default Credentials.
 	Endpoint string `yaml:"endpoint"`
+	// ReadEndpoint replaces the Storage Read API's (host:port, no TLS, no
+	// authentication), for a source.
+	ReadEndpoint string `yaml:"read_endpoint"`
 }
 
 // ModelConfig chooses the model.
@@ -210,11 +229,20 @@ func (c *Config) Validate() error {
 		if a.Name != "" && !slices.Contains(features.DefaultApps, a.Name) {
 			add(f+".name", "%q is not an app of the feature schema (%s)", a.Name, strings.Join(features.DefaultApps, ", "))
 		}
-		if len(a.Accounts) == 0 {
-			add(f+".accounts", "no file given")
-		}
-		if len(a.Events) == 0 {
-			add(f+".events", "no file given")
+		for _, in := range []struct {
+			name, table string
+			files       []string
+		}{{"accounts", a.AccountsTable, a.Accounts}, {"events", a.EventsTable, a.Events}} {
+			switch {
+			case len(in.files) == 0 && in.table == "":
+				add(f+"."+in.name, "no file given (or %s_table)", in.name)
+			case len(in.files) > 0 && in.table != "":
+				add(f+"."+in.name+"_table", "both files and a table given")
+			case in.table != "" && c.Source.BigQuery == nil:
+				add(f+"."+in.name+"_table", "a table needs a source.bigquery section")
+			case in.table != "" && strings.Count(in.table, ".") != 1 && strings.Count(in.table, ".") != 2:
+				add(f+"."+in.name+"_table", "%q, want dataset.table or project.dataset.table", in.table)
+			}
 		}
 	}
 	ids := map[string]bool{}
@@ -255,6 +283,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PepperEnv == "" {
 		add("pepper_env", "missing")
+	}
+	if b := c.Source.BigQuery; b != nil && b.Project == "" {
+		add("source.bigquery.project", "missing")
 	}
 	if b := c.Sink.BigQuery; b != nil {
 		if b.Project == "" {

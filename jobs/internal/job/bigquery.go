@@ -3,13 +3,16 @@ package job
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"cloud.google.com/go/bigquery"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/sosie-dev/sosie/configs"
+	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
@@ -81,4 +84,61 @@ func (k *bigQuerySink) writeRun(ctx context.Context, rep *Report) error {
 	}
 	defer cl.Close()
 	return k.cfg.Replace(ctx, cl, bqio.Runs, k.runID, k.runDate, []string{k.runID}, []string{shard})
+}
+
+// bigQuerySource reads apps' tables through the Storage Read API.
+type bigQuerySource struct {
+	cfg bqio.Config
+	cl  *bigquery.Client
+}
+
+func openBigQuerySource(ctx context.Context, b *configs.BigQuery) (*bigQuerySource, error) {
+	c := bqio.Config{Project: b.Project, Location: b.Location, Endpoint: b.Endpoint, ReadEndpoint: b.ReadEndpoint}
+	cl, err := bqio.NewClient(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return &bigQuerySource{cfg: c, cl: cl}, nil
+}
+
+func (b *bigQuerySource) close() { b.cl.Close() }
+
+// accounts checks the app's accounts table and opens its read session.
+func (b *bigQuerySource) accounts(ctx context.Context, s beam.Scope, app configs.App) (beam.PCollection, beam.PCollection, error) {
+	src := bqio.Source{Table: app.AccountsTable, Restriction: app.Filter}
+	cols := app.AccountColumns
+	sel, err := b.cfg.CheckColumns(ctx, b.cl, src, cols.Columns(), bqio.AccountFieldTypes, cols.Required())
+	if err != nil {
+		return beam.PCollection{}, beam.PCollection{}, err
+	}
+	sess, err := b.cfg.OpenRead(ctx, b.cl, src, sel, 0)
+	if err != nil {
+		return beam.PCollection{}, beam.PCollection{}, err
+	}
+	a, d := bqio.ReadAccounts(s, b.cfg, sess, app.Name, cols)
+	return a, d, nil
+}
+
+// events checks the app's events table and opens a read session on the
+// activity window (and the app's filter).
+func (b *bigQuerySource) events(ctx context.Context, s beam.Scope, app configs.App, w features.ActivityWindow) (beam.PCollection, beam.PCollection, error) {
+	cols := app.EventColumns
+	timeCol := cols.Columns()["time"]
+	from := w.AsOf.AddDate(0, 0, -w.Days).Format("2006-01-02")
+	to := w.AsOf.AddDate(0, 0, 1).Format("2006-01-02")
+	restriction := fmt.Sprintf("%s >= TIMESTAMP '%s' AND %s < TIMESTAMP '%s'", timeCol, from, timeCol, to)
+	if app.Filter != "" {
+		restriction += " AND " + app.Filter
+	}
+	src := bqio.Source{Table: app.EventsTable, Restriction: restriction}
+	sel, err := b.cfg.CheckColumns(ctx, b.cl, src, cols.Columns(), bqio.EventFieldTypes, cols.Required())
+	if err != nil {
+		return beam.PCollection{}, beam.PCollection{}, err
+	}
+	sess, err := b.cfg.OpenRead(ctx, b.cl, src, sel, 0)
+	if err != nil {
+		return beam.PCollection{}, beam.PCollection{}, err
+	}
+	e, d := bqio.ReadEvents(s, b.cfg, sess, app.Name, cols)
+	return e, d, nil
 }

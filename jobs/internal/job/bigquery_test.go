@@ -1,6 +1,7 @@
 package job
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,10 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
+	bq "google.golang.org/api/bigquery/v2"
 
+	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/features/synth"
 	"github.com/sosie-dev/sosie/internal/bqtest"
 	"github.com/sosie-dev/sosie/pipelines"
 )
@@ -104,5 +109,102 @@ func TestLookalikeToBigQuery(t *testing.T) {
 		if id[0] == '_' {
 			t.Errorf("staging table %s left behind", id)
 		}
+	}
+}
+
+// TestLookalikeFromBigQuery puts the apps' accounts and events in the
+// in-process server as tables and runs the lookalike job reading them
+// through the Storage Read API: the prospects are those of the same job
+// over the files. A table with a wrong column type stops the job before
+// any work, naming table, column and type.
+func TestLookalikeFromBigQuery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the flow on prism")
+	}
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	addr, err := srv.StartStorageRead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	world := filepath.Join(dir, "world")
+	if _, err := synth.Generate(synth.Config{Persons: 3000, Seed: 8, SeedSize: 140, CustomerRate: 0.08}, world); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	var files, tables strings.Builder
+	for _, app := range features.DefaultApps {
+		srv.CreateTable("proj", "apps", app+"_accounts", accountTableSchema)
+		srv.CreateTable("proj", "apps", app+"_events", eventTableSchema)
+		putJSONL(t, srv, filepath.Join(world, "accounts_"+app+".jsonl"), app+"_accounts")
+		putJSONL(t, srv, filepath.Join(world, "events_"+app+".jsonl"), app+"_events")
+		fmt.Fprintf(&files, "  - name: %s\n    accounts: [%s]\n    events: [%s]\n", app,
+			filepath.Join(world, "accounts_"+app+".jsonl"), filepath.Join(world, "events_"+app+".jsonl"))
+		fmt.Fprintf(&tables, "  - name: %s\n    accounts_table: apps.%s_accounts\n    events_table: apps.%s_events\n", app, app, app)
+	}
+	seeds := "seed_lists:\n  - id: l1\n    advertiser: a1\n    file: " + filepath.Join(world, "seed_list.csv") + "\n"
+	source := fmt.Sprintf("source:\n  bigquery:\n    project: proj\n    endpoint: %s\n    read_endpoint: %s\n", srv.URL, addr)
+	run := func(name, body string) (int, error) {
+		cfg := filepath.Join(dir, name+".yaml")
+		os.WriteFile(cfg, []byte("output: "+filepath.Join(dir, name)+"\napps:\n"+body), 0o644)
+		f := testFlags("", 0)
+		*f.Config = cfg
+		return RunLookalike(context.Background(), zerolog.Nop(), io.Discard, f)
+	}
+	if code, err := run("files", files.String()+seeds); code != ExitOK {
+		t.Fatalf("files: exit %d: %v", code, err)
+	}
+	if code, err := run("bq", tables.String()+seeds+source); code != ExitOK {
+		t.Fatalf("bigquery: exit %d: %v", code, err)
+	}
+	a := prospectKeys(t, filepath.Join(dir, "files", "prospects.jsonl"))
+	b := prospectKeys(t, filepath.Join(dir, "bq", "prospects.jsonl"))
+	if len(a) == 0 || !slices.Equal(a, b) {
+		t.Errorf("from BigQuery %d prospects, from files %d, or other ones", len(b), len(a))
+	}
+	// A column of the wrong type: refused before any work.
+	srv.CreateTable("proj", "apps", "bad_accounts", &bq.TableSchema{Fields: []*bq.TableFieldSchema{
+		{Name: "user_id", Type: "STRING"}, {Name: "phone", Type: "STRING"}, {Name: "consent_ads", Type: "STRING"}}})
+	bad := strings.Replace(tables.String(), "apps.facebook_accounts", "apps.bad_accounts", 1)
+	code, err := run("bad", bad+seeds+source)
+	if code != ExitBadInput || err == nil || !strings.Contains(err.Error(), "table apps.bad_accounts column consent_ads (field consent_ads) is STRING, want BOOLEAN") {
+		t.Errorf("a wrong column type: exit %d, %v", code, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad", "prospects.jsonl")); err == nil {
+		t.Error("the job ran with a wrong table")
+	}
+}
+
+var accountTableSchema = &bq.TableSchema{Fields: []*bq.TableFieldSchema{
+	{Name: "user_id", Type: "STRING", Mode: "REQUIRED"}, {Name: "phone", Type: "STRING"}, {Name: "country", Type: "STRING"},
+	{Name: "birth_year", Type: "INTEGER"}, {Name: "age", Type: "INTEGER"}, {Name: "gender", Type: "STRING"}, {Name: "os", Type: "STRING"},
+	{Name: "carrier", Type: "STRING"}, {Name: "created_at", Type: "TIMESTAMP"}, {Name: "updated_at", Type: "TIMESTAMP"},
+	{Name: "consent_ads", Type: "BOOLEAN"}, {Name: "consent_cross_app", Type: "BOOLEAN"},
+}}
+
+var eventTableSchema = &bq.TableSchema{Fields: []*bq.TableFieldSchema{
+	{Name: "user_id", Type: "STRING"}, {Name: "time", Type: "TIMESTAMP"}, {Name: "type", Type: "STRING"}, {Name: "category", Type: "STRING"},
+}}
+
+// putJSONL loads a JSONL file's rows into a server table, numbers as text.
+func putJSONL(t *testing.T, srv *bqtest.Server, path, table string) {
+	t.Helper()
+	if err := ReadLines(path, func(b []byte) error {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var r bqtest.Row
+		if err := dec.Decode(&r); err != nil {
+			return err
+		}
+		for k, v := range r {
+			if n, ok := v.(json.Number); ok {
+				r[k] = n.String()
+			}
+		}
+		srv.PutRows("proj", "apps", table, "", r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -19,7 +19,7 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 		return ExitBadInput, err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	persons, identities, dead, err := featurizeStages(s, cfg)
+	persons, identities, dead, err := featurizeStages(ctx, s, cfg)
 	if err != nil {
 		return ExitBadInput, err
 	}

@@ -182,22 +182,43 @@ func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error
 // featurizeStages adds read → featurize → join for every app of cfg to s and
 // returns PCollection<features.Person>, the identities (PCollection<KV<
 // string, pipelines.Identity>>) and the dead letters. A file pattern that
-// matches nothing is an error before any work.
-func featurizeStages(s beam.Scope, cfg *configs.Config) (persons, identities beam.PCollection, dead []beam.PCollection, err error) {
+// matches nothing, or a table without a column sosie needs, is an error
+// before any work; BigQuery read sessions are opened here.
+func featurizeStages(ctx context.Context, s beam.Scope, cfg *configs.Config) (persons, identities beam.PCollection, dead []beam.PCollection, err error) {
 	asOf, _ := cfg.AsOfTime()
 	window := features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}
+	var src *bigQuerySource
+	if cfg.Source.BigQuery != nil {
+		if src, err = openBigQuerySource(ctx, cfg.Source.BigQuery); err != nil {
+			return persons, identities, nil, err
+		}
+		defer src.close()
+	}
 	var profiles, ids []beam.PCollection
 	for _, app := range cfg.Apps {
-		accounts, err := pipelines.ExpandFiles(app.Accounts...)
+		var a, ad, e, ed beam.PCollection
+		if app.AccountsTable != "" {
+			a, ad, err = src.accounts(ctx, s, app)
+		} else {
+			var files []string
+			if files, err = pipelines.ExpandFiles(app.Accounts...); err == nil {
+				a, ad = pipelines.ReadAccounts(s, app.Name, files, app.AccountColumns)
+			}
+		}
 		if err != nil {
 			return persons, identities, nil, fmt.Errorf("app %s accounts: %w", app.Name, err)
 		}
-		events, err := pipelines.ExpandFiles(app.Events...)
+		if app.EventsTable != "" {
+			e, ed, err = src.events(ctx, s, app, window)
+		} else {
+			var files []string
+			if files, err = pipelines.ExpandFiles(app.Events...); err == nil {
+				e, ed = pipelines.ReadEvents(s, app.Name, files, app.EventColumns)
+			}
+		}
 		if err != nil {
 			return persons, identities, nil, fmt.Errorf("app %s events: %w", app.Name, err)
 		}
-		a, ad := pipelines.ReadAccounts(s, app.Name, accounts, app.AccountColumns)
-		e, ed := pipelines.ReadEvents(s, app.Name, events, app.EventColumns)
 		pr, id, fd := pipelines.Featurize(s, pipelines.FeaturizeOptions{App: app.Name, DefaultRegion: cfg.DefaultRegion,
 			MobileOnly: cfg.MobileOnly, MaxPerPhone: cfg.MaxAccountsPerPhone, Window: window, PepperEnv: cfg.PepperEnv}, a, e)
 		profiles, ids, dead = append(profiles, pr), append(ids, id), append(dead, ad, ed, fd)

@@ -25,10 +25,13 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	}
 
 	if flags.PlainGo != nil && *flags.PlainGo {
+		if cfg.Source.BigQuery != nil {
+			return ExitBadInput, fmt.Errorf("--plain-go reads files only, not source.bigquery")
+		}
 		return plainGo(log, stdout, cfg, lists)
 	}
 	p, s := beam.NewPipelineWithRoot()
-	persons, identities, dead, err := featurizeStages(s, cfg)
+	persons, identities, dead, err := featurizeStages(ctx, s, cfg)
 	if err != nil {
 		return ExitBadInput, err
 	}
