@@ -19,7 +19,9 @@ type Table struct {
 	Schema     bigquery.Schema
 	Clustering []string
 	// ReplaceBy is the column whose values a run replaces within its
-	// run_date: seed_list_id for per-list tables, run_id for per-run ones.
+	// run_date: seed_list_id for per-list tables, job_run (the job and
+	// run id, "lookalike/<run_id>") for per-run ones, so jobs sharing a
+	// run id keep their own rows.
 	ReplaceBy string
 }
 
@@ -53,15 +55,15 @@ var (
 		field("match_rate", bigquery.FloatFieldType),
 		counts("rejected", "reason"), counts("matched_by_convention", "convention"), counts("matched_by_app", "app"),
 	}}
-	DeadLetters = Table{Name: "dead_letters", ReplaceBy: "run_id", Clustering: []string{"run_id", "stage"}, Schema: bigquery.Schema{
-		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType),
+	DeadLetters = Table{Name: "dead_letters", ReplaceBy: "job_run", Clustering: []string{"run_id", "stage"}, Schema: bigquery.Schema{
+		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType), field("job_run", bigquery.StringFieldType),
 		field("stage", bigquery.StringFieldType), field("source", bigquery.StringFieldType),
 		field("line", bigquery.IntegerFieldType), field("record", bigquery.StringFieldType),
 		field("reason", bigquery.StringFieldType), field("detail", bigquery.StringFieldType),
 		field("rows", bigquery.IntegerFieldType),
 	}}
-	Runs = Table{Name: "runs", ReplaceBy: "run_id", Clustering: []string{"run_id"}, Schema: bigquery.Schema{
-		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType),
+	Runs = Table{Name: "runs", ReplaceBy: "job_run", Clustering: []string{"run_id"}, Schema: bigquery.Schema{
+		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType), field("job_run", bigquery.StringFieldType),
 		field("job", bigquery.StringFieldType), field("took", bigquery.StringFieldType),
 		field("seed_lists", bigquery.StringFieldType), pairs("counters", "name", "value"),
 		field("report", bigquery.StringFieldType), field("written_at", bigquery.TimestampFieldType),
@@ -112,9 +114,12 @@ func SeedMatchRow(runDate time.Time, runID, advertiser string, m pipelines.Match
 		"matched_by_app": countRows(m.ByApp, "app")})
 }
 
-// DeadLetterRow is a dead letter as a row of DeadLetters.
-func DeadLetterRow(runDate time.Time, runID string, d pipelines.DeadLetter) (string, error) {
-	return line(map[string]any{"run_date": date(runDate), "run_id": runID, "stage": d.Stage, "source": d.Source, "line": d.Line,
+// JobRun is the job_run value of a job's run.
+func JobRun(job, runID string) string { return job + "/" + runID }
+
+// DeadLetterRow is a dead letter of a job's run as a row of DeadLetters.
+func DeadLetterRow(runDate time.Time, job, runID string, d pipelines.DeadLetter) (string, error) {
+	return line(map[string]any{"run_date": date(runDate), "run_id": runID, "job_run": JobRun(job, runID), "stage": d.Stage, "source": d.Source, "line": d.Line,
 		"record": d.Record, "reason": string(d.Reason), "detail": d.Detail, "rows": d.Rows})
 }
 
@@ -126,6 +131,6 @@ func RunRow(runDate time.Time, runID, job, took string, lists []string, counters
 		cs = append(cs, map[string]any{"name": k, "value": counters[k]})
 	}
 	b, _ := json.Marshal(lists)
-	return line(map[string]any{"run_date": date(runDate), "run_id": runID, "job": job, "took": took, "seed_lists": string(b),
+	return line(map[string]any{"run_date": date(runDate), "run_id": runID, "job_run": JobRun(job, runID), "job": job, "took": took, "seed_lists": string(b),
 		"counters": cs, "report": string(report), "written_at": at.UTC().Format(time.RFC3339Nano)})
 }

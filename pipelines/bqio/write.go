@@ -152,10 +152,10 @@ func SeedMatchRows(s beam.Scope, runDate time.Time, runID string, advertisers ma
 	return beam.ParDo(s.Scope("bqio.SeedMatchRows"), &seedMatchRowFn{RunDate: runDate, RunID: runID, Advertisers: advertisers}, reports)
 }
 
-// DeadLetterRows turns PCollection<pipelines.DeadLetter> into rows of
-// DeadLetters.
-func DeadLetterRows(s beam.Scope, runDate time.Time, runID string, dead beam.PCollection) beam.PCollection {
-	return beam.ParDo(s.Scope("bqio.DeadLetterRows"), &deadLetterRowFn{RunDate: runDate, RunID: runID}, dead)
+// DeadLetterRows turns PCollection<pipelines.DeadLetter> of a job's run
+// into rows of DeadLetters.
+func DeadLetterRows(s beam.Scope, runDate time.Time, job, runID string, dead beam.PCollection) beam.PCollection {
+	return beam.ParDo(s.Scope("bqio.DeadLetterRows"), &deadLetterRowFn{RunDate: runDate, Job: job, RunID: runID}, dead)
 }
 
 type prospectRowFn struct {
@@ -178,11 +178,12 @@ func (f *seedMatchRowFn) ProcessElement(m pipelines.MatchReport) (string, error)
 
 type deadLetterRowFn struct {
 	RunDate time.Time `json:"run_date"`
+	Job     string    `json:"job"`
 	RunID   string    `json:"run_id"`
 }
 
 func (f *deadLetterRowFn) ProcessElement(d pipelines.DeadLetter) (string, error) {
-	return DeadLetterRow(f.RunDate, f.RunID, d)
+	return DeadLetterRow(f.RunDate, f.Job, f.RunID, d)
 }
 
 func init() {

@@ -42,17 +42,26 @@ func newBigQuerySink(cfg *configs.Config) *bigQuerySink {
 	return k
 }
 
-// write adds the prospects, seed_match and dead_letters tables to the
-// pipeline.
-func (k *bigQuerySink) write(s beam.Scope, prospects, reports, dead beam.PCollection) {
+// prospects adds the prospects table to the pipeline.
+func (k *bigQuerySink) prospects(s beam.Scope, prospects beam.PCollection) {
 	bqio.Write(s, k.cfg, bqio.Prospects, k.runID, k.runDate, k.lists, bqio.ProspectRows(s, k.runDate, prospects))
-	bqio.Write(s, k.cfg, bqio.SeedMatch, k.runID, k.runDate, k.lists, bqio.SeedMatchRows(s, k.runDate, k.runID, k.adv, reports))
-	bqio.Write(s, k.cfg, bqio.DeadLetters, k.runID, k.runDate, []string{k.runID}, bqio.DeadLetterRows(s, k.runDate, k.runID, dead))
 }
 
-func (k *bigQuerySink) outputs() []Output {
+// seedMatch adds the seed_match table to the pipeline.
+func (k *bigQuerySink) seedMatch(s beam.Scope, reports beam.PCollection) {
+	bqio.Write(s, k.cfg, bqio.SeedMatch, k.runID, k.runDate, k.lists, bqio.SeedMatchRows(s, k.runDate, k.runID, k.adv, reports))
+}
+
+// deadLetters adds the job's dead letters to the pipeline.
+func (k *bigQuerySink) deadLetters(s beam.Scope, job string, dead beam.PCollection) {
+	bqio.Write(s, k.cfg, bqio.DeadLetters, job+"-"+k.runID, k.runDate, []string{bqio.JobRun(job, k.runID)},
+		bqio.DeadLetterRows(s, k.runDate, job, k.runID, dead))
+}
+
+// outputs are the tables a job writes.
+func (k *bigQuerySink) outputs(tables ...bqio.Table) []Output {
 	var out []Output
-	for _, t := range bqio.Tables {
+	for _, t := range tables {
 		out = append(out, Output{What: "bigquery " + t.Name, Path: k.cfg.Project + "." + k.cfg.Dataset + "." + t.Name})
 	}
 	return out
@@ -73,7 +82,7 @@ func (k *bigQuerySink) writeRun(ctx context.Context, rep *Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	shard := filepath.Join(dir, k.runID+".json")
+	shard := filepath.Join(dir, rep.Job+"-"+k.runID+".json")
 	if err := os.WriteFile(shard, []byte(row+"\n"), 0o644); err != nil {
 		return err
 	}
@@ -83,7 +92,7 @@ func (k *bigQuerySink) writeRun(ctx context.Context, rep *Report) error {
 		return err
 	}
 	defer cl.Close()
-	return k.cfg.Replace(ctx, cl, bqio.Runs, k.runID, k.runDate, []string{k.runID}, []string{shard})
+	return k.cfg.Replace(ctx, cl, bqio.Runs, rep.Job+"-"+k.runID, k.runDate, []string{bqio.JobRun(rep.Job, k.runID)}, []string{shard})
 }
 
 // bigQuerySource reads apps' tables through the Storage Read API.

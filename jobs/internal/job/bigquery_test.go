@@ -208,3 +208,46 @@ func putJSONL(t *testing.T, srv *bqtest.Server, path, table string) {
 		t.Fatal(err)
 	}
 }
+
+// TestChainToBigQuery: featurize, train and score with a BigQuery sink
+// write their tables; each job keeps its own runs row and dead letters.
+func TestChainToBigQuery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three pipelines on prism")
+	}
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "bq.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("output: %s\nsynthetic:\n  persons: 3000\nsink:\n  bigquery:\n    project: proj\n    dataset: sosie\n    endpoint: %s\n", dir, srv.URL)), 0o644)
+	for _, run := range []RunFunc{RunFeaturize, RunTrain, RunScore} {
+		f := testFlags("", 0)
+		*f.Config = cfg
+		if code, err := run(context.Background(), zerolog.Nop(), io.Discard, f); code != ExitOK {
+			t.Fatalf("exit %d: %v", code, err)
+		}
+	}
+	var jobs []string
+	for _, r := range srv.Rows("proj", "sosie", "runs") {
+		jobs = append(jobs, r["job"].(string))
+	}
+	slices.Sort(jobs)
+	if strings.Join(jobs, ",") != "featurize,score,train" {
+		t.Errorf("runs rows of %v", jobs)
+	}
+	n := 0
+	ReadLines(filepath.Join(dir, "prospects.jsonl"), func([]byte) error { n++; return nil })
+	if got := len(srv.Rows("proj", "sosie", "prospects")); n == 0 || got != n {
+		t.Errorf("%d prospects in BigQuery, %d in the file", got, n)
+	}
+	if len(srv.Rows("proj", "sosie", "seed_match")) != 1 {
+		t.Error("no seed_match row")
+	}
+	byJob := map[string]int{}
+	for _, r := range srv.Rows("proj", "sosie", "dead_letters") {
+		byJob[r["job_run"].(string)]++
+	}
+	if byJob["featurize/lookalike-2026-11-01"] == 0 {
+		t.Errorf("dead letters by job: %v", byJob)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
 // RunFeaturize runs jobs/featurize: apps → persons and identities.
@@ -33,6 +34,12 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 		{What: "dead letters", Path: out("featurize_dead_letters.jsonl")},
 	}}
 
+	sink := newBigQuerySink(cfg)
+	if sink != nil {
+		sink.deadLetters(s, "featurize", beam.Flatten(s, dead...))
+		rep.Outputs = append(rep.Outputs, sink.outputs(bqio.DeadLetters, bqio.Runs)...)
+	}
+
 	log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("apps", len(cfg.Apps)).Int("window_days", cfg.WindowDays).
 		Str("output", cfg.Output).Msg("featurize starting")
 	counters, took, err := Run(ctx, log, p)
@@ -42,6 +49,11 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	rep.Took, rep.Counters = took.Round(time.Millisecond).String(), counters
 	if err := rep.Write(out("featurize_report.json")); err != nil {
 		return ExitFailed, err
+	}
+	if sink != nil {
+		if err := sink.writeRun(ctx, &rep); err != nil {
+			return ExitFailed, err
+		}
 	}
 	log.Info().Str("took", rep.Took).Int64("rows", counters["read_rows"]).Int64("rows_rejected", counters["read_rows_rejected"]).
 		Int64("profiles", counters["featurize_profiles"]).Int64("persons", counters["join_persons"]).Msg("featurize done")

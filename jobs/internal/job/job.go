@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -112,12 +113,17 @@ func (f *Flags) Load() (*configs.Config, error) {
 	return cfg, nil
 }
 
-// NewLogger logs human-readable lines to a terminal and JSON otherwise.
+// NewLogger logs human-readable lines to a terminal and JSON otherwise,
+// from the info level (debug with SOSIE_LOG=debug).
 func NewLogger(w *os.File) zerolog.Logger {
-	if fi, err := w.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-		return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}).With().Timestamp().Logger()
+	level := zerolog.InfoLevel
+	if os.Getenv("SOSIE_LOG") == "debug" {
+		level = zerolog.DebugLevel
 	}
-	return zerolog.New(w).With().Timestamp().Logger()
+	if fi, err := w.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		return zerolog.New(zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}).Level(level).With().Timestamp().Logger()
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }
 
 // Pepper makes sure the identity pepper is in the environment. Real
@@ -148,6 +154,16 @@ func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error
 	dir := WorldDir(cfg)
 	sc := synth.Config{Persons: cfg.Synthetic.Persons, Seed: cfg.Synthetic.Seed, WindowDays: cfg.WindowDays,
 		SeedSize: cfg.Synthetic.SeedSize, CustomerRate: 0.08}
+	// A small world has few customers: the seed list takes at most half
+	// of them, so some stay hidden for the lookalike to find.
+	if most := int(float64(sc.Persons)*sc.CustomerRate) / 2; write && sc.SeedSize > most {
+		log.Info().Int("seed_size", most).Int("persons", sc.Persons).Msg("synthetic seed list shrunk to half the world's customers")
+		sc.SeedSize = max(1, most)
+		if sc.SeedSize < cfg.MinSeeds {
+			log.Warn().Int("seed_size", sc.SeedSize).Int("min_seeds", cfg.MinSeeds).
+				Msg("the synthetic seed list is under min_seeds: training will fail; use --persons 3000 or more")
+		}
+	}
 	sc.AsOf, _ = cfg.AsOfTime()
 	if write {
 		start := time.Now()
@@ -287,7 +303,8 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (map[string]
 	res, err := beamx.RunWithMetrics(ctx, p)
 	took := time.Since(start)
 	if err != nil {
-		return nil, took, err
+		log.Debug().Err(err).Msg("the runner's whole error")
+		return nil, took, conciseError{err}
 	}
 	counters := map[string]int64{}
 	if res != nil {
@@ -377,4 +394,22 @@ func Main(name string, flags *Flags, run RunFunc) {
 		log.Error().Err(err).Msg(name + " failed")
 	}
 	os.Exit(code)
+}
+
+// conciseError is a pipeline failure told by its root cause: a runner
+// wraps a DoFn's error in the whole bundle's plan, which buries the one
+// line that says what went wrong. Unwrap gives the runner's error.
+type conciseError struct{ err error }
+
+func (e conciseError) Unwrap() error { return e.err }
+
+func (e conciseError) Error() string {
+	lines := strings.Split(strings.TrimSpace(e.err.Error()), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if l != "" && !strings.HasPrefix(l, "caused by") {
+			return "the pipeline failed: " + l
+		}
+	}
+	return e.err.Error()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
 // RunLookalike runs the whole flow in one pipeline (jobs/lookalike) and
@@ -56,8 +57,10 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 		Output{What: "models", Path: out(pipelines.ModelsFile)}, Output{What: "dead letters", Path: out("dead_letters.jsonl")})
 	sink := newBigQuerySink(cfg)
 	if sink != nil {
-		sink.write(s, prospects, reports, beam.Flatten(s, append(dead, md)...))
-		rep.Outputs = append(rep.Outputs, sink.outputs()...)
+		sink.prospects(s, prospects)
+		sink.seedMatch(s, reports)
+		sink.deadLetters(s, "lookalike", beam.Flatten(s, append(dead, md)...))
+		rep.Outputs = append(rep.Outputs, sink.outputs(bqio.Tables...)...)
 	}
 
 	log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
 // RunScore runs jobs/score: persons, identities, seed lists and models
@@ -51,6 +52,13 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	pipelines.WriteJSONL(s, out("score_dead_letters.jsonl"), beam.Flatten(s, pd, id, td, md))
 	rep.Outputs = append(rep.Outputs, Output{What: "dead letters", Path: out("score_dead_letters.jsonl")})
 
+	sink := newBigQuerySink(cfg)
+	if sink != nil {
+		sink.prospects(s, prospects)
+		sink.deadLetters(s, "score", beam.Flatten(s, pd, id, td, md))
+		rep.Outputs = append(rep.Outputs, sink.outputs(bqio.Prospects, bqio.DeadLetters, bqio.Runs)...)
+	}
+
 	log.Info().Str("run_id", cfg.RunID).Int("seed_lists", len(lists)).Str("profiles", in.Dir).Str("models", modelFile).
 		Str("output", cfg.Output).Msg("score starting")
 	counters, took, err := Run(ctx, log, p)
@@ -63,6 +71,11 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	}
 	if err := rep.Write(out("score_report.json")); err != nil {
 		return ExitFailed, err
+	}
+	if sink != nil {
+		if err := sink.writeRun(ctx, &rep); err != nil {
+			return ExitFailed, err
+		}
 	}
 	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("scored", counters["score_persons_scored"]).
 		Int64("prospects", counters["score_prospects"]).Msg("score done")

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
 // RunTrain runs jobs/train: persons, identities and seed lists → a
@@ -39,6 +40,13 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		{What: "dead letters", Path: out("train_dead_letters.jsonl")},
 	}}
 
+	sink := newBigQuerySink(cfg)
+	if sink != nil {
+		sink.seedMatch(s, reports)
+		sink.deadLetters(s, "train", beam.Flatten(s, pd, id, md))
+		rep.Outputs = append(rep.Outputs, sink.outputs(bqio.SeedMatch, bqio.DeadLetters, bqio.Runs)...)
+	}
+
 	log.Info().Str("run_id", cfg.RunID).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).
 		Int("sample_size", cfg.SampleSize).Str("profiles", in.Dir).Str("output", cfg.Output).Msg("train starting")
 	counters, took, err := Run(ctx, log, p)
@@ -54,6 +62,11 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	}
 	if err := rep.Write(out("train_report.json")); err != nil {
 		return ExitFailed, err
+	}
+	if sink != nil {
+		if err := sink.writeRun(ctx, &rep); err != nil {
+			return ExitFailed, err
+		}
 	}
 	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("seed_matched", counters["seed_matched"]).
 		Int64("models", counters["train_models"]).Msg("train done")
