@@ -103,17 +103,23 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepperEnv string, opt ScoreO
 	res.Persons = len(persons)
 
 	// Match.
-	readSeeds := &readSeedsFn{PepperEnv: pepperEnv}
-	if err := readSeeds.Setup(); err != nil {
+	countries := map[string]string{}
+	for _, l := range lists {
+		countries[l.ID] = l.Country
+	}
+	seedRow := &seedRowFn{PepperEnv: pepperEnv, Countries: countries}
+	if err := seedRow.Setup(); err != nil {
 		return res, err
 	}
 	hits := map[string][]seedHit{}
 	hashed := map[string][]seedHit{}
 	for _, l := range lists {
-		if err := readSeeds.ProcessElement(ctx, l,
-			func(k string, h seedHit) { hits[k] = append(hits[k], h) },
-			func(k string, h seedHit) { hashed[k] = append(hashed[k], h) },
-			func(string, seedOutcome) {}, deadFn); err != nil {
+		if err := (&readSeedsFn{}).ProcessElement(ctx, l, func(r SeedRow) {
+			seedRow.ProcessElement(ctx, r,
+				func(k string, h seedHit) { hits[k] = append(hits[k], h) },
+				func(k string, h seedHit) { hashed[k] = append(hashed[k], h) },
+				func(string, seedOutcome) {}, deadFn)
+		}, deadFn); err != nil {
 			return res, err
 		}
 	}

@@ -85,12 +85,20 @@ var (
 // rows that cannot be read. PepperEnv names the environment variable of
 // the identity pepper.
 func MatchSeeds(s beam.Scope, lists []SeedList, pepperEnv string, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
+	rows, readDead := ReadSeedFiles(s, lists)
+	matched, reports, dead = MatchSeedRows(s, lists, pepperEnv, rows, persons, identities)
+	return matched, reports, beam.Flatten(s, readDead, dead)
+}
+
+// MatchSeedRows is MatchSeeds from seed rows however read
+// (PCollection<SeedRow>, e.g. from ReadSeedFiles or a BigQuery table).
+func MatchSeedRows(s beam.Scope, lists []SeedList, pepperEnv string, rows, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
 	s = s.Scope("pipelines.MatchSeeds")
-	listsIn := make([]any, len(lists))
-	for i, l := range lists {
-		listsIn[i] = l
+	countries := map[string]string{}
+	for _, l := range lists {
+		countries[l.ID] = l.Country
 	}
-	outs := beam.ParDoN(s, &readSeedsFn{PepperEnv: pepperEnv}, beam.Create(s, listsIn...))
+	outs := beam.ParDoN(s, &seedRowFn{PepperEnv: pepperEnv, Countries: countries}, rows)
 	plain, hashed, rejected, dead := outs[0], outs[1], outs[2], outs[3]
 
 	fromHash, unmatchedHash := beam.ParDo2(s, resolveHash, beam.CoGroupByKey(s, hashed, identities))
@@ -101,19 +109,36 @@ func MatchSeeds(s beam.Scope, lists []SeedList, pepperEnv string, persons, ident
 	return matched, reports, dead
 }
 
+// SeedRow is one row of a seed list as read, before it is matched: a
+// phone (plain or hashed) with its country and customer value, or the
+// reason the row could not be read. Sources other than files (a
+// BigQuery table) make these for MatchSeedRows.
+type SeedRow struct {
+	List    string          `json:"list"`
+	Source  string          `json:"source"` // the file or table, for dead letters
+	Line    int             `json:"line"`   // 1-based row in Source
+	Phone   string          `json:"phone,omitempty"`
+	Country string          `json:"country,omitempty"`
+	Value   float64         `json:"value"`
+	Reason  features.Reason `json:"reason,omitempty"` // set when the row could not be read
+	Detail  string          `json:"detail,omitempty"`
+}
+
+// ReadSeedFiles reads the seed lists' files: PCollection<SeedRow> and
+// PCollection<DeadLetter> (an empty JSONL or Parquet file).
+func ReadSeedFiles(s beam.Scope, lists []SeedList) (rows, dead beam.PCollection) {
+	s = s.Scope("pipelines.ReadSeedFiles")
+	in := make([]any, len(lists))
+	for i, l := range lists {
+		in[i] = l
+	}
+	return beam.ParDo2(s, &readSeedsFn{}, beam.Create(s, in...))
+}
+
 // readSeedsFn reads a seed list file row by row.
-type readSeedsFn struct {
-	PepperEnv string `json:"pepper_env"`
-	keyer     *features.Keyer
-}
+type readSeedsFn struct{}
 
-func (f *readSeedsFn) Setup() error {
-	k, err := keyerFromEnv(f.PepperEnv)
-	f.keyer = k
-	return err
-}
-
-func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, plain func(string, seedHit), hashed func(string, seedHit), rejected func(string, seedOutcome), dead func(DeadLetter)) error {
+func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, emit func(SeedRow), dead func(DeadLetter)) error {
 	file, err := os.Open(list.File)
 	if err != nil {
 		return fmt.Errorf("pipelines: seed list %s: %w", list.ID, err)
@@ -124,38 +149,63 @@ func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, plain f
 		return fmt.Errorf("pipelines: seed list %s (%s): %w", list.ID, list.File, err)
 	}
 	for _, r := range rows {
-		seedRows.Inc(ctx, 1)
-		reject := func(err error) {
-			seedRejected.Inc(ctx, 1)
-			reason := features.ReasonOf(err)
-			if reason == "" {
-				reason = features.ReasonBadField
-			}
-			rejected(list.ID, seedOutcome{Outcome: "rejected", Reason: reason})
-			dead(DeadLetter{Stage: "match", Source: list.File, Line: r.line, Reason: reason, Detail: err.Error(), Rows: 1})
-		}
+		row := SeedRow{List: list.ID, Source: list.File, Line: r.line, Phone: r.phone, Country: r.country, Value: r.value}
 		if r.err != nil {
-			reject(r.err)
-			continue
+			row.Reason, row.Detail = features.ReasonOf(r.err), r.err.Error()
+			if row.Reason == "" {
+				row.Reason = features.ReasonBadField
+			}
 		}
-		country := r.country
-		if country == "" {
-			country = list.Country
-		}
-		id, err := features.ReadSeedPhone(r.phone, country)
-		if err != nil {
-			reject(err)
-			continue
-		}
-		hit := seedHit{List: list.ID, Line: r.line, Value: r.value}
-		if id.Hash != "" {
-			hashed(id.Hash, hit)
-			continue
-		}
-		hit.Convention = ConventionPlain
-		plain(f.keyer.Key(id.E164), hit)
+		emit(row)
 	}
 	return nil
+}
+
+// seedRowFn turns each seed row into a hit on a person key (plain) or a
+// phone hash (hashed), or a rejection.
+type seedRowFn struct {
+	PepperEnv string            `json:"pepper_env"`
+	Countries map[string]string `json:"countries"` // list → country of its national numbers
+	keyer     *features.Keyer
+}
+
+func (f *seedRowFn) Setup() error {
+	k, err := keyerFromEnv(f.PepperEnv)
+	f.keyer = k
+	return err
+}
+
+func (f *seedRowFn) ProcessElement(ctx context.Context, r SeedRow, plain func(string, seedHit), hashed func(string, seedHit), rejected func(string, seedOutcome), dead func(DeadLetter)) {
+	seedRows.Inc(ctx, 1)
+	reject := func(reason features.Reason, detail string) {
+		seedRejected.Inc(ctx, 1)
+		rejected(r.List, seedOutcome{Outcome: "rejected", Reason: reason})
+		dead(DeadLetter{Stage: "match", Source: r.Source, Line: r.Line, Reason: reason, Detail: detail, Rows: 1})
+	}
+	if r.Reason != "" {
+		reject(r.Reason, r.Detail)
+		return
+	}
+	country := r.Country
+	if country == "" {
+		country = f.Countries[r.List]
+	}
+	id, err := features.ReadSeedPhone(r.Phone, country)
+	if err != nil {
+		reason := features.ReasonOf(err)
+		if reason == "" {
+			reason = features.ReasonBadField
+		}
+		reject(reason, err.Error())
+		return
+	}
+	hit := seedHit{List: r.List, Line: r.Line, Value: r.Value}
+	if id.Hash != "" {
+		hashed(id.Hash, hit)
+		return
+	}
+	hit.Convention = ConventionPlain
+	plain(f.keyer.Key(id.E164), hit)
 }
 
 // seedCSVRow is one row of a seed list file.
@@ -393,7 +443,9 @@ func finishReport(list string, r MatchReport) MatchReport {
 }
 
 func init() {
-	register.DoFn6x1[context.Context, SeedList, func(string, seedHit), func(string, seedHit), func(string, seedOutcome), func(DeadLetter), error](&readSeedsFn{})
+	register.DoFn4x1[context.Context, SeedList, func(SeedRow), func(DeadLetter), error](&readSeedsFn{})
+	register.DoFn6x0[context.Context, SeedRow, func(string, seedHit), func(string, seedHit), func(string, seedOutcome), func(DeadLetter)](&seedRowFn{})
+	register.Emitter1[SeedRow]()
 	register.Function5x0(resolveHash)
 	register.Function1x2(keyPerson)
 	register.Function6x0(matchPerson)

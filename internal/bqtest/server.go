@@ -50,10 +50,10 @@ type table struct {
 type Row map[string]any
 
 type failure struct {
-	method, route string
-	left          int
-	code          int
-	reason        string
+	route  string
+	left   int
+	code   int
+	reason string
 }
 
 // NewServer starts a server; Close it when done.
