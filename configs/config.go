@@ -76,9 +76,13 @@ type Synthetic struct {
 
 // SeedList is an advertiser's seed list.
 type SeedList struct {
-	ID              string `yaml:"id"`
-	Advertiser      string `yaml:"advertiser"`
-	File            string `yaml:"file"`
+	ID         string `yaml:"id"`
+	Advertiser string `yaml:"advertiser"`
+	File       string `yaml:"file"`
+	// Table reads the list from BigQuery instead ("dataset.table" in
+	// source.bigquery.project): columns phone, and optional country and
+	// value.
+	Table           string `yaml:"table"`
 	Country         string `yaml:"country"`          // for national numbers in rows without a country
 	AudiencePercent int    `yaml:"audience_percent"` // 1 to 10; default 5
 }
@@ -258,8 +262,13 @@ func (c *Config) Validate() error {
 		if l.Advertiser == "" {
 			add(f+".advertiser", "missing")
 		}
-		if l.File == "" {
-			add(f+".file", "missing")
+		switch {
+		case l.File == "" && l.Table == "":
+			add(f+".file", "missing (or table)")
+		case l.File != "" && l.Table != "":
+			add(f+".table", "both a file and a table given")
+		case l.Table != "" && c.Source.BigQuery == nil:
+			add(f+".table", "a table needs a source.bigquery section")
 		}
 		if l.AudiencePercent < 1 || l.AudiencePercent > 10 {
 			add(f+".audience_percent", "%d, want 1 to 10", l.AudiencePercent)

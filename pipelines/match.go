@@ -23,7 +23,7 @@ import (
 type SeedList struct {
 	ID         string `json:"id"`
 	Advertiser string `json:"advertiser"`
-	File       string `json:"file"`
+	File       string `json:"file"` // empty for a list read elsewhere (MatchSeedRows)
 	// Country reads the list's national numbers where a row has no
 	// country of its own.
 	Country string `json:"country"`

@@ -229,7 +229,7 @@ type readAccountsFn struct {
 }
 
 func (f *readAccountsFn) ProcessElement(ctx context.Context, stream string, emit func(features.Account), dead func(pipelines.DeadLetter)) error {
-	return f.Config.eachRow(ctx, f.Session, stream, dead, func(row features.Row) error {
+	return f.Config.eachRow(ctx, f.Session, stream, &rowsRead, &rowsBad, dead, func(_ int, row features.Row) error {
 		a, err := f.Columns.DecodeAccount(f.App, row)
 		if err == nil {
 			accountsRead.Inc(ctx, 1)
@@ -247,7 +247,7 @@ type readEventsFn struct {
 }
 
 func (f *readEventsFn) ProcessElement(ctx context.Context, stream string, emit func(features.Event), dead func(pipelines.DeadLetter)) error {
-	return f.Config.eachRow(ctx, f.Session, stream, dead, func(row features.Row) error {
+	return f.Config.eachRow(ctx, f.Session, stream, &rowsRead, &rowsBad, dead, func(_ int, row features.Row) error {
 		e, err := f.Columns.DecodeEvent(f.App, row)
 		if err == nil {
 			eventsRead.Inc(ctx, 1)
@@ -259,7 +259,7 @@ func (f *readEventsFn) ProcessElement(ctx context.Context, stream string, emit f
 
 // eachRow reads one stream to its end and decodes every row; a row that
 // does not decode is a dead letter naming table, stream and row.
-func (c Config) eachRow(ctx context.Context, session Session, stream string, dead func(pipelines.DeadLetter), decode func(features.Row) error) error {
+func (c Config) eachRow(ctx context.Context, session Session, stream string, read, bad *beam.Counter, dead func(pipelines.DeadLetter), decode func(int, features.Row) error) error {
 	fields, err := parseAvroSchema(session.Schema)
 	if err != nil {
 		return err
@@ -301,14 +301,14 @@ func (c Config) eachRow(ctx context.Context, session Session, stream string, dea
 			b := resp.GetAvroRows().GetSerializedBinaryRows()
 			for range resp.GetRowCount() {
 				n++
-				rowsRead.Inc(ctx, 1)
+				count(ctx, read)
 				rows = features.MapRow{}
 				b, err = decodeAvroRow(b, fields, rows)
 				if err == nil {
-					err = decode(rows)
+					err = decode(n, rows)
 				}
 				if err != nil {
-					rowsBad.Inc(ctx, 1)
+					count(ctx, bad)
 					reason := features.ReasonOf(err)
 					if reason == "" {
 						reason = features.ReasonBadField
@@ -317,6 +317,12 @@ func (c Config) eachRow(ctx context.Context, session Session, stream string, dea
 				}
 			}
 		}
+	}
+}
+
+func count(ctx context.Context, c *beam.Counter) {
+	if c != nil {
+		c.Inc(ctx, 1)
 	}
 }
 
@@ -439,4 +445,54 @@ func init() {
 	register.Emitter1[features.Account]()
 	register.Emitter1[features.Event]()
 	register.Emitter1[pipelines.DeadLetter]()
+}
+
+// SeedFieldTypes are the types a seed-list table's columns may have.
+var SeedFieldTypes = map[string][]bigquery.FieldType{
+	"phone": {bigquery.StringFieldType}, "country": {bigquery.StringFieldType},
+	"value": {bigquery.FloatFieldType, bigquery.IntegerFieldType, bigquery.NumericFieldType},
+}
+
+// SeedColumns are a seed-list table's columns: phone (plain, or SHA-256 in
+// either convention), and optional country and value.
+var SeedColumns = map[string]string{"phone": "phone", "country": "country", "value": "value"}
+
+// ReadSeedRows reads a seed list from an open session on its table, one
+// element per stream: PCollection<pipelines.SeedRow> for
+// pipelines.MatchSeedRows.
+func ReadSeedRows(s beam.Scope, c Config, session Session, list string) beam.PCollection {
+	s = s.Scope("bqio.ReadSeedRows." + list)
+	return beam.ParDo(s, &readSeedRowsFn{Config: c, Session: session, List: list}, beam.Create(s, streamsOf(session)...))
+}
+
+type readSeedRowsFn struct {
+	Config  Config  `json:"config"`
+	Session Session `json:"session"`
+	List    string  `json:"list"`
+}
+
+func (f *readSeedRowsFn) ProcessElement(ctx context.Context, stream string, emit func(pipelines.SeedRow)) error {
+	// Seed rows are counted by MatchSeedRows, not as rows read.
+	return f.Config.eachRow(ctx, f.Session, stream, nil, nil, func(d pipelines.DeadLetter) {
+		emit(pipelines.SeedRow{List: f.List, Source: d.Source, Line: d.Line, Reason: d.Reason, Detail: d.Detail})
+	}, func(n int, row features.Row) error {
+		r := pipelines.SeedRow{List: f.List, Source: f.Session.Source.Table + " " + stream, Line: n, Value: 1}
+		r.Phone, _ = row.Field("phone")
+		r.Country, _ = row.Field("country")
+		r.Country = strings.ToUpper(strings.TrimSpace(r.Country))
+		if v, ok := row.Field("value"); ok && v != "" {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || x < 0 || math.IsNaN(x) {
+				r.Reason, r.Detail = features.ReasonBadField, "value is not a non-negative number"
+			}
+			r.Value = x
+		}
+		emit(r)
+		return nil
+	})
+}
+
+func init() {
+	register.DoFn3x1[context.Context, string, func(pipelines.SeedRow), error](&readSeedRowsFn{})
+	register.Emitter1[pipelines.SeedRow]()
 }

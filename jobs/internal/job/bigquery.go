@@ -151,3 +151,17 @@ func (b *bigQuerySource) events(ctx context.Context, s beam.Scope, app configs.A
 	e, d := bqio.ReadEvents(s, b.cfg, sess, app.Name, cols)
 	return e, d, nil
 }
+
+// seedRows checks a seed list's table and opens its read session.
+func (b *bigQuerySource) seedRows(ctx context.Context, s beam.Scope, l configs.SeedList) (beam.PCollection, error) {
+	src := bqio.Source{Table: l.Table}
+	sel, err := b.cfg.CheckColumns(ctx, b.cl, src, bqio.SeedColumns, bqio.SeedFieldTypes, []string{"phone"})
+	if err != nil {
+		return beam.PCollection{}, err
+	}
+	sess, err := b.cfg.OpenRead(ctx, b.cl, src, sel, 0)
+	if err != nil {
+		return beam.PCollection{}, err
+	}
+	return bqio.ReadSeedRows(s, b.cfg, sess, l.ID), nil
+}

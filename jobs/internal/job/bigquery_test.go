@@ -3,6 +3,7 @@ package job
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -144,6 +145,21 @@ func TestLookalikeFromBigQuery(t *testing.T) {
 		fmt.Fprintf(&tables, "  - name: %s\n    accounts_table: apps.%s_accounts\n    events_table: apps.%s_events\n", app, app, app)
 	}
 	seeds := "seed_lists:\n  - id: l1\n    advertiser: a1\n    file: " + filepath.Join(world, "seed_list.csv") + "\n"
+	// The seed list as a table too.
+	srv.CreateTable("proj", "adv", "seeds", &bq.TableSchema{Fields: []*bq.TableFieldSchema{
+		{Name: "phone", Type: "STRING"}, {Name: "country", Type: "STRING"}, {Name: "value", Type: "FLOAT"}}})
+	recs := readCSV(t, filepath.Join(world, "seed_list.csv"))
+	for _, r := range recs[1:] {
+		row := bqtest.Row{"phone": r[0], "country": r[1], "value": nil}
+		if r[1] == "" {
+			row["country"] = nil
+		}
+		if r[2] != "" {
+			row["value"] = r[2]
+		}
+		srv.PutRows("proj", "adv", "seeds", "", row)
+	}
+	seedTable := "seed_lists:\n  - id: l1\n    advertiser: a1\n    table: adv.seeds\n"
 	source := fmt.Sprintf("source:\n  bigquery:\n    project: proj\n    endpoint: %s\n    read_endpoint: %s\n", srv.URL, addr)
 	run := func(name, body string) (int, error) {
 		cfg := filepath.Join(dir, name+".yaml")
@@ -155,13 +171,28 @@ func TestLookalikeFromBigQuery(t *testing.T) {
 	if code, err := run("files", files.String()+seeds); code != ExitOK {
 		t.Fatalf("files: exit %d: %v", code, err)
 	}
-	if code, err := run("bq", tables.String()+seeds+source); code != ExitOK {
+	if code, err := run("bq", tables.String()+seedTable+source); code != ExitOK {
 		t.Fatalf("bigquery: exit %d: %v", code, err)
 	}
 	a := prospectKeys(t, filepath.Join(dir, "files", "prospects.jsonl"))
 	b := prospectKeys(t, filepath.Join(dir, "bq", "prospects.jsonl"))
 	if len(a) == 0 || !slices.Equal(a, b) {
 		t.Errorf("from BigQuery %d prospects, from files %d, or other ones", len(b), len(a))
+	}
+	var ma, mb []pipelines.MatchReport
+	for _, c := range []struct {
+		dir string
+		dst *[]pipelines.MatchReport
+	}{{"files", &ma}, {"bq", &mb}} {
+		ReadLines(filepath.Join(dir, c.dir, "seed_match.jsonl"), func(b []byte) error {
+			var m pipelines.MatchReport
+			json.Unmarshal(b, &m)
+			*c.dst = append(*c.dst, m)
+			return nil
+		})
+	}
+	if len(ma) != 1 || len(mb) != 1 || ma[0].Rows != mb[0].Rows || ma[0].Matched != mb[0].Matched || ma[0].Matched == 0 {
+		t.Errorf("match reports: files %+v, table %+v", ma, mb)
 	}
 	// A column of the wrong type: refused before any work.
 	srv.CreateTable("proj", "apps", "bad_accounts", &bq.TableSchema{Fields: []*bq.TableFieldSchema{
@@ -250,4 +281,18 @@ func TestChainToBigQuery(t *testing.T) {
 	if byJob["featurize/lookalike-2026-11-01"] == 0 {
 		t.Errorf("dead letters by job: %v", byJob)
 	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }

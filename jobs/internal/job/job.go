@@ -249,6 +249,10 @@ func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
 	}
 	var lists []pipelines.SeedList
 	for _, l := range cfg.SeedLists {
+		if l.Table != "" {
+			lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, Country: l.Country})
+			continue
+		}
 		if _, err := os.Stat(l.File); err != nil {
 			return nil, fmt.Errorf("seed list %s: %w", l.ID, err)
 		}
@@ -412,4 +416,41 @@ func (e conciseError) Error() string {
 		}
 	}
 	return e.err.Error()
+}
+
+// matchSeeds adds MatchSeeds for cfg's seed lists, each read from its
+// file or, for a list with a table, through the Storage Read API (the
+// table checked before any work).
+func matchSeeds(ctx context.Context, s beam.Scope, cfg *configs.Config, lists []pipelines.SeedList, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection, err error) {
+	var files []pipelines.SeedList
+	var rows []beam.PCollection
+	var src *bigQuerySource
+	for i, l := range cfg.SeedLists {
+		if l.Table == "" {
+			files = append(files, lists[i])
+			continue
+		}
+		if src == nil {
+			if src, err = openBigQuerySource(ctx, cfg.Source.BigQuery); err != nil {
+				return matched, reports, dead, err
+			}
+			defer src.close()
+		}
+		r, err := src.seedRows(ctx, s, l)
+		if err != nil {
+			return matched, reports, dead, fmt.Errorf("seed list %s: %w", l.ID, err)
+		}
+		rows = append(rows, r)
+	}
+	var readDead beam.PCollection
+	if len(files) > 0 {
+		var r beam.PCollection
+		r, readDead = pipelines.ReadSeedFiles(s, files)
+		rows = append(rows, r)
+	}
+	matched, reports, dead = pipelines.MatchSeedRows(s, lists, cfg.PepperEnv, beam.Flatten(s, rows...), persons, identities)
+	if len(files) > 0 {
+		dead = beam.Flatten(s, readDead, dead)
+	}
+	return matched, reports, dead, nil
 }

@@ -36,7 +36,10 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	if err != nil {
 		return ExitBadInput, err
 	}
-	matched, reports, md := pipelines.MatchSeeds(s, lists, cfg.PepperEnv, persons, identities)
+	matched, reports, md, err := matchSeeds(ctx, s, cfg, lists, persons, identities)
+	if err != nil {
+		return ExitBadInput, err
+	}
 	train := TrainOptions(cfg)
 	models := pipelines.Train(s, train, persons, matched)
 	prospects := pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, models, matched)

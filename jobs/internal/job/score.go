@@ -39,7 +39,10 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	persons, pd := pipelines.ReadPersons(s, in.Persons)
 	identities, id := pipelines.ReadIdentities(s, in.Identities)
 	trained, td := pipelines.ReadModels(s, []string{modelFile})
-	matched, _, md := pipelines.MatchSeeds(s, lists, cfg.PepperEnv, persons, identities)
+	matched, _, md, err := matchSeeds(ctx, s, cfg, lists, persons, identities)
+	if err != nil {
+		return ExitBadInput, err
+	}
 	prospects := pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, trained, matched)
 	out := func(name string) string { return filepath.Join(cfg.Output, name) }
 	rep := Report{Job: "score", RunID: cfg.RunID, AsOf: cfg.AsOf}

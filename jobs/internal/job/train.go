@@ -28,7 +28,10 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	p, s := beam.NewPipelineWithRoot()
 	persons, pd := pipelines.ReadPersons(s, in.Persons)
 	identities, id := pipelines.ReadIdentities(s, in.Identities)
-	matched, reports, md := pipelines.MatchSeeds(s, lists, cfg.PepperEnv, persons, identities)
+	matched, reports, md, err := matchSeeds(ctx, s, cfg, lists, persons, identities)
+	if err != nil {
+		return ExitBadInput, err
+	}
 	models := pipelines.Train(s, TrainOptions(cfg), persons, matched)
 	out := func(name string) string { return filepath.Join(cfg.Output, name) }
 	pipelines.WriteJSONL(s, out(pipelines.ModelsFile), models)
