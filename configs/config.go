@@ -105,8 +105,9 @@ type BigQuery struct {
 	Project  string `yaml:"project"`
 	Dataset  string `yaml:"dataset"`
 	Location string `yaml:"location"` // of the dataset, when sosie creates it
-	// TempDir holds shards before they are loaded; default
-	// <output>/bigquery-temp. Local paths only for now.
+	// TempDir holds shards before they are loaded: a local directory
+	// (default <output>/bigquery-temp) or gs://bucket/prefix, which
+	// workers without a shared disk (Dataflow) need.
 	TempDir string `yaml:"temp_dir"`
 	// Endpoint replaces BigQuery's (no authentication): an emulator or a
 	// test server. Empty: BigQuery, with Application Default Credentials.
@@ -303,8 +304,8 @@ func (c *Config) Validate() error {
 		if b.Dataset == "" || strings.Trim(b.Dataset, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
 			add("sink.bigquery.dataset", "%q, want letters, digits and underscores", b.Dataset)
 		}
-		if strings.Contains(b.TempDir, "://") {
-			add("sink.bigquery.temp_dir", "%q: only a local directory is supported yet", b.TempDir)
+		if strings.Contains(b.TempDir, "://") && !strings.HasPrefix(b.TempDir, "gs://") {
+			add("sink.bigquery.temp_dir", "%q: want a local directory or gs://bucket/prefix", b.TempDir)
 		}
 	}
 	for i, f := range c.ProspectFormats {

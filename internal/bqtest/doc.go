@@ -8,7 +8,9 @@
 // BigQuery's own JSON shapes (google.golang.org/api/bigquery/v2) and
 // error shapes (404 notFound, 409 duplicate, 5xx backendError, 403
 // quotaExceeded). Rows are kept in memory per table and partition. Any call
-// can be told to fail N times.
+// can be told to fail N times. Beside it: the Storage Read API over gRPC
+// (storage.go) and enough of Cloud Storage's JSON API for a gs:// temp
+// location (gcs.go).
 //
 // A client reaches it with option.WithEndpoint(srv.URL) and
 // option.WithoutAuthentication().

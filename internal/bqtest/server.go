@@ -32,7 +32,10 @@ type Server struct {
 	failures []*failure
 	calls    map[string]int // "METHOD route" → count
 	nextJob  int
-	stops    []func() // of the gRPC servers
+	stops    []func()          // of the gRPC servers
+	objects  map[string][]byte // "bucket/object" → bytes (gcs.go)
+	uploads  map[string]string // resumable upload id → "bucket/object"
+	partial  map[string][]byte // resumable upload id → bytes so far
 }
 
 type dataset struct {
@@ -58,7 +61,8 @@ type failure struct {
 
 // NewServer starts a server; Close it when done.
 func NewServer() *Server {
-	s := &Server{datasets: map[string]*dataset{}, jobs: map[string]*bq.Job{}, calls: map[string]int{}}
+	s := &Server{datasets: map[string]*dataset{}, jobs: map[string]*bq.Job{}, calls: map[string]int{},
+		objects: map[string][]byte{}, uploads: map[string]string{}, partial: map[string][]byte{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -294,6 +298,10 @@ func (s *Server) loadFailure() string {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
+	if s.isGCS(path) {
+		s.serveGCS(w, r)
+		return
+	}
 	upload := strings.HasPrefix(path, "/upload/")
 	path = strings.TrimPrefix(path, "/upload")
 	path = strings.TrimPrefix(path, "/bigquery/v2")
@@ -652,7 +660,13 @@ func partitionOf(t *table, row Row) (string, *apiError) {
 
 func (s *Server) load(cfg *bq.JobConfigurationLoad, media []byte) *apiError {
 	if len(cfg.SourceUris) > 0 {
-		return errf(400, "invalid", "source URIs are not served here; upload the data")
+		if len(media) > 0 {
+			return errf(400, "invalid", "both source URIs and an upload")
+		}
+		var e *apiError
+		if media, e = s.readURIs(cfg.SourceUris); e != nil {
+			return e
+		}
 	}
 	if f := cfg.SourceFormat; f != "" && f != "NEWLINE_DELIMITED_JSON" {
 		return errf(400, "invalid", "source format %s: this server loads NEWLINE_DELIMITED_JSON", f)

@@ -20,9 +20,10 @@ type Config struct {
 	Project  string `json:"project"`
 	Dataset  string `json:"dataset"`
 	Location string `json:"location,omitempty"` // e.g. EU; the dataset's, when sosie creates it
-	// TempDir holds the shards before they are loaded: a local directory.
-	// (A gs:// temp location, for workers that share no disk, is not
-	// supported yet.)
+	// TempDir holds the shards before they are loaded: a local directory
+	// (prism, one machine) or a gs://bucket/prefix, which workers that
+	// share no disk need (Dataflow); BigQuery then loads the shards from
+	// Cloud Storage by URI.
 	TempDir string `json:"temp_dir"`
 	// Endpoint, when set, is used instead of BigQuery's, without
 	// authentication: an emulator or the tests' in-process server.
@@ -223,17 +224,26 @@ func (c Config) Replace(ctx context.Context, cl *bigquery.Client, t Table, runID
 	}
 	stage := "_stage_" + t.Name + "_" + notID.ReplaceAllString(runID, "_") + "_" + runDate.Format("20060102")
 	err := c.retry(ctx, "load "+t.Name, func() error {
-		r, closeAll, err := openAll(shards)
-		if err != nil {
-			return err
+		var l *bigquery.Loader
+		if len(shards) > 0 && isGCS(shards[0]) {
+			// Shards in Cloud Storage: BigQuery reads them itself.
+			ref := bigquery.NewGCSReference(shards...)
+			ref.SourceFormat = bigquery.JSON
+			ref.Schema = t.Schema
+			l = cl.Dataset(c.Dataset).Table(stage).LoaderFrom(ref)
+		} else {
+			r, closeAll, err := openAll(shards)
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			src := bigquery.NewReaderSource(r)
+			src.SourceFormat = bigquery.JSON
+			src.Schema = t.Schema
+			l = cl.Dataset(c.Dataset).Table(stage).LoaderFrom(src)
+			l.MediaOptions = []googleapi.MediaOption{googleapi.ChunkSize(0)}
 		}
-		defer closeAll()
-		src := bigquery.NewReaderSource(r)
-		src.SourceFormat = bigquery.JSON
-		src.Schema = t.Schema
-		l := cl.Dataset(c.Dataset).Table(stage).LoaderFrom(src)
 		l.WriteDisposition, l.CreateDisposition = bigquery.WriteTruncate, bigquery.CreateIfNeeded
-		l.MediaOptions = []googleapi.MediaOption{googleapi.ChunkSize(0)}
 		return runJob(ctx, func() (*bigquery.Job, error) { return l.Run(ctx) })
 	})
 	if err != nil {

@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs" // gs:// temp locations
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/sosie-dev/sosie/pipelines"
@@ -35,6 +40,9 @@ var (
 func Write(s beam.Scope, c Config, t Table, runID string, runDate time.Time, replace []string, rows beam.PCollection) {
 	s = s.Scope("bqio.Write." + t.Name)
 	dir := filepath.Join(c.TempDir, notID.ReplaceAllString(runID, "_"), t.Name)
+	if isGCS(c.TempDir) {
+		dir = strings.TrimSuffix(c.TempDir, "/") + "/" + notID.ReplaceAllString(runID, "_") + "/" + t.Name
+	}
 	keyed := beam.ParDo(s, shardOf, rows)
 	shards := beam.ParDo(s, &writeShardFn{Dir: dir}, beam.GroupByKey(s, keyed))
 	beam.ParDo0(s, &replaceFn{Config: c, Table: t.Name, RunID: runID, RunDate: runDate, Replace: replace},
@@ -54,28 +62,72 @@ type writeShardFn struct {
 }
 
 func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, rows func(*string) bool, emit func(string)) error {
-	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
-		return fmt.Errorf("bqio: %w", err)
-	}
-	path := filepath.Join(f.Dir, fmt.Sprintf("shard-%05d-of-%05d.json", shard, Shards))
-	tmp, err := os.CreateTemp(f.Dir, ".shard-*")
-	if err != nil {
-		return fmt.Errorf("bqio: %w", err)
-	}
-	defer os.Remove(tmp.Name())
 	var lines []string
 	var row string
 	for rows(&row) {
 		lines = append(lines, row)
 	}
 	slices.Sort(lines) // the same file whatever order the rows came in
-	n := 0
+	name := fmt.Sprintf("shard-%05d-of-%05d.json", shard, Shards)
+	var path string
+	var err error
+	if isGCS(f.Dir) {
+		path = strings.TrimSuffix(f.Dir, "/") + "/" + name
+		err = writeObject(ctx, path, lines)
+	} else {
+		path = filepath.Join(f.Dir, name)
+		err = writeLocal(f.Dir, path, lines)
+	}
+	if err != nil {
+		return err
+	}
+	rowsWritten.Inc(ctx, int64(len(lines)))
+	emit(path)
+	return nil
+}
+
+func isGCS(path string) bool { return strings.HasPrefix(path, "gs://") }
+
+// writeObject writes a shard to Cloud Storage through Beam's filesystem;
+// an object appears whole when its writer closes, and a rewrite replaces
+// it.
+func writeObject(ctx context.Context, path string, lines []string) error {
+	fsys, err := filesystem.New(ctx, path)
+	if err != nil {
+		return fmt.Errorf("bqio: %w", err)
+	}
+	defer fsys.Close()
+	w, err := fsys.OpenWrite(ctx, path)
+	if err != nil {
+		return fmt.Errorf("bqio: %s: %w", path, err)
+	}
+	for _, l := range lines {
+		if _, err := io.WriteString(w, l+"\n"); err != nil {
+			w.Close()
+			return fmt.Errorf("bqio: %s: %w", path, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("bqio: %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeLocal writes a shard through a temporary file and a rename.
+func writeLocal(dir, path string, lines []string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("bqio: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".shard-*")
+	if err != nil {
+		return fmt.Errorf("bqio: %w", err)
+	}
+	defer os.Remove(tmp.Name())
 	for _, l := range lines {
 		if _, err := tmp.WriteString(l + "\n"); err != nil {
 			tmp.Close()
 			return fmt.Errorf("bqio: %w", err)
 		}
-		n++
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("bqio: %w", err)
@@ -83,9 +135,26 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, rows func(
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("bqio: %w", err)
 	}
-	rowsWritten.Inc(ctx, int64(n))
-	emit(path)
 	return nil
+}
+
+// removeShards deletes loaded shards; a leftover is harmless (the next
+// run rewrites it), so errors are ignored.
+func removeShards(ctx context.Context, paths []string) {
+	for _, p := range paths {
+		if !isGCS(p) {
+			os.Remove(p)
+			continue
+		}
+		fsys, err := filesystem.New(ctx, p)
+		if err != nil {
+			continue
+		}
+		if r, ok := fsys.(filesystem.Remover); ok {
+			r.Remove(ctx, p)
+		}
+		fsys.Close()
+	}
 }
 
 // replaceFn loads a table's shards and swaps them in.
@@ -117,9 +186,7 @@ func (f *replaceFn) ProcessElement(ctx context.Context, _ []byte, shards func(*s
 		return err
 	}
 	tablesLoaded.Inc(ctx, 1)
-	for _, p := range paths {
-		os.Remove(p)
-	}
+	removeShards(ctx, paths)
 	return nil
 }
 

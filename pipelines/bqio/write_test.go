@@ -219,3 +219,29 @@ func BenchmarkReplace(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestWriteThroughCloudStorage: with a gs:// temp location the shards go
+// to Cloud Storage (the server's), BigQuery loads them by URI, and they
+// are deleted after the swap.
+func TestWriteThroughCloudStorage(t *testing.T) {
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	t.Setenv("STORAGE_EMULATOR_HOST", srv.GCSHost())
+	c := config(t, srv)
+	c.TempDir = "gs://temp-bucket/sosie"
+	if err := write(c, []string{"l1"}, prospects("l1", 50)); err != nil {
+		t.Fatal(err)
+	}
+	if err := write(c, []string{"l1"}, prospects("l1", 45)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Rows("proj", "sosie", "prospects")); n != 45 {
+		t.Errorf("%d rows, want 45", n)
+	}
+	if srv.Calls("gcs POST") == 0 {
+		t.Error("no shard went through Cloud Storage")
+	}
+	if left := srv.Objects(); len(left) != 0 {
+		t.Errorf("shards left in the temp location: %v", left)
+	}
+}
