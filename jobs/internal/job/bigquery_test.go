@@ -171,13 +171,30 @@ func TestLookalikeFromBigQuery(t *testing.T) {
 	if code, err := run("files", files.String()+seeds); code != ExitOK {
 		t.Fatalf("files: exit %d: %v", code, err)
 	}
-	if code, err := run("bq", tables.String()+seedTable+source); code != ExitOK {
+	sink := fmt.Sprintf("sink:\n  bigquery:\n    project: proj\n    dataset: out\n    endpoint: %s\n", srv.URL)
+	if code, err := run("bq", tables.String()+seedTable+source+sink); code != ExitOK {
 		t.Fatalf("bigquery: exit %d: %v", code, err)
 	}
 	a := prospectKeys(t, filepath.Join(dir, "files", "prospects.jsonl"))
 	b := prospectKeys(t, filepath.Join(dir, "bq", "prospects.jsonl"))
 	if len(a) == 0 || !slices.Equal(a, b) {
 		t.Errorf("from BigQuery %d prospects, from files %d, or other ones", len(b), len(a))
+	}
+	// BigQuery in, BigQuery out: the prospects table holds the files'.
+	var inTable []pipelines.Prospect
+	for _, r := range srv.Rows("proj", "out", "prospects") {
+		inTable = append(inTable, pipelines.Prospect{RunID: r["run_id"].(string), Advertiser: r["advertiser_id"].(string),
+			List: r["seed_list_id"].(string), Key: r["person_key"].(string), Score: r["score"].(float64),
+			Percentile: int(r["percentile"].(float64)), Tier: int(r["tier"].(float64)), ModelKind: r["model_kind"].(string)})
+	}
+	slices.SortFunc(inTable, func(x, y pipelines.Prospect) int { return strings.Compare(x.Key, y.Key) })
+	sorted := slices.Clone(a)
+	slices.SortFunc(sorted, func(x, y pipelines.Prospect) int { return strings.Compare(x.Key, y.Key) })
+	if !slices.Equal(inTable, sorted) {
+		t.Errorf("the prospects table holds %d rows, the files %d, or other ones", len(inTable), len(sorted))
+	}
+	if sm := srv.Rows("proj", "out", "seed_match"); len(sm) != 1 || len(srv.Rows("proj", "out", "runs")) != 1 {
+		t.Errorf("seed_match %d rows, runs %d", len(sm), len(srv.Rows("proj", "out", "runs")))
 	}
 	var ma, mb []pipelines.MatchReport
 	for _, c := range []struct {
