@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,5 +59,83 @@ func TestBinaryEntersWorkerMode(t *testing.T) {
 	cmd.Wait()
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("the binary in worker mode ran the job: %s exists", out)
+	}
+}
+
+// TestPortableRunner starts a standalone prism job server (built from the
+// Beam module, go/cmd/prism) on a free loopback port and runs the job
+// binary through it as through Flink's or Spark's job server
+// (--runner=universal --endpoint=... --environment_type=LOOPBACK): the
+// prospects are those of the in-process run. The server is stopped at
+// the end.
+func TestPortableRunner(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts a job server")
+	}
+	dir := t.TempDir()
+	prism, bin := filepath.Join(dir, "prism"), filepath.Join(dir, "lookalike")
+	for _, b := range [][]string{{"-o", prism, "github.com/apache/beam/sdks/v2/go/cmd/prism"}, {"-o", bin, "."}} {
+		if out, err := exec.Command("go", append([]string{"build"}, b...)...).CombinedOutput(); err != nil {
+			t.Fatalf("go build %v: %v\n%s", b, err, out)
+		}
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := lis.Addr().(*net.TCPAddr).Port
+	lis.Close()
+	server := exec.Command(prism, "--job_port="+strconv.Itoa(port), "--serve_http=false")
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { server.Process.Kill(); server.Wait() }()
+	endpoint := "localhost:" + strconv.Itoa(port)
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		if c, err := net.Dial("tcp", endpoint); err == nil {
+			c.Close()
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatal("the job server did not listen in 30 s")
+		}
+	}
+	run := func(out string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--out", out, "--persons", "3000"}, args...)...)
+		cmd.Env = append(os.Environ(), "SOSIE_PEPPER=a test pepper")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, b)
+		}
+	}
+	inProcess, portable := filepath.Join(dir, "in"), filepath.Join(dir, "portable")
+	run(inProcess)
+	run(portable, "--runner=universal", "--endpoint="+endpoint, "--environment_type=LOOPBACK")
+	read := func(dir string) []string {
+		var out []string
+		b, err := os.ReadFile(filepath.Join(dir, "prospects.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var p map[string]any
+			json.Unmarshal([]byte(line), &p)
+			delete(p, "scored_at")
+			k, _ := json.Marshal(p)
+			out = append(out, string(k))
+		}
+		return out
+	}
+	a, b := read(inProcess), read(portable)
+	if len(a) == 0 || !slices.Equal(a, b) {
+		t.Errorf("through the job server %d prospects, in process %d, or other ones", len(b), len(a))
+	}
+	var rep struct {
+		Counters map[string]int64 `json:"counters"`
+	}
+	raw, _ := os.ReadFile(filepath.Join(portable, "report.json"))
+	json.Unmarshal(raw, &rep)
+	if rep.Counters["score_prospects"] != int64(len(b)) {
+		t.Errorf("the job server's counters: %d prospects counted, %d written", rep.Counters["score_prospects"], len(b))
 	}
 }
