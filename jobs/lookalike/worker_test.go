@@ -100,16 +100,27 @@ func TestPortableRunner(t *testing.T) {
 			t.Fatal("the job server did not listen in 30 s")
 		}
 	}
-	run := func(out string, args ...string) {
+	run := func(out string, args ...string) []byte {
 		t.Helper()
 		cmd := exec.Command(bin, append([]string{"--out", out, "--persons", "3000"}, args...)...)
 		cmd.Env = append(os.Environ(), "SOSIE_PEPPER=a test pepper")
-		if b, err := cmd.CombinedOutput(); err != nil {
+		b, err := cmd.Output()
+		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, b)
 		}
+		return b
 	}
 	inProcess, portable := filepath.Join(dir, "in"), filepath.Join(dir, "portable")
-	run(inProcess)
+	stdout := strings.Split(strings.TrimSpace(string(run(inProcess))), "\n")
+	// The last line is the summary a scheduler reads.
+	var sum struct {
+		Job, Status, Report string
+		ExitCode            int `json:"exit_code"`
+	}
+	if err := json.Unmarshal([]byte(stdout[len(stdout)-1]), &sum); err != nil || sum.Job != "lookalike" || sum.Status != "ok" ||
+		sum.ExitCode != 0 || sum.Report != filepath.Join(inProcess, "report.json") {
+		t.Errorf("summary line %q: %+v, %v", stdout[len(stdout)-1], sum, err)
+	}
 	run(portable, "--runner=universal", "--endpoint="+endpoint, "--environment_type=LOOPBACK")
 	read := func(dir string) []string {
 		var out []string

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/features/synth"
+	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
 )
 
@@ -148,5 +149,19 @@ func TestFilesExampleConfig(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sosie-out", "files", "prospects.parquet")); err != nil {
 		t.Errorf("%v\n%s", err, stdout.String())
+	}
+}
+
+// TestFinishSaysNotPredictive: a run with a model that is not predictive
+// ends with ExitNotPredictive and names the seed list in the summary.
+func TestFinishSaysNotPredictive(t *testing.T) {
+	f := testFlags("", 0)
+	rep := &Report{RunID: "r", Models: []ModelSummary{{List: "good", Quality: &model.Report{Predictive: true}}, {List: "bad", Quality: &model.Report{}}}}
+	if code := finish(f, rep, "/x/report.json"); code != ExitNotPredictive || !slices.Equal(f.summary.NotPredictive, []string{"bad"}) || f.summary.Report != "/x/report.json" {
+		t.Errorf("exit %d, summary %+v", code, f.summary)
+	}
+	g := testFlags("", 0)
+	if code := finish(g, &Report{Models: rep.Models[:1]}, ""); code != ExitOK {
+		t.Errorf("a predictive run: exit %d", code)
 	}
 }

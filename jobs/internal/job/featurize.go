@@ -58,5 +58,5 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	log.Info().Str("took", rep.Took).Int64("rows", counters["read_rows"]).Int64("rows_rejected", counters["read_rows_rejected"]).
 		Int64("profiles", counters["featurize_profiles"]).Int64("persons", counters["join_persons"]).Msg("featurize done")
 	rep.Print(stdout)
-	return ExitOK, nil
+	return finish(flags, &rep, out("featurize_report.json")), nil
 }

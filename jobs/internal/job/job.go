@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,7 +28,26 @@ const (
 	ExitOK       = 0 // done
 	ExitFailed   = 1 // the run failed (a worker error, too few matched seeds, an output not written)
 	ExitBadInput = 2 // bad configuration or input, found before any work
+	// ExitNotPredictive: done, outputs written, but a seed list's model is
+	// not predictive (held-out AUC under 0.55): its prospects are close to
+	// random, and a scheduler should not ship them unseen.
+	ExitNotPredictive = 3
 )
+
+// statuses name the exit codes in the summary line.
+var statuses = map[int]string{ExitOK: "ok", ExitFailed: "failed", ExitBadInput: "bad_input", ExitNotPredictive: "not_predictive"}
+
+// Summary is the last line a job prints on stdout, as JSON, for a
+// scheduler: the status its exit code means, the run, and the report.
+type Summary struct {
+	Job           string   `json:"job"`
+	Status        string   `json:"status"` // ok, failed, bad_input, not_predictive
+	ExitCode      int      `json:"exit_code"`
+	RunID         string   `json:"run_id,omitempty"`
+	Report        string   `json:"report,omitempty"`
+	NotPredictive []string `json:"not_predictive,omitempty"` // seed lists
+	Error         string   `json:"error,omitempty"`
+}
 
 // DevelopmentPepper keys persons of a synthetic demo when no pepper is
 // set. It is public, so it protects nothing: it is refused for real
@@ -48,6 +68,8 @@ type Flags struct {
 	// or empty: in the output directory.
 	Profiles *string
 	Models   *string
+	// summary is filled by the job for Main's summary line.
+	summary Summary
 	// PlainGo makes jobs/lookalike compute its prospects without Beam
 	// (pipelines.Baseline), to measure what the pipeline costs.
 	PlainGo *bool
@@ -397,6 +419,13 @@ func Main(name string, flags *Flags, run RunFunc) {
 	if err != nil {
 		log.Error().Err(err).Msg(name + " failed")
 	}
+	sum := flags.summary
+	sum.Job, sum.ExitCode, sum.Status = name, code, statuses[code]
+	if err != nil {
+		sum.Error = err.Error()
+	}
+	b, _ := json.Marshal(sum)
+	fmt.Fprintf(os.Stdout, "%s\n", b)
 	os.Exit(code)
 }
 
@@ -453,4 +482,19 @@ func matchSeeds(ctx context.Context, s beam.Scope, cfg *configs.Config, lists []
 		dead = beam.Flatten(s, readDead, dead)
 	}
 	return matched, reports, dead, nil
+}
+
+// finish records the run in the summary and returns ExitNotPredictive
+// when a seed list's model is not predictive, else ExitOK.
+func finish(flags *Flags, rep *Report, path string) int {
+	flags.summary.RunID, flags.summary.Report = rep.RunID, path
+	for _, m := range rep.Models {
+		if m.Quality != nil && !m.Quality.Predictive {
+			flags.summary.NotPredictive = append(flags.summary.NotPredictive, m.List)
+		}
+	}
+	if len(flags.summary.NotPredictive) > 0 {
+		return ExitNotPredictive
+	}
+	return ExitOK
 }

@@ -101,7 +101,7 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 		}
 	}
 	rep.Print(stdout)
-	return ExitOK, nil
+	return finish(flags, &rep, out("report.json")), nil
 }
 
 // plainGo computes the lookalike job's prospects with pipelines.Baseline,

@@ -83,5 +83,5 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("scored", counters["score_persons_scored"]).
 		Int64("prospects", counters["score_prospects"]).Msg("score done")
 	rep.Print(stdout)
-	return ExitOK, nil
+	return finish(flags, &rep, out("score_report.json")), nil
 }

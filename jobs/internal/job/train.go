@@ -79,5 +79,5 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		}
 	}
 	rep.Print(stdout)
-	return ExitOK, nil
+	return finish(flags, &rep, out("train_report.json")), nil
 }
