@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"path/filepath"
-	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
@@ -46,14 +45,8 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	if err != nil {
 		return ExitFailed, err
 	}
-	rep.Took, rep.Counters = took.Round(time.Millisecond).String(), counters
-	if err := rep.Write(out("featurize_report.json")); err != nil {
+	if err := rep.complete(ctx, sink, counters, took, reportFiles{}, out("featurize_report.json")); err != nil {
 		return ExitFailed, err
-	}
-	if sink != nil {
-		if err := sink.writeRun(ctx, &rep); err != nil {
-			return ExitFailed, err
-		}
 	}
 	log.Info().Str("took", rep.Took).Int64("rows", counters["read_rows"]).Int64("rows_rejected", counters["read_rows_rejected"]).
 		Int64("profiles", counters["featurize_profiles"]).Int64("persons", counters["join_persons"]).Msg("featurize done")

@@ -72,23 +72,8 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	if err != nil {
 		return ExitFailed, err
 	}
-	rep.Took, rep.Counters = took.Round(time.Millisecond).String(), counters
-	if err := rep.AddSeedMatch(out("seed_match.jsonl")); err != nil {
+	if err := rep.complete(ctx, sink, counters, took, reportFiles{out("seed_match.jsonl"), out(pipelines.ModelsFile), out("prospects.jsonl")}, out("report.json")); err != nil {
 		return ExitFailed, err
-	}
-	if err := rep.AddModels(out(pipelines.ModelsFile)); err != nil {
-		return ExitFailed, err
-	}
-	if err := rep.AddTiers(out("prospects.jsonl")); err != nil {
-		return ExitFailed, err
-	}
-	if err := rep.Write(out("report.json")); err != nil {
-		return ExitFailed, err
-	}
-	if sink != nil {
-		if err := sink.writeRun(ctx, &rep); err != nil {
-			return ExitFailed, err
-		}
 	}
 	ev := log.Info().Str("took", rep.Took)
 	for _, k := range []string{"featurize_accounts_in", "featurize_profiles", "join_persons", "seed_matched", "score_persons_scored", "score_prospects"} {

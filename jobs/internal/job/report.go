@@ -2,6 +2,7 @@ package job
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
@@ -155,4 +157,34 @@ func ReadLines(path string, fn func([]byte) error) error {
 		}
 	}
 	return sc.Err()
+}
+
+// reportFiles are the outputs a job's report is completed from; an empty
+// path is skipped.
+type reportFiles struct {
+	seedMatch, models, prospects string
+}
+
+// complete fills the report from the run's counters and outputs, writes
+// it to path and, with a BigQuery sink, as the run's row of runs.
+func (r *Report) complete(ctx context.Context, sink *bigQuerySink, counters map[string]int64, took time.Duration, in reportFiles, path string) error {
+	r.Took, r.Counters = took.Round(time.Millisecond).String(), counters
+	for _, add := range []struct {
+		path string
+		fn   func(string) error
+	}{{in.seedMatch, r.AddSeedMatch}, {in.models, r.AddModels}, {in.prospects, r.AddTiers}} {
+		if add.path == "" {
+			continue
+		}
+		if err := add.fn(add.path); err != nil {
+			return err
+		}
+	}
+	if err := r.Write(path); err != nil {
+		return err
+	}
+	if sink != nil {
+		return sink.writeRun(ctx, r)
+	}
+	return nil
 }

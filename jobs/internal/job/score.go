@@ -68,17 +68,8 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	if err != nil {
 		return ExitFailed, err
 	}
-	rep.Took, rep.Counters = took.Round(time.Millisecond).String(), counters
-	if err := rep.AddTiers(out("prospects.jsonl")); err != nil {
+	if err := rep.complete(ctx, sink, counters, took, reportFiles{prospects: out("prospects.jsonl")}, out("score_report.json")); err != nil {
 		return ExitFailed, err
-	}
-	if err := rep.Write(out("score_report.json")); err != nil {
-		return ExitFailed, err
-	}
-	if sink != nil {
-		if err := sink.writeRun(ctx, &rep); err != nil {
-			return ExitFailed, err
-		}
 	}
 	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("scored", counters["score_persons_scored"]).
 		Int64("prospects", counters["score_prospects"]).Msg("score done")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"path/filepath"
-	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
@@ -56,20 +55,8 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	if err != nil {
 		return ExitFailed, err
 	}
-	rep.Took, rep.Counters = took.Round(time.Millisecond).String(), counters
-	if err := rep.AddSeedMatch(out("seed_match.jsonl")); err != nil {
+	if err := rep.complete(ctx, sink, counters, took, reportFiles{seedMatch: out("seed_match.jsonl"), models: out(pipelines.ModelsFile)}, out("train_report.json")); err != nil {
 		return ExitFailed, err
-	}
-	if err := rep.AddModels(out(pipelines.ModelsFile)); err != nil {
-		return ExitFailed, err
-	}
-	if err := rep.Write(out("train_report.json")); err != nil {
-		return ExitFailed, err
-	}
-	if sink != nil {
-		if err := sink.writeRun(ctx, &rep); err != nil {
-			return ExitFailed, err
-		}
 	}
 	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("seed_matched", counters["seed_matched"]).
 		Int64("models", counters["train_models"]).Msg("train done")
