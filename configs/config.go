@@ -34,6 +34,11 @@ type Config struct {
 
 	SeedLists []SeedList `yaml:"seed_lists"`
 
+	// OptOut are files (globs) of persons who objected to ad targeting:
+	// one E.164 phone, phone SHA-256 or person key per line. They are
+	// removed before matching, training and scoring.
+	OptOut []string `yaml:"opt_out"`
+
 	MobileOnly          bool   `yaml:"mobile_only"`
 	MaxAccountsPerPhone int    `yaml:"max_accounts_per_phone"` // default features.DefaultMaxAccountsPerPhone
 	DefaultRegion       string `yaml:"default_region"`         // for accounts without a country

@@ -165,3 +165,50 @@ func TestFinishSaysNotPredictive(t *testing.T) {
 		t.Errorf("a predictive run: exit %d", code)
 	}
 }
+
+// TestOptOutList: persons on the opt-out list are in no prospect list and
+// in no training sample, and the report counts them.
+func TestOptOutList(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the flow on prism twice")
+	}
+	dir := t.TempDir()
+	var stdout bytes.Buffer
+	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, testFlags(filepath.Join(dir, "first"), 3000)); code != ExitOK {
+		t.Fatal(err)
+	}
+	first := prospectKeys(t, filepath.Join(dir, "first", "prospects.jsonl"))
+	if len(first) < 20 {
+		t.Fatalf("%d prospects", len(first))
+	}
+	var list strings.Builder
+	list.WriteString("key\n")
+	out := map[string]bool{}
+	for _, p := range first[:20] {
+		list.WriteString(p.Key + "\n")
+		out[p.Key] = true
+	}
+	listFile := filepath.Join(dir, "optout.txt")
+	os.WriteFile(listFile, []byte(list.String()), 0o644)
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("opt_out: ["+listFile+"]\n"), 0o644)
+	f := testFlags(filepath.Join(dir, "second"), 3000)
+	*f.Config = cfg
+	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
+		t.Fatal(err)
+	}
+	for _, p := range prospectKeys(t, filepath.Join(dir, "second", "prospects.jsonl")) {
+		if out[p.Key] {
+			t.Fatalf("an opted-out person is a prospect")
+		}
+	}
+	var rep Report
+	raw, _ := os.ReadFile(filepath.Join(dir, "second", "report.json"))
+	json.Unmarshal(raw, &rep)
+	c := rep.Counters
+	if c["optout_entries"] != 20 || c["optout_persons_removed"] != 20 || c["train_persons_in"] != c["join_persons"]-20 ||
+		c["score_persons_in"] != c["join_persons"]-20 {
+		t.Errorf("counters: %d entries, %d removed, %d joined, %d trained on, %d scored", c["optout_entries"], c["optout_persons_removed"],
+			c["join_persons"], c["train_persons_in"], c["score_persons_in"])
+	}
+}

@@ -261,7 +261,12 @@ func featurizeStages(ctx context.Context, s beam.Scope, cfg *configs.Config) (pe
 			MobileOnly: cfg.MobileOnly, MaxPerPhone: cfg.MaxAccountsPerPhone, Window: window, PepperEnv: cfg.PepperEnv}, a, e)
 		profiles, ids, dead = append(profiles, pr), append(ids, id), append(dead, ad, ed, fd)
 	}
-	return pipelines.JoinByPhone(s, profiles...), beam.Flatten(s, ids...), dead, nil
+	persons, identities = pipelines.JoinByPhone(s, profiles...), beam.Flatten(s, ids...)
+	persons, od, err := optOut(s, cfg, persons, identities)
+	if err != nil {
+		return persons, identities, nil, err
+	}
+	return persons, identities, append(dead, od...), nil
 }
 
 // SeedLists returns cfg's seed lists for MatchSeeds, each file checked.
@@ -497,4 +502,18 @@ func finish(flags *Flags, rep *Report, path string) int {
 		return ExitNotPredictive
 	}
 	return ExitOK
+}
+
+// optOut removes the persons on cfg's opt-out lists from persons; with no
+// list it returns persons as they are.
+func optOut(s beam.Scope, cfg *configs.Config, persons, identities beam.PCollection) (beam.PCollection, []beam.PCollection, error) {
+	if len(cfg.OptOut) == 0 {
+		return persons, nil, nil
+	}
+	files, err := pipelines.ExpandFiles(cfg.OptOut...)
+	if err != nil {
+		return persons, nil, fmt.Errorf("opt_out: %w", err)
+	}
+	kept, dead := pipelines.OptOut(s, files, cfg.PepperEnv, persons, identities)
+	return kept, []beam.PCollection{dead}, nil
 }

@@ -38,6 +38,10 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	p, s := beam.NewPipelineWithRoot()
 	persons, pd := pipelines.ReadPersons(s, in.Persons)
 	identities, id := pipelines.ReadIdentities(s, in.Identities)
+	persons, od, err := optOut(s, cfg, persons, identities)
+	if err != nil {
+		return ExitBadInput, err
+	}
 	trained, td := pipelines.ReadModels(s, []string{modelFile})
 	matched, _, md, err := matchSeeds(ctx, s, cfg, lists, persons, identities)
 	if err != nil {
@@ -52,13 +56,13 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		rep.Outputs = append(rep.Outputs, Output{What: "prospects", Path: out("prospects." + f)})
 	}
 	pipelines.WriteProspects(s, prospects, files...)
-	pipelines.WriteJSONL(s, out("score_dead_letters.jsonl"), beam.Flatten(s, pd, id, td, md))
+	pipelines.WriteJSONL(s, out("score_dead_letters.jsonl"), beam.Flatten(s, append(od, pd, id, td, md)...))
 	rep.Outputs = append(rep.Outputs, Output{What: "dead letters", Path: out("score_dead_letters.jsonl")})
 
 	sink := newBigQuerySink(cfg)
 	if sink != nil {
 		sink.prospects(s, prospects)
-		sink.deadLetters(s, "score", beam.Flatten(s, pd, id, td, md))
+		sink.deadLetters(s, "score", beam.Flatten(s, append(od, pd, id, td, md)...))
 		rep.Outputs = append(rep.Outputs, sink.outputs(bqio.Prospects, bqio.DeadLetters, bqio.Runs)...)
 	}
 

@@ -27,6 +27,10 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	p, s := beam.NewPipelineWithRoot()
 	persons, pd := pipelines.ReadPersons(s, in.Persons)
 	identities, id := pipelines.ReadIdentities(s, in.Identities)
+	persons, od, err := optOut(s, cfg, persons, identities)
+	if err != nil {
+		return ExitBadInput, err
+	}
 	matched, reports, md, err := matchSeeds(ctx, s, cfg, lists, persons, identities)
 	if err != nil {
 		return ExitBadInput, err
@@ -35,7 +39,7 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	out := func(name string) string { return filepath.Join(cfg.Output, name) }
 	pipelines.WriteJSONL(s, out(pipelines.ModelsFile), models)
 	pipelines.WriteJSONL(s, out("seed_match.jsonl"), reports)
-	pipelines.WriteJSONL(s, out("train_dead_letters.jsonl"), beam.Flatten(s, pd, id, md))
+	pipelines.WriteJSONL(s, out("train_dead_letters.jsonl"), beam.Flatten(s, append(od, pd, id, md)...))
 	rep := Report{Job: "train", RunID: cfg.RunID, AsOf: cfg.AsOf, Outputs: []Output{
 		{What: "models", Path: out(pipelines.ModelsFile)},
 		{What: "seed match", Path: out("seed_match.jsonl")},
@@ -45,7 +49,7 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	sink := newBigQuerySink(cfg)
 	if sink != nil {
 		sink.seedMatch(s, reports)
-		sink.deadLetters(s, "train", beam.Flatten(s, pd, id, md))
+		sink.deadLetters(s, "train", beam.Flatten(s, append(od, pd, id, md)...))
 		rep.Outputs = append(rep.Outputs, sink.outputs(bqio.SeedMatch, bqio.DeadLetters, bqio.Runs)...)
 	}
 

@@ -1,0 +1,39 @@
+package pipelines
+
+import (
+	"os"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/sosie-dev/sosie/features"
+)
+
+func personCountry(p features.Person) string { return p.Country }
+
+func init() { register.Function1x1(personCountry) }
+
+// TestOptOut: persons named on an opt-out list by phone, by phone hash
+// (either convention) or by person key are removed; a line that is none
+// of these is a dead letter.
+func TestOptOut(t *testing.T) {
+	dir := t.TempDir()
+	accounts := write(t, dir, "accounts.jsonl", ``+
+		`{"user_id":"p1","phone":"+33612345678","country":"FR"}`+"\n"+
+		`{"user_id":"p2","phone":"+14155552671","country":"US"}`+"\n"+
+		`{"user_id":"p3","phone":"+447400123456","country":"GB"}`+"\n"+
+		`{"user_id":"p4","phone":"+4915112345678","country":"DE"}`+"\n")
+	keyer, _ := features.NewKeyer([]byte(os.Getenv(testPepperEnv)))
+	list := write(t, dir, "optout.txt", "phone\n+33612345678\n"+features.HashPhone("+14155552671").Digits+"\n"+
+		keyer.Key("+447400123456")+"\nnot a phone\n")
+	p, s := beam.NewPipelineWithRoot()
+	a, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
+	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", PepperEnv: testPepperEnv}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
+	kept, dead := OptOut(s, []string{list}, testPepperEnv, JoinByPhone(s, profiles), ids)
+	passert.Equals(s, beam.ParDo(s, personCountry, kept), "DE")
+	passert.Equals(s, beam.ParDo(s, reasonOf, dead), "optout/unparseable/1")
+	ptest.RunAndValidate(t, p)
+}
