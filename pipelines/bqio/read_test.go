@@ -2,9 +2,7 @@ package bqio
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,13 +34,6 @@ func init() {
 	register.Function1x1(eventLine)
 }
 
-var accountSchema = &bq.TableSchema{Fields: []*bq.TableFieldSchema{
-	{Name: "user_id", Type: "STRING", Mode: "REQUIRED"}, {Name: "phone", Type: "STRING"}, {Name: "country", Type: "STRING"},
-	{Name: "birth_year", Type: "INTEGER"}, {Name: "age", Type: "INTEGER"}, {Name: "gender", Type: "STRING"}, {Name: "os", Type: "STRING"},
-	{Name: "carrier", Type: "STRING"}, {Name: "created_at", Type: "TIMESTAMP"}, {Name: "updated_at", Type: "TIMESTAMP"},
-	{Name: "consent_ads", Type: "BOOLEAN"}, {Name: "consent_cross_app", Type: "BOOLEAN"},
-}}
-
 var eventSchema = &bq.TableSchema{Fields: []*bq.TableFieldSchema{
 	{Name: "account", Type: "STRING"}, {Name: "time", Type: "TIMESTAMP"}, {Name: "type", Type: "STRING"}, {Name: "category", Type: "STRING"},
 }}
@@ -51,20 +42,13 @@ var eventSchema = &bq.TableSchema{Fields: []*bq.TableFieldSchema{
 // server as tables, as a warehouse would hold them.
 func loadWorld(t *testing.T, srv *bqtest.Server, dir string) {
 	t.Helper()
-	srv.CreateTable("proj", "apps", "facebook_accounts", accountSchema)
+	srv.CreateTable("proj", "apps", "facebook_accounts", bqtest.AccountsSchema)
 	srv.CreateTable("proj", "apps", "facebook_events", eventSchema)
-	for _, f := range []struct{ file, table string }{{"accounts_facebook.jsonl", "facebook_accounts"}, {"events_facebook.jsonl", "facebook_events"}} {
-		rows, err := readJSONLines(filepath.Join(dir, f.file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			if f.table == "facebook_events" {
-				r["account"] = r["user_id"]
-				delete(r, "user_id")
-			}
-			srv.PutRows("proj", "apps", f.table, "", r)
-		}
+	if err := srv.PutJSONL("proj", "apps", "facebook_accounts", filepath.Join(dir, "accounts_facebook.jsonl"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.PutJSONL("proj", "apps", "facebook_events", filepath.Join(dir, "events_facebook.jsonl"), map[string]string{"user_id": "account"}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -165,31 +149,6 @@ func TestCheckColumnsNamesTheProblem(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing table: %v", err)
 	}
-}
-
-// readJSONLines reads a JSONL file into rows, numbers kept as text so
-// they load as the server expects.
-func readJSONLines(path string) ([]bqtest.Row, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []bqtest.Row
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		dec := json.NewDecoder(strings.NewReader(line))
-		dec.UseNumber()
-		var r bqtest.Row
-		if err := dec.Decode(&r); err != nil {
-			return nil, err
-		}
-		for k, v := range r {
-			if n, ok := v.(json.Number); ok {
-				r[k] = n.String()
-			}
-		}
-		out = append(out, r)
-	}
-	return out, nil
 }
 
 // BenchmarkReadStreams reads 100,000 event rows through the Storage Read

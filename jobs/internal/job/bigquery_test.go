@@ -1,7 +1,6 @@
 package job
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -136,10 +135,13 @@ func TestLookalikeFromBigQuery(t *testing.T) {
 	t.Setenv("SOSIE_PEPPER", "a test pepper")
 	var files, tables strings.Builder
 	for _, app := range features.DefaultApps {
-		srv.CreateTable("proj", "apps", app+"_accounts", accountTableSchema)
+		srv.CreateTable("proj", "apps", app+"_accounts", bqtest.AccountsSchema)
 		srv.CreateTable("proj", "apps", app+"_events", eventTableSchema)
-		putJSONL(t, srv, filepath.Join(world, "accounts_"+app+".jsonl"), app+"_accounts")
-		putJSONL(t, srv, filepath.Join(world, "events_"+app+".jsonl"), app+"_events")
+		for _, kind := range []string{"accounts", "events"} {
+			if err := srv.PutJSONL("proj", "apps", app+"_"+kind, filepath.Join(world, kind+"_"+app+".jsonl"), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
 		fmt.Fprintf(&files, "  - name: %s\n    accounts: [%s]\n    events: [%s]\n", app,
 			filepath.Join(world, "accounts_"+app+".jsonl"), filepath.Join(world, "events_"+app+".jsonl"))
 		fmt.Fprintf(&tables, "  - name: %s\n    accounts_table: apps.%s_accounts\n    events_table: apps.%s_events\n", app, app, app)
@@ -224,81 +226,9 @@ func TestLookalikeFromBigQuery(t *testing.T) {
 	}
 }
 
-var accountTableSchema = &bq.TableSchema{Fields: []*bq.TableFieldSchema{
-	{Name: "user_id", Type: "STRING", Mode: "REQUIRED"}, {Name: "phone", Type: "STRING"}, {Name: "country", Type: "STRING"},
-	{Name: "birth_year", Type: "INTEGER"}, {Name: "age", Type: "INTEGER"}, {Name: "gender", Type: "STRING"}, {Name: "os", Type: "STRING"},
-	{Name: "carrier", Type: "STRING"}, {Name: "created_at", Type: "TIMESTAMP"}, {Name: "updated_at", Type: "TIMESTAMP"},
-	{Name: "consent_ads", Type: "BOOLEAN"}, {Name: "consent_cross_app", Type: "BOOLEAN"},
-}}
-
 var eventTableSchema = &bq.TableSchema{Fields: []*bq.TableFieldSchema{
 	{Name: "user_id", Type: "STRING"}, {Name: "time", Type: "TIMESTAMP"}, {Name: "type", Type: "STRING"}, {Name: "category", Type: "STRING"},
 }}
-
-// putJSONL loads a JSONL file's rows into a server table, numbers as text.
-func putJSONL(t *testing.T, srv *bqtest.Server, path, table string) {
-	t.Helper()
-	if err := ReadLines(path, func(b []byte) error {
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		var r bqtest.Row
-		if err := dec.Decode(&r); err != nil {
-			return err
-		}
-		for k, v := range r {
-			if n, ok := v.(json.Number); ok {
-				r[k] = n.String()
-			}
-		}
-		srv.PutRows("proj", "apps", table, "", r)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestChainToBigQuery: featurize, train and score with a BigQuery sink
-// write their tables; each job keeps its own runs row and dead letters.
-func TestChainToBigQuery(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs three pipelines on prism")
-	}
-	srv := bqtest.NewServer()
-	defer srv.Close()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "bq.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf("output: %s\nsynthetic:\n  persons: 3000\nsink:\n  bigquery:\n    project: proj\n    dataset: sosie\n    endpoint: %s\n", dir, srv.URL)), 0o644)
-	for _, run := range []RunFunc{RunFeaturize, RunTrain, RunScore} {
-		f := testFlags("", 0)
-		*f.Config = cfg
-		if code, err := run(context.Background(), zerolog.Nop(), io.Discard, f); code != ExitOK {
-			t.Fatalf("exit %d: %v", code, err)
-		}
-	}
-	var jobs []string
-	for _, r := range srv.Rows("proj", "sosie", "runs") {
-		jobs = append(jobs, r["job"].(string))
-	}
-	slices.Sort(jobs)
-	if strings.Join(jobs, ",") != "featurize,score,train" {
-		t.Errorf("runs rows of %v", jobs)
-	}
-	n := 0
-	ReadLines(filepath.Join(dir, "prospects.jsonl"), func([]byte) error { n++; return nil })
-	if got := len(srv.Rows("proj", "sosie", "prospects")); n == 0 || got != n {
-		t.Errorf("%d prospects in BigQuery, %d in the file", got, n)
-	}
-	if len(srv.Rows("proj", "sosie", "seed_match")) != 1 {
-		t.Error("no seed_match row")
-	}
-	byJob := map[string]int{}
-	for _, r := range srv.Rows("proj", "sosie", "dead_letters") {
-		byJob[r["job_run"].(string)]++
-	}
-	if byJob["featurize/lookalike-2026-11-01"] == 0 {
-		t.Errorf("dead letters by job: %v", byJob)
-	}
-}
 
 func readCSV(t *testing.T, path string) [][]string {
 	t.Helper()
