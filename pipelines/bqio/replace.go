@@ -209,11 +209,11 @@ var notID = regexp.MustCompile(`[^A-Za-z0-9_]`)
 
 // Replace puts the rows of the shard files (newline-delimited JSON, one
 // row of t per line) in place of the run's rows in t: every row of
-// runDate whose t.ReplaceBy column is one of replace. It loads the shards
+// runDate with one of the keys replace (see Key). It loads the shards
 // into a staging table with one load job, then swaps them in with one
 // transaction; transient failures of either are retried. When it fails,
 // t is as it was.
-func (c Config) Replace(ctx context.Context, cl *bigquery.Client, t Table, runID string, runDate time.Time, replace []string, shards []string) error {
+func (c Config) Replace(ctx context.Context, cl *bigquery.Client, t Table, runID string, runDate time.Time, replace []Key, shards []string) error {
 	if err := c.EnsureTable(ctx, cl, t); err != nil {
 		return err
 	}
@@ -250,16 +250,28 @@ func (c Config) Replace(ctx context.Context, cl *bigquery.Client, t Table, runID
 		return err
 	}
 	full := func(table string) string { return "`" + cl.Project() + "." + c.Dataset + "." + table + "`" }
-	var quoted []string
-	for _, v := range replace {
-		quoted = append(quoted, "'"+strings.ReplaceAll(v, "'", "\\'")+"'")
+	quote := func(v string) string { return "'" + strings.ReplaceAll(v, "'", "\\'") + "'" }
+	// One DELETE per scope: rows of one advertiser only.
+	var scopes []string
+	values := map[string][]string{}
+	for _, k := range replace {
+		if _, ok := values[k.Scope]; !ok {
+			scopes = append(scopes, k.Scope)
+		}
+		values[k.Scope] = append(values[k.Scope], quote(k.Value))
 	}
-	if len(quoted) == 0 {
-		quoted = []string{"''"}
+	if len(scopes) == 0 {
+		scopes, values[""] = []string{""}, []string{"''"}
 	}
-	sql := "BEGIN TRANSACTION;\n" +
-		"DELETE FROM " + full(t.Name) + " WHERE run_date = DATE '" + date(runDate) + "' AND " + t.ReplaceBy + " IN (" + strings.Join(quoted, ", ") + ");\n" +
-		"INSERT INTO " + full(t.Name) + " SELECT * FROM " + full(stage) + ";\n" +
+	sql := "BEGIN TRANSACTION;\n"
+	for _, sc := range scopes {
+		where := "run_date = DATE '" + date(runDate) + "'"
+		if t.ScopeBy != "" {
+			where += " AND " + t.ScopeBy + " = " + quote(sc)
+		}
+		sql += "DELETE FROM " + full(t.Name) + " WHERE " + where + " AND " + t.ReplaceBy + " IN (" + strings.Join(values[sc], ", ") + ");\n"
+	}
+	sql += "INSERT INTO " + full(t.Name) + " SELECT * FROM " + full(stage) + ";\n" +
 		"COMMIT TRANSACTION;\n" +
 		"DROP TABLE IF EXISTS " + full(stage)
 	return c.retry(ctx, "replace "+t.Name, func() error {

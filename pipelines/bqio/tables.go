@@ -23,6 +23,17 @@ type Table struct {
 	// run id, "lookalike/<run_id>") for per-run ones, so jobs sharing a
 	// run id keep their own rows.
 	ReplaceBy string
+	// ScopeBy, when set, is the column that scopes ReplaceBy's values:
+	// advertiser_id, since two advertisers may name a seed list alike and
+	// one's run must never replace the other's rows.
+	ScopeBy string
+}
+
+// Key is one set of a run's rows in a table: those whose ReplaceBy column
+// is Value and, for a table with ScopeBy, whose ScopeBy column is Scope.
+type Key struct {
+	Scope string `json:"scope,omitempty"`
+	Value string `json:"value"`
 }
 
 func field(name string, t bigquery.FieldType) *bigquery.FieldSchema {
@@ -40,14 +51,14 @@ func pairs(name, key, value string) *bigquery.FieldSchema {
 
 // The tables sosie writes.
 var (
-	Prospects = Table{Name: "prospects", ReplaceBy: "seed_list_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Schema: bigquery.Schema{
+	Prospects = Table{Name: "prospects", ReplaceBy: "seed_list_id", ScopeBy: "advertiser_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Schema: bigquery.Schema{
 		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType),
 		field("advertiser_id", bigquery.StringFieldType), field("seed_list_id", bigquery.StringFieldType),
 		field("person_key", bigquery.StringFieldType), field("score", bigquery.FloatFieldType),
 		field("percentile", bigquery.IntegerFieldType), field("tier", bigquery.IntegerFieldType),
 		field("model_kind", bigquery.StringFieldType), field("scored_at", bigquery.TimestampFieldType),
 	}}
-	SeedMatch = Table{Name: "seed_match", ReplaceBy: "seed_list_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Schema: bigquery.Schema{
+	SeedMatch = Table{Name: "seed_match", ReplaceBy: "seed_list_id", ScopeBy: "advertiser_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Schema: bigquery.Schema{
 		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType),
 		field("advertiser_id", bigquery.StringFieldType), field("seed_list_id", bigquery.StringFieldType),
 		field("rows", bigquery.IntegerFieldType), field("duplicates", bigquery.IntegerFieldType),

@@ -32,12 +32,12 @@ var (
 
 // Write replaces the run's rows of table t with rows, a
 // PCollection<string> of rows of t as JSON objects (ProspectRow,
-// SeedMatchRow, ...): the rows of runDate whose t.ReplaceBy column is one
-// of replace are deleted and rows inserted, in one transaction, after
+// SeedMatchRow, ...): the rows of runDate with one of the keys replace are
+// deleted and rows inserted, in one transaction, after
 // every row is in a shard file (see the package doc). It runs even when
 // rows is empty, so a rerun that yields nothing removes what the last
 // run wrote.
-func Write(s beam.Scope, c Config, t Table, runID string, runDate time.Time, replace []string, rows beam.PCollection) {
+func Write(s beam.Scope, c Config, t Table, runID string, runDate time.Time, replace []Key, rows beam.PCollection) {
 	s = s.Scope("bqio.Write." + t.Name)
 	dir := filepath.Join(c.TempDir, notID.ReplaceAllString(runID, "_"), t.Name)
 	if isGCS(c.TempDir) {
@@ -163,7 +163,7 @@ type replaceFn struct {
 	Table   string    `json:"table"`
 	RunID   string    `json:"run_id"`
 	RunDate time.Time `json:"run_date"`
-	Replace []string  `json:"replace"`
+	Replace []Key     `json:"replace"`
 }
 
 func (f *replaceFn) ProcessElement(ctx context.Context, _ []byte, shards func(*string) bool) error {

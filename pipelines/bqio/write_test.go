@@ -20,10 +20,12 @@ func TestMain(m *testing.M) { ptest.Main(m) }
 
 var day = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-func prospects(list string, n int) []any {
+func prospects(list string, n int) []any { return prospectsOf("acme", list, n) }
+
+func prospectsOf(advertiser, list string, n int) []any {
 	var out []any
 	for i := range n {
-		row, err := ProspectRow(day, pipelines.Prospect{RunID: "r1", Advertiser: "acme", List: list, Key: fmt.Sprintf("k%03d", i),
+		row, err := ProspectRow(day, pipelines.Prospect{RunID: "r1", Advertiser: advertiser, List: list, Key: fmt.Sprintf("k%03d", i),
 			Score: float64(n - i), Percentile: 99, Tier: 1, ModelKind: "logistic", ScoredAt: day})
 		if err != nil {
 			panic(err)
@@ -39,14 +41,20 @@ func config(t *testing.T, srv *bqtest.Server) Config {
 }
 
 // write runs a pipeline that writes rows to the prospects table for the
-// seed lists given.
-func write(c Config, lists []string, rows []any) error {
+// seed lists given, of advertiser acme.
+func write(c Config, lists []string, rows []any) error { return writeOf(c, "acme", lists, rows) }
+
+func writeOf(c Config, advertiser string, lists []string, rows []any) error {
+	var keys []Key
+	for _, l := range lists {
+		keys = append(keys, Key{Scope: advertiser, Value: l})
+	}
 	p, s := beam.NewPipelineWithRoot()
 	col := beam.CreateList(s, []string{})
 	if len(rows) > 0 {
 		col = beam.Create(s, rows...)
 	}
-	Write(s, c, Prospects, "r1", day, lists, col)
+	Write(s, c, Prospects, "r1", day, keys, col)
 	_, err := ptest.RunWithMetrics(p)
 	return err
 }
@@ -213,7 +221,7 @@ func BenchmarkReplace(b *testing.B) {
 	}
 	defer cl.Close()
 	for b.Loop() {
-		if err := c.Replace(context.Background(), cl, Prospects, "r1", day, []string{"l1"}, shards); err != nil {
+		if err := c.Replace(context.Background(), cl, Prospects, "r1", day, []Key{{Scope: "a1", Value: "l1"}}, shards); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -243,5 +251,28 @@ func TestWriteThroughCloudStorage(t *testing.T) {
 	}
 	if left := srv.Objects(); len(left) != 0 {
 		t.Errorf("shards left in the temp location: %v", left)
+	}
+}
+
+// TestWriteKeepsOtherAdvertisersRows: two advertisers may name a seed list
+// alike; one's rerun replaces its own rows and never the other's.
+func TestWriteKeepsOtherAdvertisersRows(t *testing.T) {
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	c := config(t, srv)
+	for _, w := range []struct {
+		advertiser string
+		n          int
+	}{{"acme", 40}, {"rival", 10}, {"acme", 30}} {
+		if err := writeOf(c, w.advertiser, []string{"customers"}, prospectsOf(w.advertiser, "customers", w.n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := map[string]int{}
+	for _, r := range srv.Rows("proj", "sosie", "prospects") {
+		count[r["advertiser_id"].(string)]++
+	}
+	if count["acme"] != 30 || count["rival"] != 10 {
+		t.Fatalf("rows per advertiser %v, want acme 30 (its rerun), rival 10 (untouched)", count)
 	}
 }

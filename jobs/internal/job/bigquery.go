@@ -22,6 +22,7 @@ type bigQuerySink struct {
 	runID   string
 	runDate time.Time
 	lists   []string
+	keys    []bqio.Key // the lists scoped by advertiser
 	adv     map[string]string
 }
 
@@ -37,6 +38,7 @@ func newBigQuerySink(cfg *configs.Config) *bigQuerySink {
 		runID: cfg.RunID, runDate: runDate, adv: map[string]string{}}
 	for _, l := range cfg.SeedLists {
 		k.lists = append(k.lists, l.ID)
+		k.keys = append(k.keys, bqio.Key{Scope: l.Advertiser, Value: l.ID})
 		k.adv[l.ID] = l.Advertiser
 	}
 	return k
@@ -44,17 +46,17 @@ func newBigQuerySink(cfg *configs.Config) *bigQuerySink {
 
 // prospects adds the prospects table to the pipeline.
 func (k *bigQuerySink) prospects(s beam.Scope, prospects beam.PCollection) {
-	bqio.Write(s, k.cfg, bqio.Prospects, k.runID, k.runDate, k.lists, bqio.ProspectRows(s, k.runDate, prospects))
+	bqio.Write(s, k.cfg, bqio.Prospects, k.runID, k.runDate, k.keys, bqio.ProspectRows(s, k.runDate, prospects))
 }
 
 // seedMatch adds the seed_match table to the pipeline.
 func (k *bigQuerySink) seedMatch(s beam.Scope, reports beam.PCollection) {
-	bqio.Write(s, k.cfg, bqio.SeedMatch, k.runID, k.runDate, k.lists, bqio.SeedMatchRows(s, k.runDate, k.runID, k.adv, reports))
+	bqio.Write(s, k.cfg, bqio.SeedMatch, k.runID, k.runDate, k.keys, bqio.SeedMatchRows(s, k.runDate, k.runID, k.adv, reports))
 }
 
 // deadLetters adds the job's dead letters to the pipeline.
 func (k *bigQuerySink) deadLetters(s beam.Scope, job string, dead beam.PCollection) {
-	bqio.Write(s, k.cfg, bqio.DeadLetters, job+"-"+k.runID, k.runDate, []string{bqio.JobRun(job, k.runID)},
+	bqio.Write(s, k.cfg, bqio.DeadLetters, job+"-"+k.runID, k.runDate, []bqio.Key{{Value: bqio.JobRun(job, k.runID)}},
 		bqio.DeadLetterRows(s, k.runDate, job, k.runID, dead))
 }
 
@@ -92,7 +94,7 @@ func (k *bigQuerySink) writeRun(ctx context.Context, rep *Report) error {
 		return err
 	}
 	defer cl.Close()
-	return k.cfg.Replace(ctx, cl, bqio.Runs, rep.Job+"-"+k.runID, k.runDate, []string{bqio.JobRun(rep.Job, k.runID)}, []string{shard})
+	return k.cfg.Replace(ctx, cl, bqio.Runs, rep.Job+"-"+k.runID, k.runDate, []bqio.Key{{Value: bqio.JobRun(rep.Job, k.runID)}}, []string{shard})
 }
 
 // bigQuerySource reads apps' tables through the Storage Read API.
