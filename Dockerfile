@@ -25,7 +25,7 @@ RUN go mod download
 COPY . .
 # Static binaries: the worker image's libc does not matter.
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ \
-        ./jobs/lookalike ./jobs/featurize ./jobs/train ./jobs/score ./jobs/synth
+        ./jobs/lookalike ./jobs/featurize ./jobs/train ./jobs/score ./jobs/seeds ./jobs/synth
 
 FROM apache/beam_go_sdk:${BEAM_VERSION} AS worker
 COPY --from=build /out/ /opt/sosie/

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type Config struct {
 	// JSONL (always written): csv, parquet; default both.
 	ProspectFormats []string `yaml:"prospect_formats"`
 	PepperEnv       string   `yaml:"pepper_env"` // environment variable of the identity pepper; default SOSIE_PEPPER
+	// PepperFile is a file holding the identity pepper (a mounted secret);
+	// it wins over PepperEnv when set.
+	PepperFile string `yaml:"pepper_file"`
 
 	// Apps are the social apps' inputs. With none, the job makes a
 	// synthetic world (Synthetic) and reads that.
@@ -33,6 +37,19 @@ type Config struct {
 	Synthetic Synthetic `yaml:"synthetic"`
 
 	SeedLists []SeedList `yaml:"seed_lists"`
+	// SeedStore is the directory of the seed lists jobs/seeds stored, one
+	// namespace per advertiser: <seed_store>/<advertiser>/<list>/. A
+	// seed list with neither file nor table is read from there. Default
+	// sosie-seeds.
+	SeedStore string `yaml:"seed_store"`
+	// Advertiser, when set, makes the run one advertiser's: only its seed
+	// lists run, each must be in its namespace of the seed store, and the
+	// run's outputs go to <output>/advertisers/<advertiser>/.
+	Advertiser string `yaml:"advertiser"`
+
+	// Privacy is the consent and regional rules, and the floors of what
+	// advertisers see.
+	Privacy Privacy `yaml:"privacy"`
 
 	// OptOut are files (globs) of persons who objected to ad targeting:
 	// one E.164 phone, phone SHA-256 or person key per line. They are
@@ -89,7 +106,36 @@ type SeedList struct {
 	// value.
 	Table           string `yaml:"table"`
 	Country         string `yaml:"country"`          // for national numbers in rows without a country
+	PhoneColumn     string `yaml:"phone_column"`     // default: found by name (phone, mobile, msisdn, …)
+	Format          string `yaml:"format"`           // auto (default: per row), plain or sha256
 	AudiencePercent int    `yaml:"audience_percent"` // 1 to 10; default 5
+}
+
+// Privacy is a run's privacy rules (see docs/privacy.md).
+type Privacy struct {
+	// Apps are per-app consent rules: require_consent (flags a profile
+	// needs for its data to be used; default [ads_personalization]) and
+	// cross_app (consent, the default; allowed; never).
+	Apps map[string]features.AppPolicy `yaml:"apps"`
+	// Blocks forbid one app's data in one country: action zero_features
+	// (default: the app's data is dropped) or exclude (the person is).
+	Blocks []features.Block `yaml:"blocks"`
+	// Floor is the smallest count an advertiser-facing report shows;
+	// smaller ones are suppressed. Default 50.
+	Floor int `yaml:"floor"`
+	// MinAudience is the smallest prospect list delivered; a smaller one
+	// is withheld and the run says so. Default 100 (as many platforms ask
+	// of a seed list; raise it to your ad platform's own minimum).
+	MinAudience int `yaml:"min_audience"`
+	// KeepSeedLists keeps the seed store's lists after a run that used
+	// them (lookalike, score); by default they are deleted once matched,
+	// as matching platforms delete hashes after matching.
+	KeepSeedLists bool `yaml:"keep_seed_lists"`
+}
+
+// Policy is the rules as features.Policy.
+func (p Privacy) Policy() features.Policy {
+	return features.Policy{Apps: p.Apps, Blocks: p.Blocks}
 }
 
 // Source says where apps' tables are.
@@ -169,6 +215,20 @@ func (c *Config) Defaults() {
 	if c.PepperEnv == "" {
 		c.PepperEnv = "SOSIE_PEPPER"
 	}
+	if c.SeedStore == "" {
+		c.SeedStore = "sosie-seeds"
+	}
+	if c.Privacy.Floor == 0 {
+		c.Privacy.Floor = 50
+	}
+	if c.Privacy.MinAudience == 0 {
+		c.Privacy.MinAudience = 100
+	}
+	for i := range c.Privacy.Blocks {
+		if c.Privacy.Blocks[i].Action == "" {
+			c.Privacy.Blocks[i].Action = features.BlockDropApp
+		}
+	}
 	if c.ProspectFormats == nil {
 		c.ProspectFormats = []string{"csv", "parquet"}
 	}
@@ -197,15 +257,47 @@ func (c *Config) Defaults() {
 		c.RunSeed = 1
 	}
 	for i := range c.SeedLists {
-		if c.SeedLists[i].AudiencePercent == 0 {
-			c.SeedLists[i].AudiencePercent = 5
+		l := &c.SeedLists[i]
+		if l.AudiencePercent == 0 {
+			l.AudiencePercent = 5
+		}
+		if l.File == "" && l.Table == "" && l.Advertiser != "" && l.ID != "" {
+			l.File = c.StoredSeedList(l.Advertiser, l.ID)
 		}
 	}
+}
+
+// SeedListFile is the name of a stored seed list in its namespace.
+const SeedListFile = "seeds.csv"
+
+// SeedNamespace is an advertiser's directory in the seed store.
+func (c *Config) SeedNamespace(advertiser string) string {
+	return filepath.Join(c.SeedStore, advertiser)
+}
+
+// StoredSeedList is where jobs/seeds stores an advertiser's seed list.
+func (c *Config) StoredSeedList(advertiser, list string) string {
+	return filepath.Join(c.SeedNamespace(advertiser), list, SeedListFile)
+}
+
+// RunOutput is the directory of a run's outputs: Output, or the
+// advertiser's directory in it for an advertiser's run.
+func (c *Config) RunOutput() string {
+	if c.Advertiser == "" {
+		return c.Output
+	}
+	return filepath.Join(c.Output, "advertisers", c.Advertiser)
 }
 
 // AsOfTime is AsOf as a time (midnight UTC).
 func (c *Config) AsOfTime() (time.Time, error) {
 	return time.Parse("2006-01-02", c.AsOf)
+}
+
+// SafeName says whether s is a name that is one path element: ids and advertisers name
+// directories and must not reach outside them.
+func SafeName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, " /\\\x00") && !strings.HasPrefix(s, ".")
 }
 
 // ErrInvalid is wrapped by Validate's error.
@@ -258,15 +350,15 @@ func (c *Config) Validate() error {
 	ids := map[string]bool{}
 	for i, l := range c.SeedLists {
 		f := fmt.Sprintf("seed_lists[%d]", i)
-		if l.ID == "" || strings.ContainsAny(l.ID, " /\\") {
+		if !SafeName(l.ID) {
 			add(f+".id", "%q, want a name without spaces or slashes", l.ID)
 		}
 		if ids[l.ID] {
 			add(f+".id", "%q appears twice", l.ID)
 		}
 		ids[l.ID] = true
-		if l.Advertiser == "" {
-			add(f+".advertiser", "missing")
+		if l.Advertiser == "" || !SafeName(l.Advertiser) {
+			add(f+".advertiser", "%q, want a name without spaces, dots or slashes", l.Advertiser)
 		}
 		switch {
 		case l.File == "" && l.Table == "":
@@ -275,6 +367,12 @@ func (c *Config) Validate() error {
 			add(f+".table", "both a file and a table given")
 		case l.Table != "" && c.Source.BigQuery == nil:
 			add(f+".table", "a table needs a source.bigquery section")
+		}
+		if l.Table != "" && l.PhoneColumn != "" {
+			add(f+".phone_column", "applies to files; a table's phone column is phone")
+		}
+		if _, err := features.ParseSeedFormat(l.Format); err != nil {
+			add(f+".format", "%q, want auto, plain or sha256", l.Format)
 		}
 		if l.AudiencePercent < 1 || l.AudiencePercent > 10 {
 			add(f+".audience_percent", "%d, want 1 to 10", l.AudiencePercent)
@@ -296,8 +394,20 @@ func (c *Config) Validate() error {
 	if c.MinSeeds < 2 {
 		add("min_seeds", "%d, want at least 2", c.MinSeeds)
 	}
-	if c.PepperEnv == "" {
-		add("pepper_env", "missing")
+	if c.PepperEnv == "" && c.PepperFile == "" {
+		add("pepper_env", "missing (or pepper_file)")
+	}
+	if c.Advertiser != "" && !SafeName(c.Advertiser) {
+		add("advertiser", "%q, want a name without spaces, dots or slashes", c.Advertiser)
+	}
+	if err := c.Privacy.Policy().Validate(features.DefaultApps); err != nil {
+		add("privacy", "%s", strings.TrimPrefix(err.Error(), features.ErrPolicy.Error()+": "))
+	}
+	if c.Privacy.Floor < 1 {
+		add("privacy.floor", "%d, want at least 1", c.Privacy.Floor)
+	}
+	if c.Privacy.MinAudience < 1 {
+		add("privacy.min_audience", "%d, want at least 1", c.Privacy.MinAudience)
 	}
 	if b := c.Source.BigQuery; b != nil && b.Project == "" {
 		add("source.bigquery.project", "missing")

@@ -32,7 +32,7 @@ type BaselineResult struct {
 // functions, so the difference in running time between the two is what
 // Beam and the runner cost. It exists to measure that (the 100k-person
 // benchmark), not to run in production: it holds everything in memory.
-func Baseline(apps []BaselineApp, lists []SeedList, pepperEnv string, opt ScoreOptions, prospectPaths ...string) (BaselineResult, error) {
+func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy features.Policy, opt ScoreOptions, prospectPaths ...string) (BaselineResult, error) {
 	ctx := context.Background()
 	var res BaselineResult
 	var dead []DeadLetter
@@ -98,7 +98,9 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepperEnv string, opt ScoreO
 
 	persons := make(map[string]features.Person, len(byKeyProfiles))
 	for k, ps := range byKeyProfiles {
-		persons[k] = mergePerson(ctx, k, iterOf(ps))
+		if p, _, ok := policy.Apply(mergePerson(ctx, k, iterOf(ps))); ok {
+			persons[k] = p
+		}
 	}
 	res.Persons = len(persons)
 
@@ -107,7 +109,7 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepperEnv string, opt ScoreO
 	for _, l := range lists {
 		countries[l.ID] = l.Country
 	}
-	seedRow := &seedRowFn{PepperEnv: pepperEnv, Countries: countries}
+	seedRow := &seedRowFn{Pepper: pepper, Countries: countries}
 	if err := seedRow.Setup(); err != nil {
 		return res, err
 	}

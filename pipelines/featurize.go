@@ -2,8 +2,6 @@ package pipelines
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -18,10 +16,9 @@ type FeaturizeOptions struct {
 	MobileOnly    bool                    `json:"mobile_only"`
 	MaxPerPhone   int                     `json:"max_per_phone"` // accounts of the app on one number; 0: features.DefaultMaxAccountsPerPhone
 	Window        features.ActivityWindow `json:"window"`
-	// PepperEnv names the environment variable that holds the identity
-	// pepper. The pepper itself never enters the pipeline graph, which
-	// runners store and show.
-	PepperEnv string `json:"pepper_env"`
+	// Pepper says where the identity pepper is. The pepper itself never
+	// enters the pipeline graph, which runners store and show.
+	Pepper Pepper `json:"pepper"`
 }
 
 // keyedAccount is an account that passed phone normalization: its phone is
@@ -85,18 +82,8 @@ type normalizeAccountFn struct {
 	normalizer features.PhoneNormalizer
 }
 
-// keyerFromEnv makes the person keyer from the pepper in the environment
-// variable named env; the pepper itself never enters the pipeline graph.
-func keyerFromEnv(env string) (*features.Keyer, error) {
-	pepper := os.Getenv(env)
-	if env == "" || pepper == "" {
-		return nil, fmt.Errorf("pipelines: the identity pepper is not set: put it in the environment variable %q", env)
-	}
-	return features.NewKeyer([]byte(pepper))
-}
-
 func (f *normalizeAccountFn) Setup() error {
-	k, err := keyerFromEnv(f.Options.PepperEnv)
+	k, err := f.Options.Pepper.keyer()
 	if err != nil {
 		return err
 	}

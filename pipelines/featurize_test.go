@@ -18,6 +18,8 @@ import (
 
 const testPepperEnv = "SOSIE_TEST_PEPPER"
 
+var testPepper = Pepper{Env: testPepperEnv}
+
 func TestMain(m *testing.M) {
 	os.Setenv(testPepperEnv, "a test pepper")
 	ptest.Main(m)
@@ -86,7 +88,7 @@ func TestFeaturizeAndJoin(t *testing.T) {
 
 	p, s := beam.NewPipelineWithRoot()
 	window := features.ActivityWindow{AsOf: asOf, Days: 30}
-	opt := FeaturizeOptions{DefaultRegion: "FR", Window: window, PepperEnv: testPepperEnv}
+	opt := FeaturizeOptions{DefaultRegion: "FR", Window: window, Pepper: testPepper}
 
 	fbOpt := opt
 	fbOpt.App = "facebook"
@@ -125,7 +127,7 @@ func TestFeaturizeWithoutPepperFails(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	a, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
 	e := beam.Create(s, features.Event{UserID: "a1", Time: asOf})
-	Featurize(s, FeaturizeOptions{App: "facebook", PepperEnv: "SOSIE_NO_SUCH_VARIABLE"}, a, e)
+	Featurize(s, FeaturizeOptions{App: "facebook", Pepper: Pepper{Env: "SOSIE_NO_SUCH_VARIABLE"}}, a, e)
 	err := ptest.Run(p)
 	if err == nil || !strings.Contains(err.Error(), "SOSIE_NO_SUCH_VARIABLE") {
 		t.Fatalf("a run without a pepper: %v", err)

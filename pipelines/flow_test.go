@@ -28,12 +28,12 @@ func runFlow(t *testing.T, dir string, st synth.Stats, kind model.Kind, out, see
 	for _, app := range st.Config.Apps {
 		a, _ := ReadAccounts(s, app, []string{filepath.Join(dir, synth.AccountsFile(app, st.Config.Format))}, features.AccountColumns{})
 		e, _ := ReadEvents(s, app, []string{filepath.Join(dir, synth.EventsFile(app, st.Config.Format))}, features.EventColumns{})
-		pr, id, _ := Featurize(s, FeaturizeOptions{App: app, Window: window, PepperEnv: testPepperEnv}, a, e)
+		pr, id, _ := Featurize(s, FeaturizeOptions{App: app, Window: window, Pepper: testPepper}, a, e)
 		profiles, ids = append(profiles, pr), append(ids, id)
 	}
 	persons := JoinByPhone(s, profiles...)
 	matched, _, _ := MatchSeeds(s, []SeedList{{ID: "l1", Advertiser: "a1", File: filepath.Join(dir, synth.SeedListFile)}},
-		testPepperEnv, persons, beam.Flatten(s, ids...))
+		testPepper, persons, beam.Flatten(s, ids...))
 	opt := TrainOptions{RunID: "r1", Lists: []string{"l1"}, Window: window, SampleSize: 2000, RunSeed: 7, Model: model.Settings{Kind: kind}}
 	models := Train(s, opt, persons, matched)
 	prospects := Score(s, ScoreOptions{Train: opt, AudiencePercent: map[string]int{"l1": 10},

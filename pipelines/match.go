@@ -1,10 +1,7 @@
 package pipelines
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,6 +24,11 @@ type SeedList struct {
 	// Country reads the list's national numbers where a row has no
 	// country of its own.
 	Country string `json:"country"`
+	// PhoneColumn names the phone column; empty: found by its name
+	// (features.SeedPhoneColumns; "phone" in JSONL and Parquet).
+	PhoneColumn string `json:"phone_column,omitempty"`
+	// Format reads every phone cell as plain or hashed; empty: per row.
+	Format features.SeedFormat `json:"format,omitempty"`
 }
 
 // Conventions a seed row matched by.
@@ -82,23 +84,22 @@ var (
 // (PCollection<KV<string, Identity>> from Featurize) for hashed rows. It
 // returns PCollection<MatchedSeed>, one per list and person;
 // PCollection<MatchReport>, one per list; and PCollection<DeadLetter> for
-// rows that cannot be read. PepperEnv names the environment variable of
-// the identity pepper.
-func MatchSeeds(s beam.Scope, lists []SeedList, pepperEnv string, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
+// rows that cannot be read. Pepper says where the identity pepper is.
+func MatchSeeds(s beam.Scope, lists []SeedList, pepper Pepper, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
 	rows, readDead := ReadSeedFiles(s, lists)
-	matched, reports, dead = MatchSeedRows(s, lists, pepperEnv, rows, persons, identities)
+	matched, reports, dead = MatchSeedRows(s, lists, pepper, rows, persons, identities)
 	return matched, reports, beam.Flatten(s, readDead, dead)
 }
 
 // MatchSeedRows is MatchSeeds from seed rows however read
 // (PCollection<SeedRow>, e.g. from ReadSeedFiles or a BigQuery table).
-func MatchSeedRows(s beam.Scope, lists []SeedList, pepperEnv string, rows, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
+func MatchSeedRows(s beam.Scope, lists []SeedList, pepper Pepper, rows, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
 	s = s.Scope("pipelines.MatchSeeds")
-	countries := map[string]string{}
+	countries, formats := map[string]string{}, map[string]features.SeedFormat{}
 	for _, l := range lists {
-		countries[l.ID] = l.Country
+		countries[l.ID], formats[l.ID] = l.Country, l.Format
 	}
-	outs := beam.ParDoN(s, &seedRowFn{PepperEnv: pepperEnv, Countries: countries}, rows)
+	outs := beam.ParDoN(s, &seedRowFn{Pepper: pepper, Countries: countries, Formats: formats}, rows)
 	plain, hashed, rejected, dead := outs[0], outs[1], outs[2], outs[3]
 
 	fromHash, unmatchedHash := beam.ParDo2(s, resolveHash, beam.CoGroupByKey(s, hashed, identities))
@@ -144,14 +145,15 @@ func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, emit fu
 		return fmt.Errorf("pipelines: seed list %s: %w", list.ID, err)
 	}
 	defer file.Close()
-	rows, err := readSeedRows(ctx, list.File, file, dead)
+	rows, err := readSeedRows(ctx, list, file, dead)
 	if err != nil {
 		return fmt.Errorf("pipelines: seed list %s (%s): %w", list.ID, list.File, err)
 	}
 	for _, r := range rows {
-		row := SeedRow{List: list.ID, Source: list.File, Line: r.line, Phone: r.phone, Country: r.country, Value: r.value}
-		if r.err != nil {
-			row.Reason, row.Detail = features.ReasonOf(r.err), r.err.Error()
+		row := SeedRow{List: list.ID, Source: list.File, Line: r.Line, Phone: r.Phone, Country: r.Country, Value: r.Value}
+		if r.Err != nil {
+			row.Phone = ""
+			row.Reason, row.Detail = features.ReasonOf(r.Err), r.Err.Error()
 			if row.Reason == "" {
 				row.Reason = features.ReasonBadField
 			}
@@ -164,13 +166,14 @@ func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, emit fu
 // seedRowFn turns each seed row into a hit on a person key (plain) or a
 // phone hash (hashed), or a rejection.
 type seedRowFn struct {
-	PepperEnv string            `json:"pepper_env"`
-	Countries map[string]string `json:"countries"` // list → country of its national numbers
+	Pepper    Pepper                         `json:"pepper"`
+	Countries map[string]string              `json:"countries"` // list → country of its national numbers
+	Formats   map[string]features.SeedFormat `json:"formats"`   // list → format of its phone cells
 	keyer     *features.Keyer
 }
 
 func (f *seedRowFn) Setup() error {
-	k, err := keyerFromEnv(f.PepperEnv)
+	k, err := f.Pepper.keyer()
 	f.keyer = k
 	return err
 }
@@ -190,7 +193,7 @@ func (f *seedRowFn) ProcessElement(ctx context.Context, r SeedRow, plain func(st
 	if country == "" {
 		country = f.Countries[r.List]
 	}
-	id, err := features.ReadSeedPhone(r.Phone, country)
+	id, err := features.ParseSeedPhone(r.Phone, country, f.Formats[r.List])
 	if err != nil {
 		reason := features.ReasonOf(err)
 		if reason == "" {
@@ -208,106 +211,43 @@ func (f *seedRowFn) ProcessElement(ctx context.Context, r SeedRow, plain func(st
 	plain(f.keyer.Key(id.E164), hit)
 }
 
-// seedCSVRow is one row of a seed list file.
-type seedCSVRow struct {
-	line    int
-	phone   string
-	country string
-	value   float64
-	err     error
-}
-
-// errSeedValue is a value cell that is not a non-negative number.
-var errSeedValue = errors.New("value is not a non-negative number")
-
-// readSeedCSV reads a seed list: ',', ';' or tab separated (whichever the
-// first line has most of), a header naming phone (and optionally country
-// and value) or, without one, the phone in the first column; UTF-8 with or
-// without a byte-order mark; LF or CRLF.
-func readSeedCSV(r io.Reader) ([]seedCSVRow, error) {
-	br := bufio.NewReader(r)
-	first, err := br.Peek(4096)
-	if err != nil && err != io.EOF {
-		return nil, err
-	}
-	head := string(first)
-	if i := strings.IndexAny(head, "\r\n"); i >= 0 {
-		head = head[:i]
-	}
-	comma := ','
-	for _, c := range []rune{';', '\t'} {
-		if strings.Count(head, string(c)) > strings.Count(head, string(comma)) {
-			comma = c
-		}
-	}
-	cr := csv.NewReader(br)
-	cr.Comma = comma
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	phoneCol, countryCol, valueCol := 0, -1, -1
-	var rows []seedCSVRow
-	for n := 0; ; n++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			rows = append(rows, seedCSVRow{line: line, err: fmt.Errorf("%w: %v", features.ErrBadField, err)})
-			continue
-		}
-		if n == 0 {
-			rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
-			names := make([]string, len(rec))
-			for i, h := range rec {
-				names[i] = strings.ToLower(strings.TrimSpace(h))
+// readSeedRows reads a seed list: CSV with features.SeedCSVReader, or
+// JSONL or Parquet (by the file's name) with a phone field and optional
+// country and value fields. A row that cannot be read is a row with its
+// error, so the match report counts it; an empty JSONL or Parquet file is
+// also a dead letter of the read stage.
+func readSeedRows(ctx context.Context, list SeedList, f *os.File, dead func(DeadLetter)) ([]features.SeedRow, error) {
+	var rows []features.SeedRow
+	if FormatOf(list.File) == CSV {
+		r := features.NewSeedCSVReader(f)
+		r.PhoneColumn = list.PhoneColumn
+		for {
+			row, err := r.Read()
+			if err == io.EOF {
+				return rows, nil
 			}
-			if i := slices.Index(names, "phone"); i >= 0 {
-				phoneCol, countryCol, valueCol = i, slices.Index(names, "country"), slices.Index(names, "value")
-				continue // a header
+			if err != nil {
+				return nil, err
 			}
+			rows = append(rows, row)
 		}
-		row := seedCSVRow{line: line, value: 1}
-		cell := func(i int) string {
-			if i < 0 || i >= len(rec) {
-				return ""
-			}
-			return strings.TrimSpace(rec[i])
-		}
-		row.phone, row.country = cell(phoneCol), strings.ToUpper(cell(countryCol))
-		if v := cell(valueCol); v != "" {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 || f != f {
-				row.err = fmt.Errorf("%w: %w", features.ErrBadField, errSeedValue)
-			}
-			row.value = f
-		}
-		rows = append(rows, row)
 	}
-}
-
-// readSeedRows reads a seed list: CSV as readSeedCSV does; JSONL or
-// Parquet (by the file's name) with a phone field and optional country and
-// value fields. A row that cannot be read is a row with its error, so the
-// match report counts it; an empty JSONL or Parquet file is also a dead
-// letter of the read stage.
-func readSeedRows(ctx context.Context, path string, f *os.File, dead func(DeadLetter)) ([]seedCSVRow, error) {
-	if FormatOf(path) == CSV {
-		return readSeedCSV(f)
+	phoneCol := list.PhoneColumn
+	if phoneCol == "" {
+		phoneCol = "phone"
 	}
-	var rows []seedCSVRow
-	src := &rowSource{ctx: ctx, path: path, required: []string{"phone"}}
+	src := &rowSource{ctx: ctx, path: list.File, required: []string{phoneCol}}
 	src.decode = func(r features.Row) error {
-		row := seedCSVRow{line: src.rows, value: 1} // the row's number in the file
-		row.phone, _ = r.Field("phone")
-		row.country, _ = r.Field("country")
-		row.phone, row.country = strings.TrimSpace(row.phone), strings.ToUpper(strings.TrimSpace(row.country))
+		row := features.SeedRow{Line: src.rows, Value: 1} // the row's number in the file
+		row.Phone, _ = r.Field(phoneCol)
+		row.Country, _ = r.Field("country")
+		row.Phone, row.Country = strings.TrimSpace(row.Phone), strings.ToUpper(strings.TrimSpace(row.Country))
 		if v, ok := r.Field("value"); ok && strings.TrimSpace(v) != "" {
 			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err != nil || x < 0 || x != x {
-				return fmt.Errorf("%w: %w", features.ErrBadField, errSeedValue)
+				return fmt.Errorf("%w: %w", features.ErrBadField, features.ErrSeedValue)
 			}
-			row.value = x
+			row.Value = x
 		}
 		rows = append(rows, row)
 		return nil
@@ -318,7 +258,7 @@ func readSeedRows(ctx context.Context, path string, f *os.File, dead func(DeadLe
 			return
 		}
 		for i := 0; i < d.Rows; i++ { // a row, or every row of a file without a phone column
-			rows = append(rows, seedCSVRow{line: d.Line, err: features.NewRejectError(d.Reason, d.Detail)})
+			rows = append(rows, features.SeedRow{Line: d.Line, Err: features.NewRejectError(d.Reason, d.Detail)})
 		}
 	}
 	if err := src.readFile(f); err != nil {

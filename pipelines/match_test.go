@@ -56,33 +56,15 @@ func TestMatchSeeds(t *testing.T) {
 
 	p, s := beam.NewPipelineWithRoot()
 	a, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
-	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", PepperEnv: testPepperEnv}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
+	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
 	persons := JoinByPhone(s, profiles)
-	matched, reports, dead := MatchSeeds(s, []SeedList{{ID: "list1", Advertiser: "adv", File: seeds, Country: "FR"}}, testPepperEnv, persons, ids)
+	matched, reports, dead := MatchSeeds(s, []SeedList{{ID: "list1", Advertiser: "adv", File: seeds, Country: "FR"}}, testPepper, persons, ids)
 
 	passert.Equals(s, beam.ParDo(s, matchedValue, matched), "list1:10", "list1:5", "list1:1")
 	passert.Equals(s, beam.ParDo(s, reportSummary, reports),
 		"list1 rows=8 rejected=[bad_field=1 unparseable=1] dup=1 unmatched=2 matched=3 [plain=2 sha256_e164=1] apps=map[facebook:3] rate=0.60")
 	passert.Equals(s, beam.ParDo(s, reasonOf, dead), "match/unparseable/1", "match/bad_field/1")
 	ptest.RunAndValidate(t, p)
-}
-
-func TestReadSeedCSV(t *testing.T) {
-	// No header, tab separated: the phone is the first column.
-	rows, err := readSeedCSV(strings.NewReader("+33612345678\tx\n0612345678\ty\n"))
-	if err != nil || len(rows) != 2 || rows[0].phone != "+33612345678" || rows[1].line != 2 || rows[1].value != 1 {
-		t.Fatalf("%+v, %v", rows, err)
-	}
-	// A header with the phone in the second column.
-	rows, _ = readSeedCSV(strings.NewReader("id,Phone,Value\n1,+33612345678,2.5\n"))
-	if len(rows) != 1 || rows[0].phone != "+33612345678" || rows[0].value != 2.5 {
-		t.Fatalf("%+v", rows)
-	}
-	// Negative values are errors.
-	rows, _ = readSeedCSV(strings.NewReader("phone,value\n+33612345678,-1\n"))
-	if len(rows) != 1 || rows[0].err == nil {
-		t.Fatalf("%+v", rows)
-	}
 }
 
 // seedParquetRow is a seed list row as a Parquet file holds it.
@@ -110,13 +92,13 @@ func TestSeedListsInJSONLAndParquet(t *testing.T) {
 	}
 	p, s := beam.NewPipelineWithRoot()
 	a, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
-	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", PepperEnv: testPepperEnv}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
+	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
 	persons := JoinByPhone(s, profiles)
 	_, reports, _ := MatchSeeds(s, []SeedList{
 		{ID: "j", Advertiser: "adv", File: jsonl},
 		{ID: "q", Advertiser: "adv", File: pq},
 		{ID: "n", Advertiser: "adv", File: noPhone},
-	}, testPepperEnv, persons, ids)
+	}, testPepper, persons, ids)
 	passert.Equals(s, beam.ParDo(s, reportSummary, reports),
 		"j rows=5 rejected=[bad_field=2 unparseable=1] dup=0 unmatched=0 matched=2 [plain=1 sha256_digits=1] apps=map[facebook:2] rate=1.00",
 		"q rows=2 rejected=[] dup=0 unmatched=0 matched=2 [plain=2] apps=map[facebook:2] rate=1.00",

@@ -23,9 +23,9 @@ import (
 // header): a phone in E.164 form, its SHA-256 in either convention, or a
 // person key. A 64-hex entry is tried both as a hash and as a key. Files
 // are read where they are; their entries are never written anywhere.
-func OptOut(s beam.Scope, files []string, pepperEnv string, persons, identities beam.PCollection) (kept, dead beam.PCollection) {
+func OptOut(s beam.Scope, files []string, pepper Pepper, persons, identities beam.PCollection) (kept, dead beam.PCollection) {
 	s = s.Scope("pipelines.OptOut")
-	keys, hashes, dead := beam.ParDo3(s, &readOptOutFn{PepperEnv: pepperEnv}, beam.Create(s, stringsToAny(files)...))
+	keys, hashes, dead := beam.ParDo3(s, &readOptOutFn{Pepper: pepper}, beam.Create(s, stringsToAny(files)...))
 	fromHashes := beam.ParDo(s, optOutHash, beam.CoGroupByKey(s, hashes, identities))
 	out := beam.Flatten(s, keys, fromHashes)
 	kept = beam.ParDo(s, dropOptedOut, beam.CoGroupByKey(s, beam.ParDo(s, keyPerson, persons), out))
@@ -39,12 +39,12 @@ var (
 )
 
 type readOptOutFn struct {
-	PepperEnv string `json:"pepper_env"`
-	keyer     *features.Keyer
+	Pepper Pepper `json:"pepper"`
+	keyer  *features.Keyer
 }
 
 func (f *readOptOutFn) Setup() error {
-	k, err := keyerFromEnv(f.PepperEnv)
+	k, err := f.Pepper.keyer()
 	f.keyer = k
 	return err
 }

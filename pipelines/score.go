@@ -42,33 +42,19 @@ type Prospect struct {
 
 // Score's counters, which balance:
 //
-//	score_persons_in = score_persons_ineligible + score_persons_scored
-//	score_persons_scored × lists = score_scores + score_seeds_excluded
+//	score_persons_in × lists = score_scores + score_seeds_excluded
 //	score_scores = score_prospects + score_below_audience
 var (
-	scorePersonsIn    = beam.NewCounter("sosie", "score_persons_in")
-	personsIneligible = beam.NewCounter("sosie", "score_persons_ineligible")
-	personsScored     = beam.NewCounter("sosie", "score_persons_scored")
-	seedsExcluded     = beam.NewCounter("sosie", "score_seeds_excluded")
-	scoresOut         = beam.NewCounter("sosie", "score_scores")
-	prospectsOut      = beam.NewCounter("sosie", "score_prospects")
-	belowAudience     = beam.NewCounter("sosie", "score_below_audience")
+	scorePersonsIn = beam.NewCounter("sosie", "score_persons_in")
+	seedsExcluded  = beam.NewCounter("sosie", "score_seeds_excluded")
+	scoresOut      = beam.NewCounter("sosie", "score_scores")
+	prospectsOut   = beam.NewCounter("sosie", "score_prospects")
+	belowAudience  = beam.NewCounter("sosie", "score_below_audience")
 )
 
-// Eligible says whether a person's data may be used to target them: every
-// app profile allows ads personalization, and where the person is on
-// several apps, every profile allows combining apps.
-func Eligible(p *features.Person) bool {
-	for _, a := range p.Apps {
-		if !a.ConsentAds || (len(p.Apps) > 1 && !a.ConsentCrossApp) {
-			return false
-		}
-	}
-	return len(p.Apps) > 0
-}
-
-// Score scores every eligible person that is not one of a list's seeds with
-// the list's model: PCollection<features.Person>, PCollection<TrainedModel>
+// Score scores every person that is not one of a list's seeds with
+// the list's model. Persons must have passed ApplyPolicy (and OptOut):
+// Score uses every profile it is given. PCollection<features.Person>, PCollection<TrainedModel>
 // (a side input) and PCollection<MatchedSeed> in, PCollection<Prospect>
 // out. Percentiles come from Beam's approximate quantiles of each list's
 // scores, with no global sort; a list keeps its top AudiencePercent.
@@ -183,17 +169,12 @@ func (f *scoreFn) ProcessElement(ctx context.Context, key string, persons func(*
 		return nil
 	}
 	scorePersonsIn.Inc(ctx, 1)
-	if !Eligible(&p) {
-		personsIneligible.Inc(ctx, 1)
-		return nil
-	}
 	var mine []string
 	var so seedOf
 	for seeds(&so) {
 		mine = append(mine, so.List)
 	}
 	f.schema.Vectorize(&p, f.Options.Window.AsOf, f.Options.Window, f.row.RawRowView(0))
-	personsScored.Inc(ctx, 1)
 	for _, list := range f.lists {
 		if slices.Contains(mine, list) {
 			seedsExcluded.Inc(ctx, 1)

@@ -102,7 +102,7 @@ func TestPortableRunner(t *testing.T) {
 	}
 	run := func(out string, args ...string) []byte {
 		t.Helper()
-		cmd := exec.Command(bin, append([]string{"--out", out, "--persons", "3000"}, args...)...)
+		cmd := exec.Command(bin, append([]string{"--out", out, "--persons", "4000"}, args...)...)
 		cmd.Env = append(os.Environ(), "SOSIE_PEPPER=a test pepper")
 		b, err := cmd.Output()
 		if err != nil {
@@ -146,7 +146,7 @@ func TestPortableRunner(t *testing.T) {
 	}
 	raw, _ := os.ReadFile(filepath.Join(portable, "report.json"))
 	json.Unmarshal(raw, &rep)
-	if rep.Counters["score_prospects"] != int64(len(b)) {
-		t.Errorf("the job server's counters: %d prospects counted, %d written", rep.Counters["score_prospects"], len(b))
+	if rep.Counters["audience_prospects_delivered"] != int64(len(b)) {
+		t.Errorf("the job server's counters: %d prospects counted, %d written", rep.Counters["audience_prospects_delivered"], len(b))
 	}
 }

@@ -33,7 +33,7 @@ func TestLookalikeToBigQuery(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "bq.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf("output: %s\nsynthetic:\n  persons: 2500\nsink:\n  bigquery:\n    project: proj\n    dataset: sosie\n    location: EU\n    endpoint: %s\n", dir, srv.URL)), 0o644)
+	os.WriteFile(cfg, []byte(fmt.Sprintf("output: %s\nsynthetic:\n  persons: 4000\nsink:\n  bigquery:\n    project: proj\n    dataset: sosie\n    location: EU\n    endpoint: %s\n", dir, srv.URL)), 0o644)
 	run := func() {
 		t.Helper()
 		f := testFlags("", 0)
@@ -129,7 +129,7 @@ func TestLookalikeFromBigQuery(t *testing.T) {
 	}
 	dir := t.TempDir()
 	world := filepath.Join(dir, "world")
-	if _, err := synth.Generate(synth.Config{Persons: 3000, Seed: 8, SeedSize: 140, CustomerRate: 0.08}, world); err != nil {
+	if _, err := synth.Generate(synth.Config{Persons: 4000, Seed: 8, SeedSize: 200, CustomerRate: 0.1}, world); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("SOSIE_PEPPER", "a test pepper")

@@ -73,7 +73,7 @@ func TestFeaturizeTrainScoreChain(t *testing.T) {
 	}
 	for _, st := range steps {
 		var stdout bytes.Buffer
-		code, err := st.run(ctx, log, &stdout, testFlags(st.out, 2500))
+		code, err := st.run(ctx, log, &stdout, testFlags(st.out, 4000))
 		if code != ExitOK || err != nil {
 			t.Fatalf("%s: exit %d: %v\n%s", st.name, code, err, logs.String())
 		}
@@ -137,7 +137,7 @@ func TestFilesExampleConfig(t *testing.T) {
 	}
 	dir := t.TempDir()
 	t.Chdir(dir)
-	if _, err := synth.Generate(synth.Config{Persons: 4000, Seed: 2, SeedSize: 150}, "world"); err != nil {
+	if _, err := synth.Generate(synth.Config{Persons: 4000, Seed: 2, SeedSize: 220, CustomerRate: 0.1}, "world"); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("SOSIE_PEPPER", "a test pepper")
@@ -174,7 +174,7 @@ func TestOptOutList(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var stdout bytes.Buffer
-	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, testFlags(filepath.Join(dir, "first"), 3000)); code != ExitOK {
+	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, testFlags(filepath.Join(dir, "first"), 4000)); code != ExitOK {
 		t.Fatal(err)
 	}
 	first := prospectKeys(t, filepath.Join(dir, "first", "prospects.jsonl"))
@@ -192,7 +192,7 @@ func TestOptOutList(t *testing.T) {
 	os.WriteFile(listFile, []byte(list.String()), 0o644)
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte("opt_out: ["+listFile+"]\n"), 0o644)
-	f := testFlags(filepath.Join(dir, "second"), 3000)
+	f := testFlags(filepath.Join(dir, "second"), 4000)
 	*f.Config = cfg
 	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
 		t.Fatal(err)
@@ -206,9 +206,9 @@ func TestOptOutList(t *testing.T) {
 	raw, _ := os.ReadFile(filepath.Join(dir, "second", "report.json"))
 	json.Unmarshal(raw, &rep)
 	c := rep.Counters
-	if c["optout_entries"] != 20 || c["optout_persons_removed"] != 20 || c["train_persons_in"] != c["join_persons"]-20 ||
-		c["score_persons_in"] != c["join_persons"]-20 {
-		t.Errorf("counters: %d entries, %d removed, %d joined, %d trained on, %d scored", c["optout_entries"], c["optout_persons_removed"],
-			c["join_persons"], c["train_persons_in"], c["score_persons_in"])
+	if c["optout_entries"] != 20 || c["optout_persons_removed"] != 20 || c["policy_persons_in"] != c["join_persons"]-20 ||
+		c["train_persons_in"] != c["policy_persons_kept"] || c["score_persons_in"] != c["policy_persons_kept"] {
+		t.Errorf("counters: %d entries, %d removed, %d joined, %d past the opt-out, %d past the policy, %d trained on, %d scored",
+			c["optout_entries"], c["optout_persons_removed"], c["join_persons"], c["policy_persons_in"], c["policy_persons_kept"], c["train_persons_in"], c["score_persons_in"])
 	}
 }

@@ -45,7 +45,7 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	if err != nil {
 		return ExitFailed, err
 	}
-	if err := rep.complete(ctx, sink, counters, took, reportFiles{}, out("featurize_report.json")); err != nil {
+	if err := rep.complete(ctx, cfg, sink, counters, took, reportFiles{}, out("featurize_report.json")); err != nil {
 		return ExitFailed, err
 	}
 	log.Info().Str("took", rep.Took).Int64("rows", counters["read_rows"]).Int64("rows_rejected", counters["read_rows_rejected"]).

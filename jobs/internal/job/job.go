@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,7 +31,8 @@ const (
 	ExitBadInput = 2 // bad configuration or input, found before any work
 	// ExitNotPredictive: done, outputs written, but a seed list's model is
 	// not predictive (held-out AUC under 0.55): its prospects are close to
-	// random, and a scheduler should not ship them unseen.
+	// random, and a scheduler should not ship them unseen. Also when a
+	// seed list's audience is under privacy.min_audience and withheld.
 	ExitNotPredictive = 3
 )
 
@@ -41,11 +43,12 @@ var statuses = map[int]string{ExitOK: "ok", ExitFailed: "failed", ExitBadInput: 
 // scheduler: the status its exit code means, the run, and the report.
 type Summary struct {
 	Job           string   `json:"job"`
-	Status        string   `json:"status"` // ok, failed, bad_input, not_predictive
+	Status        string   `json:"status"` // ok, failed, bad_input, not_predictive, withheld
 	ExitCode      int      `json:"exit_code"`
 	RunID         string   `json:"run_id,omitempty"`
 	Report        string   `json:"report,omitempty"`
 	NotPredictive []string `json:"not_predictive,omitempty"` // seed lists
+	Withheld      []string `json:"withheld,omitempty"`       // seed lists whose audience is under the minimum
 	Error         string   `json:"error,omitempty"`
 }
 
@@ -62,6 +65,8 @@ type Flags struct {
 	AsOf    *string
 	Model   *string
 	Persons *int
+	// Advertiser makes the run one advertiser's (overrides advertiser).
+	Advertiser *string
 	// BigQueryEndpoint overrides sink.bigquery.endpoint.
 	BigQueryEndpoint *string
 	// Profiles and Models are jobs/train's and jobs/score's inputs; nil
@@ -85,6 +90,7 @@ func RegisterFlags() *Flags {
 		AsOf:             flag.String("as-of", "", "YYYY-MM-DD end of the activity window (overrides as_of)"),
 		Model:            flag.String("model", "", "model kind (overrides model.kind)"),
 		Persons:          flag.Int("persons", 0, "persons in the synthetic world (overrides synthetic.persons)"),
+		Advertiser:       flag.String("advertiser", "", "run only this advertiser's seed lists, in its namespace (overrides advertiser)"),
 		BigQueryEndpoint: flag.String("bigquery-endpoint", "", "BigQuery endpoint without authentication, for an emulator (overrides sink.bigquery.endpoint)"),
 	}
 }
@@ -110,13 +116,18 @@ func (f *Flags) Load() (*configs.Config, error) {
 	for _, o := range []struct {
 		flag string
 		dst  *string
-	}{{*f.Out, &cfg.Output}, {*f.RunID, &cfg.RunID}, {*f.Model, &cfg.Model.Kind}} {
+	}{{*f.Out, &cfg.Output}, {*f.RunID, &cfg.RunID}, {*f.Model, &cfg.Model.Kind}, {deref(f.Advertiser), &cfg.Advertiser}} {
 		if o.flag != "" {
 			*o.dst = o.flag
 		}
 	}
 	if *f.Persons != 0 {
 		cfg.Synthetic.Persons = *f.Persons
+	}
+	// An advertiser's runs are its own: their run ids, and so their rows
+	// of runs and dead_letters, cannot be another advertiser's.
+	if a := cfg.Advertiser; a != "" && !strings.HasSuffix(cfg.RunID, "@"+a) {
+		cfg.RunID += "@" + a
 	}
 	if b := cfg.Sink.BigQuery; b != nil {
 		if e := deref(f.BigQueryEndpoint); e != "" {
@@ -129,7 +140,7 @@ func (f *Flags) Load() (*configs.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.Output, 0o755); err != nil {
+	if err := os.MkdirAll(cfg.RunOutput(), 0o755); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -148,15 +159,21 @@ func NewLogger(w *os.File) zerolog.Logger {
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }
 
-// Pepper makes sure the identity pepper is in the environment. Real
-// inputs need one; a synthetic run without one uses DevelopmentPepper,
-// loudly.
+// PepperOf is where cfg says the identity pepper is.
+func PepperOf(cfg *configs.Config) pipelines.Pepper {
+	return pipelines.Pepper{Env: cfg.PepperEnv, File: cfg.PepperFile}
+}
+
+// Pepper makes sure there is an identity pepper where cfg says, before
+// any work. Real inputs need one; a synthetic run without one uses
+// DevelopmentPepper, loudly. The pepper is never logged.
 func Pepper(cfg *configs.Config, log zerolog.Logger, synthetic bool) error {
-	if os.Getenv(cfg.PepperEnv) != "" {
-		return nil
+	err := PepperOf(cfg).Check()
+	if err == nil || cfg.PepperFile != "" {
+		return err // a named pepper file must be there, synthetic or not
 	}
 	if !synthetic {
-		return fmt.Errorf("the identity pepper is not set: export %s (a secret, never in a config file)", cfg.PepperEnv)
+		return fmt.Errorf("%w: export %s or set pepper_file to a secret file (never the pepper itself in a config file)", pipelines.ErrNoPepper, cfg.PepperEnv)
 	}
 	log.Warn().Str("env", cfg.PepperEnv).Msg("no identity pepper set: using the public development pepper, fit for synthetic data only")
 	return os.Setenv(cfg.PepperEnv, DevelopmentPepper)
@@ -175,16 +192,18 @@ func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error
 	}
 	dir := WorldDir(cfg)
 	sc := synth.Config{Persons: cfg.Synthetic.Persons, Seed: cfg.Synthetic.Seed, WindowDays: cfg.WindowDays,
-		SeedSize: cfg.Synthetic.SeedSize, CustomerRate: 0.08}
-	// A small world has few customers: the seed list takes at most half
-	// of them, so some stay hidden for the lookalike to find.
-	if most := int(float64(sc.Persons)*sc.CustomerRate) / 2; write && sc.SeedSize > most {
-		log.Info().Int("seed_size", most).Int("persons", sc.Persons).Msg("synthetic seed list shrunk to half the world's customers")
+		SeedSize: cfg.Synthetic.SeedSize, CustomerRate: 0.1}
+	// A small world has few customers: the seed list takes at most two
+	// thirds of them, so some stay hidden for the lookalike to find.
+	if most := int(float64(sc.Persons)*sc.CustomerRate) * 2 / 3; write && sc.SeedSize > most {
+		log.Info().Int("seed_size", most).Int("persons", sc.Persons).Msg("synthetic seed list shrunk to two thirds of the world's customers")
 		sc.SeedSize = max(1, most)
-		if sc.SeedSize < cfg.MinSeeds {
-			log.Warn().Int("seed_size", sc.SeedSize).Int("min_seeds", cfg.MinSeeds).
-				Msg("the synthetic seed list is under min_seeds: training will fail; use --persons 3000 or more")
-		}
+	}
+	// About a third of synthetic seeds cannot be used: no consent to ads
+	// personalization, or apps that may not be combined.
+	if write && float64(sc.SeedSize)*0.65 < float64(cfg.MinSeeds) {
+		log.Warn().Int("seed_size", sc.SeedSize).Int("min_seeds", cfg.MinSeeds).
+			Msg("the synthetic seed list will likely match fewer than min_seeds usable persons: training will fail; use --persons 3000 or more")
 	}
 	sc.AsOf, _ = cfg.AsOfTime()
 	if write {
@@ -258,34 +277,121 @@ func featurizeStages(ctx context.Context, s beam.Scope, cfg *configs.Config) (pe
 			return persons, identities, nil, fmt.Errorf("app %s events: %w", app.Name, err)
 		}
 		pr, id, fd := pipelines.Featurize(s, pipelines.FeaturizeOptions{App: app.Name, DefaultRegion: cfg.DefaultRegion,
-			MobileOnly: cfg.MobileOnly, MaxPerPhone: cfg.MaxAccountsPerPhone, Window: window, PepperEnv: cfg.PepperEnv}, a, e)
+			MobileOnly: cfg.MobileOnly, MaxPerPhone: cfg.MaxAccountsPerPhone, Window: window, Pepper: PepperOf(cfg)}, a, e)
 		profiles, ids, dead = append(profiles, pr), append(ids, id), append(dead, ad, ed, fd)
 	}
 	persons, identities = pipelines.JoinByPhone(s, profiles...), beam.Flatten(s, ids...)
-	persons, od, err := optOut(s, cfg, persons, identities)
+	persons, od, err := usable(s, cfg, persons, identities)
 	if err != nil {
 		return persons, identities, nil, err
 	}
 	return persons, identities, append(dead, od...), nil
 }
 
+// ErrNamespace says a seed list is outside its advertiser's namespace.
+var ErrNamespace = errors.New("outside the advertiser's namespace")
+
 // SeedLists returns cfg's seed lists for MatchSeeds, each file checked.
+// An advertiser's run (cfg.Advertiser) keeps only that advertiser's lists
+// in cfg, and each must be in its namespace of the seed store; in any
+// run, a list in the store must be in its own advertiser's namespace.
 func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
+	if cfg.Advertiser != "" {
+		cfg.SeedLists = slices.DeleteFunc(cfg.SeedLists, func(l configs.SeedList) bool { return l.Advertiser != cfg.Advertiser })
+		if len(cfg.SeedLists) == 0 {
+			return nil, fmt.Errorf("advertiser %s: no seed list of it in seed_lists", cfg.Advertiser)
+		}
+	}
 	if len(cfg.SeedLists) == 0 {
 		return nil, fmt.Errorf("seed_lists: none configured; this job needs at least one")
 	}
 	var lists []pipelines.SeedList
 	for _, l := range cfg.SeedLists {
+		format, _ := features.ParseSeedFormat(l.Format) // validated
 		if l.Table != "" {
-			lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, Country: l.Country})
+			if cfg.Advertiser != "" {
+				return nil, fmt.Errorf("seed list %s: %w: an advertiser's run reads seed lists from its namespace of the seed store only (submit the list with jobs/seeds), not from table %s", l.ID, ErrNamespace, l.Table)
+			}
+			lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, Country: l.Country, Format: format})
 			continue
 		}
 		if _, err := os.Stat(l.File); err != nil {
+			if l.File == cfg.StoredSeedList(l.Advertiser, l.ID) {
+				return nil, fmt.Errorf("seed list %s: %w (submit it with jobs/seeds --advertiser %s --list %s)", l.ID, err, l.Advertiser, l.ID)
+			}
 			return nil, fmt.Errorf("seed list %s: %w", l.ID, err)
 		}
-		lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, File: l.File, Country: l.Country})
+		stored, err := inNamespace(cfg, l)
+		if err != nil {
+			return nil, fmt.Errorf("seed list %s of advertiser %s: %w", l.ID, l.Advertiser, err)
+		}
+		if stored {
+			format = features.SeedSHA256 // jobs/seeds stores hashes only
+		}
+		lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, File: l.File, Country: l.Country, PhoneColumn: l.PhoneColumn, Format: format})
 	}
 	return lists, nil
+}
+
+// inNamespace checks that a seed list file in the seed store is in its
+// advertiser's namespace, and that an advertiser's run reads only from
+// there. Paths are compared after resolving symbolic links.
+// It reports whether the file is in the seed store.
+func inNamespace(cfg *configs.Config, l configs.SeedList) (bool, error) {
+	file, err := filepath.EvalSymlinks(l.File)
+	if err != nil {
+		return false, err
+	}
+	if file, err = filepath.Abs(file); err != nil {
+		return false, err
+	}
+	store, err := filepath.Abs(cfg.SeedStore)
+	if err != nil {
+		return false, err
+	}
+	if s, err := filepath.EvalSymlinks(store); err == nil {
+		store = s
+	}
+	rel, err := filepath.Rel(store, file)
+	inStore := err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	owner := ""
+	if inStore {
+		owner, _, _ = strings.Cut(rel, string(filepath.Separator))
+	}
+	switch {
+	case inStore && owner != l.Advertiser:
+		return true, fmt.Errorf("%w: %s is in advertiser %s's namespace of the seed store", ErrNamespace, l.File, owner)
+	case cfg.Advertiser != "" && !inStore:
+		return false, fmt.Errorf("%w: an advertiser's run reads seed lists from %s only, not %s", ErrNamespace, cfg.SeedNamespace(cfg.Advertiser), l.File)
+	}
+	return inStore, nil
+}
+
+// retireSeedLists deletes the stored seed lists a run matched, unless
+// privacy.keep_seed_lists: matching platforms delete the hashes once
+// matched. Lists outside the seed store are the operator's own files and
+// stay. It returns the files deleted.
+func retireSeedLists(cfg *configs.Config, log zerolog.Logger) ([]string, error) {
+	if cfg.Privacy.KeepSeedLists {
+		return nil, nil
+	}
+	var gone []string
+	for _, l := range cfg.SeedLists {
+		if l.File == "" {
+			continue
+		}
+		if stored, err := inNamespace(cfg, l); err != nil || !stored {
+			continue
+		}
+		if err := os.Remove(l.File); err != nil {
+			return gone, fmt.Errorf("seed list %s: deleting the matched hashes: %w", l.ID, err)
+		}
+		gone = append(gone, l.File)
+	}
+	if len(gone) > 0 {
+		log.Info().Int("seed_lists", len(gone)).Msg("stored seed lists deleted after matching (privacy.keep_seed_lists: false)")
+	}
+	return gone, nil
 }
 
 // TrainOptions are cfg's options of Train (and, within ScoreOptions, of
@@ -392,7 +498,7 @@ func prepare(flags *Flags, log zerolog.Logger, writeWorld, lists bool) (*configs
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(cfg.Apps) > 0 && os.Getenv(cfg.PepperEnv) == "" {
+	if len(cfg.Apps) > 0 && PepperOf(cfg).Check() != nil {
 		// Before any work, even the synthetic world's.
 		return nil, nil, Pepper(cfg, log, false)
 	}
@@ -426,6 +532,9 @@ func Main(name string, flags *Flags, run RunFunc) {
 	}
 	sum := flags.summary
 	sum.Job, sum.ExitCode, sum.Status = name, code, statuses[code]
+	if code == ExitNotPredictive && len(sum.NotPredictive) == 0 {
+		sum.Status = "withheld"
+	}
 	if err != nil {
 		sum.Error = err.Error()
 	}
@@ -482,7 +591,7 @@ func matchSeeds(ctx context.Context, s beam.Scope, cfg *configs.Config, lists []
 		r, readDead = pipelines.ReadSeedFiles(s, files)
 		rows = append(rows, r)
 	}
-	matched, reports, dead = pipelines.MatchSeedRows(s, lists, cfg.PepperEnv, beam.Flatten(s, rows...), persons, identities)
+	matched, reports, dead = pipelines.MatchSeedRows(s, lists, PepperOf(cfg), beam.Flatten(s, rows...), persons, identities)
 	if len(files) > 0 {
 		dead = beam.Flatten(s, readDead, dead)
 	}
@@ -490,7 +599,8 @@ func matchSeeds(ctx context.Context, s beam.Scope, cfg *configs.Config, lists []
 }
 
 // finish records the run in the summary and returns ExitNotPredictive
-// when a seed list's model is not predictive, else ExitOK.
+// when a seed list's model is not predictive or its audience withheld,
+// else ExitOK.
 func finish(flags *Flags, rep *Report, path string) int {
 	flags.summary.RunID, flags.summary.Report = rep.RunID, path
 	for _, m := range rep.Models {
@@ -498,22 +608,31 @@ func finish(flags *Flags, rep *Report, path string) int {
 			flags.summary.NotPredictive = append(flags.summary.NotPredictive, m.List)
 		}
 	}
-	if len(flags.summary.NotPredictive) > 0 {
+	for _, a := range rep.Audiences {
+		if !a.Delivered {
+			flags.summary.Withheld = append(flags.summary.Withheld, a.List)
+		}
+	}
+	if len(flags.summary.NotPredictive) > 0 || len(flags.summary.Withheld) > 0 {
 		return ExitNotPredictive
 	}
 	return ExitOK
 }
 
-// optOut removes the persons on cfg's opt-out lists from persons; with no
-// list it returns persons as they are.
-func optOut(s beam.Scope, cfg *configs.Config, persons, identities beam.PCollection) (beam.PCollection, []beam.PCollection, error) {
-	if len(cfg.OptOut) == 0 {
-		return persons, nil, nil
+// usable keeps of persons what cfg's privacy rules allow: it removes the
+// persons on the opt-out lists, then applies the consent and regional
+// policy. Jobs that read persons another run wrote apply it again, so a
+// rule added since (a regulator's order, an objection) holds at once.
+func usable(s beam.Scope, cfg *configs.Config, persons, identities beam.PCollection) (beam.PCollection, []beam.PCollection, error) {
+	var dead []beam.PCollection
+	if len(cfg.OptOut) > 0 {
+		files, err := pipelines.ExpandFiles(cfg.OptOut...)
+		if err != nil {
+			return persons, nil, fmt.Errorf("opt_out: %w", err)
+		}
+		var d beam.PCollection
+		persons, d = pipelines.OptOut(s, files, PepperOf(cfg), persons, identities)
+		dead = append(dead, d)
 	}
-	files, err := pipelines.ExpandFiles(cfg.OptOut...)
-	if err != nil {
-		return persons, nil, fmt.Errorf("opt_out: %w", err)
-	}
-	kept, dead := pipelines.OptOut(s, files, cfg.PepperEnv, persons, identities)
-	return kept, []beam.PCollection{dead}, nil
+	return pipelines.ApplyPolicy(s, cfg.Privacy.Policy(), persons), dead, nil
 }

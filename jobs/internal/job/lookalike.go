@@ -42,9 +42,9 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	}
 	train := TrainOptions(cfg)
 	models := pipelines.Train(s, train, persons, matched)
-	prospects := pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, models, matched)
+	prospects, sizes := pipelines.WithholdSmallAudiences(s, cfg.Privacy.MinAudience, pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, models, matched))
 
-	out := func(name string) string { return filepath.Join(cfg.Output, name) }
+	out := func(name string) string { return filepath.Join(cfg.RunOutput(), name) }
 	rep := Report{Job: "lookalike", RunID: cfg.RunID, AsOf: cfg.AsOf}
 	var prospectFiles []string
 	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {
@@ -54,9 +54,10 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	}
 	pipelines.WriteProspects(s, prospects, prospectFiles...)
 	pipelines.WriteJSONL(s, out("seed_match.jsonl"), reports)
+	pipelines.WriteJSONL(s, out("audiences.jsonl"), sizes)
 	pipelines.WriteJSONL(s, out(pipelines.ModelsFile), models)
 	pipelines.WriteJSONL(s, out("dead_letters.jsonl"), beam.Flatten(s, append(dead, md)...))
-	rep.Outputs = append(rep.Outputs, Output{What: "seed match", Path: out("seed_match.jsonl")},
+	rep.Outputs = append(rep.Outputs, Output{What: "seed match", Path: out("seed_match.jsonl")}, Output{What: "audiences", Path: out("audiences.jsonl")},
 		Output{What: "models", Path: out(pipelines.ModelsFile)}, Output{What: "dead letters", Path: out("dead_letters.jsonl")})
 	sink := newBigQuerySink(cfg)
 	if sink != nil {
@@ -67,16 +68,19 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	}
 
 	log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).
-		Str("model", cfg.Model.Kind).Str("output", cfg.Output).Msg("pipeline starting")
+		Str("model", cfg.Model.Kind).Str("output", cfg.RunOutput()).Msg("pipeline starting")
 	counters, took, err := Run(ctx, log, p)
 	if err != nil {
 		return ExitFailed, err
 	}
-	if err := rep.complete(ctx, sink, counters, took, reportFiles{out("seed_match.jsonl"), out(pipelines.ModelsFile), out("prospects.jsonl")}, out("report.json")); err != nil {
+	if rep.SeedListsDeleted, err = retireSeedLists(cfg, log); err != nil {
+		return ExitFailed, err
+	}
+	if err := rep.complete(ctx, cfg, sink, counters, took, reportFiles{out("seed_match.jsonl"), out(pipelines.ModelsFile), out("prospects.jsonl"), out("audiences.jsonl")}, out("report.json")); err != nil {
 		return ExitFailed, err
 	}
 	ev := log.Info().Str("took", rep.Took)
-	for _, k := range []string{"featurize_accounts_in", "featurize_profiles", "join_persons", "seed_matched", "score_persons_scored", "score_prospects"} {
+	for _, k := range []string{"featurize_accounts_in", "featurize_profiles", "join_persons", "seed_matched", "policy_persons_kept", "score_prospects", "audience_prospects_delivered"} {
 		ev = ev.Int64(k, counters[k])
 	}
 	ev.Msg("pipeline done")
@@ -105,12 +109,12 @@ func plainGo(log zerolog.Logger, stdout io.Writer, cfg *configs.Config, lists []
 		}
 		apps = append(apps, pipelines.BaselineApp{Accounts: accounts, Events: events, Columns: app.AccountColumns, EventCol: app.EventColumns,
 			Options: pipelines.FeaturizeOptions{App: app.Name, DefaultRegion: cfg.DefaultRegion, MobileOnly: cfg.MobileOnly,
-				MaxPerPhone: cfg.MaxAccountsPerPhone, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}, PepperEnv: cfg.PepperEnv}})
+				MaxPerPhone: cfg.MaxAccountsPerPhone, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}, Pepper: PepperOf(cfg)}})
 	}
-	path := filepath.Join(cfg.Output, "prospects.plain.jsonl")
+	path := filepath.Join(cfg.RunOutput(), "prospects.plain.jsonl")
 	log.Info().Int("apps", len(apps)).Msg("plain Go run starting (no Beam)")
 	start := time.Now()
-	res, err := pipelines.Baseline(apps, lists, cfg.PepperEnv, ScoreOptions(cfg, time.Now()), path)
+	res, err := pipelines.Baseline(apps, lists, PepperOf(cfg), cfg.Privacy.Policy(), ScoreOptions(cfg, time.Now()), path)
 	if err != nil {
 		return ExitFailed, err
 	}

@@ -9,10 +9,13 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
 )
@@ -22,15 +25,19 @@ import (
 // report, each model's kind and quality, the audience size per tier, and
 // where every output went.
 type Report struct {
-	Job       string                  `json:"job"`
-	RunID     string                  `json:"run_id"`
-	AsOf      string                  `json:"as_of"`
-	Took      string                  `json:"took"`
-	Counters  map[string]int64        `json:"counters"`
-	SeedMatch []pipelines.MatchReport `json:"seed_match,omitempty"`
-	Models    []ModelSummary          `json:"models,omitempty"`
-	Tiers     map[string]map[int]int  `json:"audience_by_tier,omitempty"` // seed list → tier → persons
-	Outputs   []Output                `json:"outputs"`
+	Job       string                   `json:"job"`
+	RunID     string                   `json:"run_id"`
+	AsOf      string                   `json:"as_of"`
+	Took      string                   `json:"took"`
+	Counters  map[string]int64         `json:"counters"`
+	SeedMatch []pipelines.MatchReport  `json:"seed_match,omitempty"`
+	Models    []ModelSummary           `json:"models,omitempty"`
+	Tiers     map[string]map[int]int   `json:"audience_by_tier,omitempty"` // seed list → tier → persons delivered
+	Audiences []pipelines.AudienceSize `json:"audiences,omitempty"`        // size of each prospect list, delivered or withheld
+	Outputs   []Output                 `json:"outputs"`
+	// SeedListsDeleted are the stored seed lists the run matched and then
+	// deleted (privacy.keep_seed_lists).
+	SeedListsDeleted []string `json:"seed_lists_deleted,omitempty"`
 }
 
 // Output is one file a job wrote.
@@ -103,6 +110,20 @@ func (r *Report) AddTiers(path string) error {
 	})
 }
 
+// AddAudiences reads the audience sizes of an audiences file.
+func (r *Report) AddAudiences(path string) error {
+	err := ReadLines(path, func(b []byte) error {
+		var a pipelines.AudienceSize
+		if err := json.Unmarshal(b, &a); err != nil {
+			return err
+		}
+		r.Audiences = append(r.Audiences, a)
+		return nil
+	})
+	slices.SortFunc(r.Audiences, func(a, b pipelines.AudienceSize) int { return strings.Compare(a.List, b.List) })
+	return err
+}
+
 // Write writes the report as indented JSON to path and adds it to the
 // outputs first.
 func (r *Report) Write(path string) error {
@@ -159,25 +180,40 @@ func ReadLines(path string, fn func([]byte) error) error {
 	return sc.Err()
 }
 
+// AdvertiserReportsDir is the directory, beside a run's report, of the
+// reports advertisers receive.
+const AdvertiserReportsDir = "advertiser_reports"
+
 // reportFiles are the outputs a job's report is completed from; an empty
 // path is skipped.
 type reportFiles struct {
-	seedMatch, models, prospects string
+	seedMatch, models, prospects, audiences string
 }
 
 // complete fills the report from the run's counters and outputs, writes
 // it to path and, with a BigQuery sink, as the run's row of runs.
-func (r *Report) complete(ctx context.Context, sink *bigQuerySink, counters map[string]int64, took time.Duration, in reportFiles, path string) error {
+// A job that delivers prospect lists (in.audiences) also writes each
+// seed list's advertiser report (floored) under advertiser_reports.
+func (r *Report) complete(ctx context.Context, cfg *configs.Config, sink *bigQuerySink, counters map[string]int64, took time.Duration, in reportFiles, path string) error {
 	r.Took, r.Counters = took.Round(time.Millisecond).String(), counters
 	for _, add := range []struct {
 		path string
 		fn   func(string) error
-	}{{in.seedMatch, r.AddSeedMatch}, {in.models, r.AddModels}, {in.prospects, r.AddTiers}} {
+	}{{in.seedMatch, r.AddSeedMatch}, {in.models, r.AddModels}, {in.prospects, r.AddTiers}, {in.audiences, r.AddAudiences}} {
 		if add.path == "" {
 			continue
 		}
 		if err := add.fn(add.path); err != nil {
 			return err
+		}
+	}
+	if in.audiences != "" {
+		paths, err := writeAdvertiserReports(filepath.Join(filepath.Dir(path), AdvertiserReportsDir), advertiserReports(cfg, r))
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			r.Outputs = append(r.Outputs, Output{"advertiser report", p})
 		}
 	}
 	if err := r.Write(path); err != nil {

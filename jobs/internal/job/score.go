@@ -29,7 +29,7 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	}
 	modelFile := deref(flags.Models)
 	if modelFile == "" {
-		modelFile = filepath.Join(cfg.Output, pipelines.ModelsFile)
+		modelFile = filepath.Join(cfg.RunOutput(), pipelines.ModelsFile)
 	}
 	if _, err := os.Stat(modelFile); err != nil {
 		return ExitBadInput, fmt.Errorf("models: %w (run jobs/train first, or give --models)", err)
@@ -38,17 +38,17 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	p, s := beam.NewPipelineWithRoot()
 	persons, pd := pipelines.ReadPersons(s, in.Persons)
 	identities, id := pipelines.ReadIdentities(s, in.Identities)
-	persons, od, err := optOut(s, cfg, persons, identities)
+	persons, od, err := usable(s, cfg, persons, identities)
 	if err != nil {
 		return ExitBadInput, err
 	}
 	trained, td := pipelines.ReadModels(s, []string{modelFile})
-	matched, _, md, err := matchSeeds(ctx, s, cfg, lists, persons, identities)
+	matched, reports, md, err := matchSeeds(ctx, s, cfg, lists, persons, identities)
 	if err != nil {
 		return ExitBadInput, err
 	}
-	prospects := pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, trained, matched)
-	out := func(name string) string { return filepath.Join(cfg.Output, name) }
+	prospects, sizes := pipelines.WithholdSmallAudiences(s, cfg.Privacy.MinAudience, pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, trained, matched))
+	out := func(name string) string { return filepath.Join(cfg.RunOutput(), name) }
 	rep := Report{Job: "score", RunID: cfg.RunID, AsOf: cfg.AsOf}
 	var files []string
 	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {
@@ -56,6 +56,9 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		rep.Outputs = append(rep.Outputs, Output{What: "prospects", Path: out("prospects." + f)})
 	}
 	pipelines.WriteProspects(s, prospects, files...)
+	pipelines.WriteJSONL(s, out("score_seed_match.jsonl"), reports)
+	pipelines.WriteJSONL(s, out("audiences.jsonl"), sizes)
+	rep.Outputs = append(rep.Outputs, Output{What: "seed match", Path: out("score_seed_match.jsonl")}, Output{What: "audiences", Path: out("audiences.jsonl")})
 	pipelines.WriteJSONL(s, out("score_dead_letters.jsonl"), beam.Flatten(s, append(od, pd, id, td, md)...))
 	rep.Outputs = append(rep.Outputs, Output{What: "dead letters", Path: out("score_dead_letters.jsonl")})
 
@@ -67,15 +70,18 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	}
 
 	log.Info().Str("run_id", cfg.RunID).Int("seed_lists", len(lists)).Str("profiles", in.Dir).Str("models", modelFile).
-		Str("output", cfg.Output).Msg("score starting")
+		Str("output", cfg.RunOutput()).Msg("score starting")
 	counters, took, err := Run(ctx, log, p)
 	if err != nil {
 		return ExitFailed, err
 	}
-	if err := rep.complete(ctx, sink, counters, took, reportFiles{prospects: out("prospects.jsonl")}, out("score_report.json")); err != nil {
+	if rep.SeedListsDeleted, err = retireSeedLists(cfg, log); err != nil {
 		return ExitFailed, err
 	}
-	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("scored", counters["score_persons_scored"]).
+	if err := rep.complete(ctx, cfg, sink, counters, took, reportFiles{seedMatch: out("score_seed_match.jsonl"), models: modelFile, prospects: out("prospects.jsonl"), audiences: out("audiences.jsonl")}, out("score_report.json")); err != nil {
+		return ExitFailed, err
+	}
+	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("scored", counters["score_persons_in"]).
 		Int64("prospects", counters["score_prospects"]).Msg("score done")
 	rep.Print(stdout)
 	return finish(flags, &rep, out("score_report.json")), nil

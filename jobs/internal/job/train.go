@@ -27,7 +27,7 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	p, s := beam.NewPipelineWithRoot()
 	persons, pd := pipelines.ReadPersons(s, in.Persons)
 	identities, id := pipelines.ReadIdentities(s, in.Identities)
-	persons, od, err := optOut(s, cfg, persons, identities)
+	persons, od, err := usable(s, cfg, persons, identities)
 	if err != nil {
 		return ExitBadInput, err
 	}
@@ -36,7 +36,7 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		return ExitBadInput, err
 	}
 	models := pipelines.Train(s, TrainOptions(cfg), persons, matched)
-	out := func(name string) string { return filepath.Join(cfg.Output, name) }
+	out := func(name string) string { return filepath.Join(cfg.RunOutput(), name) }
 	pipelines.WriteJSONL(s, out(pipelines.ModelsFile), models)
 	pipelines.WriteJSONL(s, out("seed_match.jsonl"), reports)
 	pipelines.WriteJSONL(s, out("train_dead_letters.jsonl"), beam.Flatten(s, append(od, pd, id, md)...))
@@ -54,12 +54,12 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	}
 
 	log.Info().Str("run_id", cfg.RunID).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).
-		Int("sample_size", cfg.SampleSize).Str("profiles", in.Dir).Str("output", cfg.Output).Msg("train starting")
+		Int("sample_size", cfg.SampleSize).Str("profiles", in.Dir).Str("output", cfg.RunOutput()).Msg("train starting")
 	counters, took, err := Run(ctx, log, p)
 	if err != nil {
 		return ExitFailed, err
 	}
-	if err := rep.complete(ctx, sink, counters, took, reportFiles{seedMatch: out("seed_match.jsonl"), models: out(pipelines.ModelsFile)}, out("train_report.json")); err != nil {
+	if err := rep.complete(ctx, cfg, sink, counters, took, reportFiles{seedMatch: out("seed_match.jsonl"), models: out(pipelines.ModelsFile)}, out("train_report.json")); err != nil {
 		return ExitFailed, err
 	}
 	log.Info().Str("took", rep.Took).Int64("persons", counters["read_persons"]).Int64("seed_matched", counters["seed_matched"]).

@@ -1,0 +1,206 @@
+package job
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/sosie-dev/sosie/configs"
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+// Count is a count an advertiser may see: nil when it is under the
+// privacy floor (suppressed), so a small cell cannot single people out.
+type Count = *int
+
+// AdvertiserReport is what an advertiser learns of a run for one of its
+// seed lists: sizes only, each under the floor suppressed, never who.
+// Counts of the advertiser's own rows (rows, rejected, duplicates) are
+// its own data and shown as they are; every count of persons found is
+// floored, and where suppressing one cell of a total would let the
+// others give it away, the next smallest cell is suppressed too.
+type AdvertiserReport struct {
+	Advertiser   string           `json:"advertiser_id"`
+	List         string           `json:"seed_list_id"`
+	RunID        string           `json:"run_id"`
+	Floor        int              `json:"floor"` // counts under it are null
+	Rows         int              `json:"rows"`
+	Rejected     map[string]int   `json:"rejected"`
+	Duplicates   int              `json:"duplicates"`
+	Matched      Count            `json:"matched"`
+	Unmatched    Count            `json:"unmatched"`
+	MatchRate    *float64         `json:"match_rate"` // null when Matched or Unmatched is
+	ByConvention map[string]Count `json:"matched_by_convention"`
+	ByApp        map[string]Count `json:"matched_by_app"`
+	Model        string           `json:"model,omitempty"` // the model's verdict
+	Audience     Count            `json:"audience"`
+	Delivered    bool             `json:"delivered"`
+	MinAudience  int              `json:"min_audience"`
+	ByTier       map[int]Count    `json:"audience_by_tier,omitempty"`
+}
+
+// advertiserReports makes the advertiser report of every seed list of
+// rep, floored by cfg.
+func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
+	floor := cfg.Privacy.Floor
+	var out []AdvertiserReport
+	for _, l := range cfg.SeedLists {
+		a := AdvertiserReport{Advertiser: l.Advertiser, List: l.ID, RunID: rep.RunID, Floor: floor, MinAudience: cfg.Privacy.MinAudience}
+		if i := slices.IndexFunc(rep.SeedMatch, func(m pipelines.MatchReport) bool { return m.List == l.ID }); i >= 0 {
+			m := rep.SeedMatch[i]
+			a.Rows, a.Duplicates = m.Rows, m.Duplicates
+			a.Rejected = map[string]int{}
+			for r, n := range m.Rejected {
+				a.Rejected[string(r)] = n
+			}
+			both := suppress(floor, map[string]int{"matched": m.Matched, "unmatched": m.Unmatched})
+			a.Matched, a.Unmatched = both["matched"], both["unmatched"]
+			if a.Matched != nil && a.Unmatched != nil {
+				a.MatchRate = &m.MatchRate
+			}
+			a.ByConvention = suppressTotal(floor, m.ByConvention, a.Matched)
+			a.ByApp = floorEach(floor, m.ByApp) // a person is on several apps: cells do not add up to a total
+		}
+		if i := slices.IndexFunc(rep.Models, func(m ModelSummary) bool { return m.List == l.ID }); i >= 0 && rep.Models[i].Quality != nil {
+			a.Model = rep.Models[i].Quality.Verdict
+		}
+		size := 0
+		if i := slices.IndexFunc(rep.Audiences, func(s pipelines.AudienceSize) bool { return s.List == l.ID }); i >= 0 {
+			size, a.Delivered = rep.Audiences[i].Size, rep.Audiences[i].Delivered
+		}
+		a.Audience = floored(floor, size)
+		if a.Delivered {
+			a.ByTier = suppressTotal(floor, rep.Tiers[l.ID], a.Audience)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func floored(floor, n int) Count {
+	if n < floor {
+		return nil
+	}
+	return &n
+}
+
+func floorEach[K comparable](floor int, m map[K]int) map[K]Count {
+	out := map[K]Count{}
+	for k, n := range m {
+		out[k] = floored(floor, n)
+	}
+	return out
+}
+
+// suppress floors cells that add up to a total the reader knows: when
+// exactly one cell is under the floor, the smallest other is suppressed
+// too, or the total minus the shown cells would give it away.
+func suppress[K cmp.Ordered](floor int, m map[K]int) map[K]Count {
+	out := floorEach(floor, m)
+	hidden := 0
+	for _, c := range out {
+		if c == nil {
+			hidden++
+		}
+	}
+	if hidden == 1 {
+		var smallest K
+		found := false
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if out[k] != nil && (!found || m[k] < m[smallest]) {
+				smallest, found = k, true
+			}
+		}
+		if found {
+			out[smallest] = nil
+		}
+	}
+	return out
+}
+
+// suppressTotal is suppress for cells of a total shown as total: when the
+// total itself is suppressed, so is every cell.
+func suppressTotal[K cmp.Ordered](floor int, m map[K]int, total Count) map[K]Count {
+	if total == nil {
+		out := map[K]Count{}
+		for k := range m {
+			out[k] = nil
+		}
+		return out
+	}
+	return suppress(floor, m)
+}
+
+// writeAdvertiserReports writes each report as JSON and text into the
+// advertiser's directory of dir (<dir>/<advertiser>/<list>.json and
+// .txt) and returns the paths written.
+func writeAdvertiserReports(dir string, reps []AdvertiserReport) ([]string, error) {
+	var paths []string
+	for _, a := range reps {
+		d := filepath.Join(dir, a.Advertiser)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+		b, err := json.MarshalIndent(a, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		base := filepath.Join(d, a.List)
+		if err := os.WriteFile(base+".json", append(b, '\n'), 0o644); err != nil {
+			return nil, err
+		}
+		var t strings.Builder
+		a.Print(&t)
+		if err := os.WriteFile(base+".txt", []byte(t.String()), 0o644); err != nil {
+			return nil, err
+		}
+		paths = append(paths, base+".json", base+".txt")
+	}
+	return paths, nil
+}
+
+// Print writes the report for a person to read.
+func (a *AdvertiserReport) Print(w io.Writer) {
+	c := func(n Count) string {
+		if n == nil {
+			return fmt.Sprintf("under %d", a.Floor)
+		}
+		return fmt.Sprint(*n)
+	}
+	fmt.Fprintf(w, "Seed list %s of advertiser %s, run %s\n", a.List, a.Advertiser, a.RunID)
+	fmt.Fprintf(w, "Counts under %d are not shown.\n\n", a.Floor)
+	fmt.Fprintf(w, "rows submitted  %d\n", a.Rows)
+	for _, r := range slices.Sorted(maps.Keys(a.Rejected)) {
+		fmt.Fprintf(w, "rejected        %d (%s)\n", a.Rejected[r], r)
+	}
+	fmt.Fprintf(w, "duplicates      %d\n", a.Duplicates)
+	fmt.Fprintf(w, "matched         %s\n", c(a.Matched))
+	fmt.Fprintf(w, "not matched     %s\n", c(a.Unmatched))
+	if a.MatchRate != nil {
+		fmt.Fprintf(w, "match rate      %.0f%%\n", 100**a.MatchRate)
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.ByConvention)) {
+		fmt.Fprintf(w, "matched as %-7s %s\n", k, c(a.ByConvention[k]))
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.ByApp)) {
+		fmt.Fprintf(w, "matched on %-9s %s\n", k, c(a.ByApp[k]))
+	}
+	if a.Model != "" {
+		fmt.Fprintf(w, "model           %s\n", a.Model)
+	}
+	switch {
+	case a.Delivered:
+		fmt.Fprintf(w, "audience        %s persons, delivered\n", c(a.Audience))
+		for _, t := range slices.Sorted(maps.Keys(a.ByTier)) {
+			fmt.Fprintf(w, "  top %d–%d%%      %s\n", t-1, t, c(a.ByTier[t]))
+		}
+	default:
+		fmt.Fprintf(w, "audience        %s persons: under the minimum of %d, not delivered\n", c(a.Audience), a.MinAudience)
+	}
+}

@@ -1,0 +1,201 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/sosie-dev/sosie/configs"
+	"github.com/sosie-dev/sosie/features"
+)
+
+// SeedsFlags are jobs/seeds' flags.
+type SeedsFlags struct {
+	Config      *string
+	Advertiser  *string
+	List        *string
+	In          *string
+	PhoneColumn *string
+	Format      *string
+	Country     *string
+	Store       *string
+}
+
+// RegisterSeedsFlags defines jobs/seeds' flags on the process's flag set.
+func RegisterSeedsFlags() *SeedsFlags {
+	return &SeedsFlags{
+		Config:      flag.String("config", "", "YAML config: seed_store and min_seeds (default: sosie-seeds, 100)"),
+		Advertiser:  flag.String("advertiser", "", "the advertiser's id (required): its namespace in the seed store"),
+		List:        flag.String("list", "", "the seed list's id (required)"),
+		In:          flag.String("in", "", "the seed list CSV (required)"),
+		PhoneColumn: flag.String("phone-column", "", "the phone column's header (default: phone, mobile, msisdn, … or the first column without a header)"),
+		Format:      flag.String("format", "auto", "how phones are written: auto (per row), plain or sha256"),
+		Country:     flag.String("country", "", "ISO country of national numbers in rows without a country column"),
+		Store:       flag.String("store", "", "the seed store directory (overrides seed_store)"),
+	}
+}
+
+// SeedsReport is jobs/seeds' match-readiness report: what the check of a
+// seed list found, whether it can be used, and where it is stored. It
+// holds counts and row numbers only, never a phone or a hash.
+type SeedsReport struct {
+	Advertiser string `json:"advertiser_id"`
+	List       string `json:"seed_list_id"`
+	Input      string `json:"input"`
+	features.SeedReadiness
+	MinSeeds int    `json:"min_seeds"`
+	Ready    bool   `json:"ready"`
+	Problem  string `json:"problem,omitempty"`
+	Stored   string `json:"stored,omitempty"` // the hashed list in the seed store
+}
+
+// ErrNotReady says a seed list cannot be used.
+var ErrNotReady = errors.New("the seed list cannot be used")
+
+// RunSeeds runs jobs/seeds: it checks an advertiser's seed CSV, writes
+// the readiness report (JSON and text) into the list's namespace and
+// prints it, and, when the list can be used, stores it there as SHA-256
+// hashes only, ready for matching. Exit codes as the other jobs:
+// ExitBadInput when the list cannot be used.
+func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *SeedsFlags) (int, error) {
+	cfg := configs.Default()
+	if *f.Config != "" {
+		c, err := configs.Load(*f.Config)
+		if err != nil {
+			return ExitBadInput, err
+		}
+		cfg = c
+	}
+	if *f.Store != "" {
+		cfg.SeedStore = *f.Store
+	}
+	var bad []string
+	for name, v := range map[string]string{"--advertiser": *f.Advertiser, "--list": *f.List} {
+		if !configs.SafeName(v) {
+			bad = append(bad, fmt.Sprintf("%s %q: want a name without spaces, dots or slashes", name, v))
+		}
+	}
+	if *f.In == "" {
+		bad = append(bad, "--in: the seed list CSV is required")
+	}
+	format, err := features.ParseSeedFormat(*f.Format)
+	if err != nil {
+		bad = append(bad, "--format: "+err.Error())
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		return ExitBadInput, errors.New(strings.Join(bad, "; "))
+	}
+	in, err := os.Open(*f.In)
+	if err != nil {
+		return ExitBadInput, err
+	}
+	defer in.Close()
+
+	rep := SeedsReport{Advertiser: *f.Advertiser, List: *f.List, Input: *f.In, MinSeeds: cfg.MinSeeds}
+	dir := filepath.Dir(cfg.StoredSeedList(rep.Advertiser, rep.List))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return ExitFailed, err
+	}
+	// Hashes go to a temporary file, renamed into place only when the list
+	// is ready: a failed check leaves the stored list as it was.
+	tmp, err := os.CreateTemp(dir, ".seeds-*.csv")
+	if err != nil {
+		return ExitFailed, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	fmt.Fprintln(tmp, "phone,value")
+
+	r := features.NewSeedCSVReader(in)
+	r.PhoneColumn = *f.PhoneColumn
+	var check features.SeedChecker
+	country := strings.ToUpper(*f.Country)
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return ExitBadInput, fmt.Errorf("%s: %w", *f.In, err)
+		}
+		if h, ok := check.Add(row, country, format); ok {
+			fmt.Fprintf(tmp, "%s,%s\n", h, strconv.FormatFloat(row.Value, 'g', -1, 64))
+		}
+	}
+	rep.SeedReadiness = check.Readiness
+	switch {
+	case rep.Rows == 0:
+		rep.Problem = "the file has no data row"
+	case rep.Valid < rep.MinSeeds:
+		rep.Problem = fmt.Sprintf("%d valid distinct phones, under the minimum of %d", rep.Valid, rep.MinSeeds)
+	default:
+		rep.Ready = true
+	}
+	if rep.Ready {
+		if err := tmp.Close(); err != nil {
+			return ExitFailed, err
+		}
+		rep.Stored = cfg.StoredSeedList(rep.Advertiser, rep.List)
+		if err := os.Rename(tmp.Name(), rep.Stored); err != nil {
+			return ExitFailed, err
+		}
+	}
+	var text strings.Builder
+	rep.Print(&text)
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	for name, content := range map[string][]byte{"readiness.json": append(b, '\n'), "readiness.txt": []byte(text.String())} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+			return ExitFailed, err
+		}
+	}
+	fmt.Fprint(stdout, text.String())
+	fmt.Fprintf(stdout, "report: %s\n", filepath.Join(dir, "readiness.json"))
+	log.Info().Str("advertiser", rep.Advertiser).Str("seed_list", rep.List).Int("rows", rep.Rows).Int("valid", rep.Valid).
+		Int("duplicates", rep.Duplicates).Bool("ready", rep.Ready).Msg("seed list checked")
+	if !rep.Ready {
+		return ExitBadInput, fmt.Errorf("seed list %s of advertiser %s (%s): %w: %s", rep.List, rep.Advertiser, *f.In, ErrNotReady, rep.Problem)
+	}
+	return ExitOK, nil
+}
+
+// Print writes the report for the advertiser to read.
+func (r *SeedsReport) Print(w io.Writer) {
+	verdict := "ready for matching"
+	if !r.Ready {
+		verdict = "NOT usable: " + r.Problem
+	}
+	fmt.Fprintf(w, "Seed list %s of advertiser %s: %s\n", r.List, r.Advertiser, verdict)
+	fmt.Fprintf(w, "  rows          %d\n", r.Rows)
+	fmt.Fprintf(w, "  valid         %d distinct phones (%d plain, %d SHA-256; minimum %d)\n", r.Valid, r.ByFormat[features.SeedPlain], r.ByFormat[features.SeedSHA256], r.MinSeeds)
+	if r.WithValue > 0 {
+		fmt.Fprintf(w, "  with a value  %d\n", r.WithValue)
+	}
+	fmt.Fprintf(w, "  duplicates    %d\n", r.Duplicates)
+	for _, reason := range slices.Sorted(maps.Keys(r.Rejected)) {
+		rr := r.Rejected[reason]
+		rows := make([]string, len(rr.FirstRows))
+		for i, n := range rr.FirstRows {
+			rows[i] = strconv.Itoa(n)
+		}
+		more := ""
+		if rr.Count > len(rr.FirstRows) {
+			more = ", …"
+		}
+		fmt.Fprintf(w, "  rejected      %d %s (rows %s%s)\n", rr.Count, reason, strings.Join(rows, ", "), more)
+	}
+	if r.Stored != "" {
+		fmt.Fprintf(w, "  stored        %s (SHA-256 hashes only)\n", r.Stored)
+	}
+}

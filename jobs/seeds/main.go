@@ -1,0 +1,40 @@
+// Command seeds checks an advertiser's seed list before any pipeline runs
+// and stores it, as SHA-256 hashes only, in the advertiser's namespace of
+// the seed store, ready for matching:
+//
+//	go run ./jobs/seeds --advertiser acme --list customers --in customers.csv [--country FR]
+//
+// It prints the match-readiness report (rows, valid, rejected by reason
+// with the first row numbers, duplicates, plain or hashed) and writes it
+// as JSON and text beside the stored list. It exits 2 when the list
+// cannot be used (under min_seeds valid phones, no phone column). See
+// jobs/internal/job.RunSeeds.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/sosie-dev/sosie/jobs/internal/job"
+)
+
+func main() {
+	flags := job.RegisterSeedsFlags()
+	flag.Parse()
+	log := job.NewLogger(os.Stderr)
+	code, err := job.RunSeeds(context.Background(), log, os.Stdout, flags)
+	sum := job.Summary{Job: "seeds", ExitCode: code, Status: map[int]string{job.ExitOK: "ok", job.ExitBadInput: "bad_input"}[code]}
+	if sum.Status == "" {
+		sum.Status = "failed"
+	}
+	if err != nil {
+		log.Error().Err(err).Msg("seeds failed")
+		sum.Error = err.Error()
+	}
+	b, _ := json.Marshal(sum)
+	fmt.Fprintf(os.Stdout, "%s\n", b)
+	os.Exit(code)
+}

@@ -1,0 +1,76 @@
+package pipelines
+
+import (
+	"context"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+)
+
+// AudienceSize is the size of a seed list's prospect list and whether it
+// was delivered.
+type AudienceSize struct {
+	List      string `json:"seed_list_id"`
+	Size      int    `json:"size"`
+	Minimum   int    `json:"minimum"`
+	Delivered bool   `json:"delivered"` // false: under Minimum, withheld
+}
+
+// Counters of WithholdSmallAudiences, which balance:
+//
+//	score_prospects = audience_prospects_delivered + audience_prospects_withheld
+var (
+	prospectsDelivered = beam.NewCounter("sosie", "audience_prospects_delivered")
+	prospectsWithheld  = beam.NewCounter("sosie", "audience_prospects_withheld")
+	listsWithheld      = beam.NewCounter("sosie", "audience_lists_withheld")
+)
+
+// WithholdSmallAudiences keeps only the prospect lists of at least min
+// persons: a smaller audience would let an advertiser single people out.
+// PCollection<Prospect> in; the prospects of the lists delivered and
+// PCollection<AudienceSize>, one per list with prospects, out.
+func WithholdSmallAudiences(s beam.Scope, min int, prospects beam.PCollection) (kept, sizes beam.PCollection) {
+	s = s.Scope("pipelines.WithholdSmallAudiences")
+	counts := beam.CombinePerKey(s, sumInts, beam.ParDo(s, prospectList, prospects))
+	sizes = beam.ParDo(s, &audienceSizeFn{Minimum: min}, counts)
+	kept = beam.ParDo(s, keepDelivered, prospects, beam.SideInput{Input: sizes})
+	return kept, sizes
+}
+
+func prospectList(p Prospect) (string, int) { return p.List, 1 }
+
+func sumInts(a, b int) int { return a + b }
+
+type audienceSizeFn struct {
+	Minimum int `json:"minimum"`
+}
+
+func (f *audienceSizeFn) ProcessElement(ctx context.Context, list string, n int) AudienceSize {
+	ok := n >= f.Minimum
+	if !ok {
+		listsWithheld.Inc(ctx, 1)
+	}
+	return AudienceSize{List: list, Size: n, Minimum: f.Minimum, Delivered: ok}
+}
+
+func keepDelivered(ctx context.Context, p Prospect, sizes []AudienceSize, emit func(Prospect)) {
+	for _, a := range sizes {
+		if a.List != p.List {
+			continue
+		}
+		if a.Delivered {
+			prospectsDelivered.Inc(ctx, 1)
+			emit(p)
+		} else {
+			prospectsWithheld.Inc(ctx, 1)
+		}
+	}
+}
+
+func init() {
+	register.Function1x2(prospectList)
+	register.Function2x1(sumInts)
+	register.DoFn3x1[context.Context, string, int, AudienceSize](&audienceSizeFn{})
+	register.Function4x0(keepDelivered)
+	register.Emitter1[AudienceSize]()
+}
