@@ -280,6 +280,12 @@ func TestLookalikeJobBadConfigValues(t *testing.T) {
 		{"unknown app", "name: messenger", "name: tiktok", `apps[3].name: "tiktok" is not an app of the feature schema`},
 		{"invalid value", "country: FR", "country: FR\n    audience_percent: 20", "seed_lists[0].audience_percent: 20, want 1 to 10"},
 		{"misspelt key", "seed_lists:", "seed_list:", "seed_list"},
+		{"bad block", "seed_lists:", "privacy: {blocks: [{app: whatsap, country: de, action: hide}]}\nseed_lists:",
+			`privacy: blocks[0].app: "whatsap" is not an app`},
+		{"bad consent flag", "seed_lists:", "privacy: {apps: {facebook: {require_consent: [ads]}}}\nseed_lists:",
+			`apps.facebook.require_consent[0]: "ads"`},
+		{"negative floor", "seed_lists:", "privacy: {floor: -1}\nseed_lists:", "privacy.floor: -1"},
+		{"advertiser with a path", "seed_lists:", "advertiser: ../acme\nseed_lists:", `advertiser: "../acme"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, err := runWithConfig(t, writeWorldConfig(t, "phone\n", func(b *string) { *b = strings.Replace(*b, tc.from, tc.to, 1) }))
@@ -287,5 +293,24 @@ func TestLookalikeJobBadConfigValues(t *testing.T) {
 				t.Fatalf("exit %d: %v; want exit 2 saying %q", code, err, tc.says)
 			}
 		})
+	}
+}
+
+// TestLookalikeJobNeedsPepper: real inputs without a pepper, or with a
+// pepper file that is not there, stop before any work with a message that
+// says where the pepper was looked for and never what it is.
+func TestLookalikeJobNeedsPepper(t *testing.T) {
+	t.Setenv("SOSIE_PEPPER", "")
+	cfg := writeWorldConfig(t, "phone\n", func(*string) {})
+	code, _, err := runWithConfig(t, cfg)
+	if code != 2 || err == nil || !strings.Contains(err.Error(), "identity pepper is not set") || !strings.Contains(err.Error(), "SOSIE_PEPPER") {
+		t.Errorf("no pepper: exit %d, %v", code, err)
+	}
+	missing := filepath.Join(t.TempDir(), "no-such-secret")
+	cfg = writeWorldConfig(t, "phone\n", func(b *string) { *b += "pepper_file: " + missing + "\n" })
+	t.Setenv("SOSIE_PEPPER", "an environment pepper the file wins over")
+	code, _, err = runWithConfig(t, cfg)
+	if code != 2 || err == nil || !strings.Contains(err.Error(), missing) || strings.Contains(err.Error(), "an environment pepper") {
+		t.Errorf("a missing pepper file: exit %d, %v", code, err)
 	}
 }
