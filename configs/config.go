@@ -27,8 +27,8 @@ type Config struct {
 	// JSONL (always written): csv, parquet; default both.
 	ProspectFormats []string `yaml:"prospect_formats"`
 	PepperEnv       string   `yaml:"pepper_env"` // environment variable of the identity pepper; default SOSIE_PEPPER
-	// PepperFile is a file holding the identity pepper (a mounted secret);
-	// it wins over PepperEnv when set.
+	// PepperFile is a file holding the identity pepper (a mounted secret,
+	// or a gs:// object only the workers may read); it wins over PepperEnv.
 	PepperFile string `yaml:"pepper_file"`
 
 	// Apps are the social apps' inputs. With none, the job makes a
@@ -180,12 +180,18 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configs: %w", err)
 	}
+	return Parse(b, path)
+}
+
+// Parse is Load of a config already read; name says where it came from,
+// for errors.
+func Parse(b []byte, name string) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	var c Config
 	// An empty file is a config of defaults.
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("configs: %s: %w", path, err)
+		return nil, fmt.Errorf("configs: %s: %w", name, err)
 	}
 	c.Defaults()
 	return &c, nil
@@ -272,12 +278,22 @@ const SeedListFile = "seeds.csv"
 
 // SeedNamespace is an advertiser's directory in the seed store.
 func (c *Config) SeedNamespace(advertiser string) string {
-	return filepath.Join(c.SeedStore, advertiser)
+	return JoinPath(c.SeedStore, advertiser)
 }
 
 // StoredSeedList is where jobs/seeds stores an advertiser's seed list.
 func (c *Config) StoredSeedList(advertiser, list string) string {
-	return filepath.Join(c.SeedNamespace(advertiser), list, SeedListFile)
+	return JoinPath(c.SeedNamespace(advertiser), list, SeedListFile)
+}
+
+// JoinPath joins a directory and names: filepath.Join for a local
+// directory; for a remote one (gs://bucket/prefix) a join with "/" that
+// keeps the scheme's "//".
+func JoinPath(dir string, elem ...string) string {
+	if !strings.Contains(dir, "://") {
+		return filepath.Join(append([]string{dir}, elem...)...)
+	}
+	return strings.TrimSuffix(dir, "/") + "/" + strings.Join(elem, "/")
 }
 
 // RunOutput is the directory of a run's outputs: Output, or the
@@ -286,7 +302,7 @@ func (c *Config) RunOutput() string {
 	if c.Advertiser == "" {
 		return c.Output
 	}
-	return filepath.Join(c.Output, "advertisers", c.Advertiser)
+	return JoinPath(c.Output, "advertisers", c.Advertiser)
 }
 
 // AsOfTime is AsOf as a time (midnight UTC).

@@ -197,7 +197,7 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy featur
 	res.Prospects = len(prospects)
 	if len(prospectPaths) > 0 {
 		w := &writeProspectsFn{Paths: prospectPaths}
-		if err := w.ProcessElement(0, iterOf(prospects)); err != nil {
+		if err := w.ProcessElement(ctx, 0, iterOf(prospects)); err != nil {
 			return res, err
 		}
 	}

@@ -7,8 +7,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -142,7 +140,7 @@ var (
 // eachJSONLine calls fn on every non-blank line of the file at path; a
 // line fn refuses becomes a dead letter with the file and line.
 func eachJSONLine(ctx context.Context, path string, dead func(DeadLetter), fn func([]byte) error) error {
-	f, err := os.Open(path)
+	f, err := OpenFile(ctx, path)
 	if err != nil {
 		readFailure.Inc(ctx, 1)
 		return fmt.Errorf("pipelines: %w", err)
@@ -202,7 +200,7 @@ type writeProspectsFn struct {
 	Paths []string `json:"paths"`
 }
 
-func (f *writeProspectsFn) ProcessElement(_ int, iter func(*Prospect) bool) error {
+func (f *writeProspectsFn) ProcessElement(ctx context.Context, _ int, iter func(*Prospect) bool) error {
 	var all []Prospect
 	var p Prospect
 	for iter(&p) {
@@ -221,7 +219,7 @@ func (f *writeProspectsFn) ProcessElement(_ int, iter func(*Prospect) bool) erro
 		return strings.Compare(a.Key, b.Key)
 	})
 	for _, path := range f.Paths {
-		if err := writeFileAtomically(path, func(w *bufio.Writer) error { return encodeProspects(w, FormatOf(path), all) }); err != nil {
+		if err := WriteFile(ctx, path, func(w *bufio.Writer) error { return encodeProspects(w, FormatOf(path), all) }); err != nil {
 			return err
 		}
 	}
@@ -260,43 +258,13 @@ func encodeProspects(w *bufio.Writer, format Format, all []Prospect) error {
 	}
 }
 
-// writeFileAtomically writes path through a temporary file beside it and
-// a rename, so a reader never sees half a file and a retried bundle
-// replaces the whole.
-func writeFileAtomically(path string, fill func(*bufio.Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("pipelines: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("pipelines: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := fill(w); err != nil {
-		tmp.Close()
-		return fmt.Errorf("pipelines: writing %s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("pipelines: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("pipelines: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("pipelines: %w", err)
-	}
-	return nil
-}
-
 func init() {
 	register.Function2x1(toIdentityRecord)
 	register.Function1x2(fromIdentityRecord)
 	register.DoFn4x1[context.Context, string, func(features.Person), func(DeadLetter), error](&readPersonsFn{})
 	register.DoFn4x1[context.Context, string, func(IdentityRecord), func(DeadLetter), error](&readIdentitiesFn{})
 	register.DoFn4x1[context.Context, string, func(TrainedModel), func(DeadLetter), error](&readModelsFn{})
-	register.DoFn2x1[int, func(*Prospect) bool, error](&writeProspectsFn{})
+	register.DoFn3x1[context.Context, int, func(*Prospect) bool, error](&writeProspectsFn{})
 	register.Emitter1[features.Person]()
 	register.Emitter1[IdentityRecord]()
 	register.Emitter1[TrainedModel]()

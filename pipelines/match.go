@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -140,7 +139,7 @@ func ReadSeedFiles(s beam.Scope, lists []SeedList) (rows, dead beam.PCollection)
 type readSeedsFn struct{}
 
 func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, emit func(SeedRow), dead func(DeadLetter)) error {
-	file, err := os.Open(list.File)
+	file, err := OpenFile(ctx, list.File)
 	if err != nil {
 		return fmt.Errorf("pipelines: seed list %s: %w", list.ID, err)
 	}
@@ -216,7 +215,7 @@ func (f *seedRowFn) ProcessElement(ctx context.Context, r SeedRow, plain func(st
 // country and value fields. A row that cannot be read is a row with its
 // error, so the match report counts it; an empty JSONL or Parquet file is
 // also a dead letter of the read stage.
-func readSeedRows(ctx context.Context, list SeedList, f *os.File, dead func(DeadLetter)) ([]features.SeedRow, error) {
+func readSeedRows(ctx context.Context, list SeedList, f io.Reader, dead func(DeadLetter)) ([]features.SeedRow, error) {
 	var rows []features.SeedRow
 	if FormatOf(list.File) == CSV {
 		r := features.NewSeedCSVReader(f)

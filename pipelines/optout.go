@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -50,7 +49,7 @@ func (f *readOptOutFn) Setup() error {
 }
 
 func (f *readOptOutFn) ProcessElement(ctx context.Context, path string, key func(string, bool), hash func(string, bool), dead func(DeadLetter)) error {
-	file, err := os.Open(path)
+	file, err := OpenFile(ctx, path)
 	if err != nil {
 		return fmt.Errorf("pipelines: opt-out list: %w", err)
 	}

@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,15 +19,28 @@ import (
 // field of the row, named as in the file; timestamps and dates (by their
 // logical type) become RFC 3339 text, as features.ParseTime reads them.
 // Nested columns are ignored.
-func (r *rowSource) parquet(f *os.File) error {
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("pipelines: %w", err)
+func (r *rowSource) parquet(in io.Reader) error {
+	// Parquet is read from its footer: a local file seeks, a remote one is
+	// read whole first.
+	var f io.ReaderAt
+	var size int64
+	if file, ok := in.(*os.File); ok {
+		fi, err := file.Stat()
+		if err != nil {
+			return fmt.Errorf("pipelines: %w", err)
+		}
+		f, size = file, fi.Size()
+	} else {
+		b, err := io.ReadAll(in)
+		if err != nil {
+			return fmt.Errorf("pipelines: %s: %w", r.path, err)
+		}
+		f, size = bytes.NewReader(b), int64(len(b))
 	}
-	if fi.Size() == 0 {
+	if size == 0 {
 		return nil // an empty file
 	}
-	pf, err := parquet.OpenFile(f, fi.Size())
+	pf, err := parquet.OpenFile(f, size)
 	if err != nil {
 		return fmt.Errorf("pipelines: %s: not a Parquet file: %w", r.path, err)
 	}

@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -31,7 +32,7 @@ func (p Pepper) Check() error {
 
 func (p Pepper) read() ([]byte, error) {
 	if p.File != "" {
-		b, err := os.ReadFile(p.File)
+		b, err := ReadFile(context.Background(), p.File)
 		if err != nil {
 			return nil, fmt.Errorf("%w: pepper file: %w", ErrNoPepper, err)
 		}

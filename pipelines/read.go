@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -50,7 +49,7 @@ var ErrNoFiles = errors.New("pipelines: no file matches")
 func ExpandFiles(patterns ...string) ([]string, error) {
 	var files []string
 	for _, p := range patterns {
-		m, err := filepath.Glob(p)
+		m, err := globFiles(context.Background(), p)
 		if err != nil {
 			return nil, fmt.Errorf("pipelines: pattern %q: %w", p, err)
 		}
@@ -136,7 +135,7 @@ func (f *readEventsFn) ProcessElement(ctx context.Context, path string, emit fun
 // or (CSV, Parquet) without one of the required columns. A file that cannot
 // be opened fails the bundle: that is a broken run, not a bad row.
 func eachRow(ctx context.Context, path string, required []string, dead func(DeadLetter), decode func(features.Row) error) error {
-	f, err := os.Open(path)
+	f, err := OpenFile(ctx, path)
 	if err != nil {
 		readFailure.Inc(ctx, 1)
 		return fmt.Errorf("pipelines: %w", err)
@@ -148,7 +147,7 @@ func eachRow(ctx context.Context, path string, required []string, dead func(Dead
 
 // readFile reads f in the format of its name and accounts for the file
 // when it holds no row.
-func (r *rowSource) readFile(f *os.File) error {
+func (r *rowSource) readFile(f io.Reader) error {
 	var err error
 	ctx, path, dead := r.ctx, r.path, r.dead
 	switch FormatOf(path) {

@@ -8,14 +8,17 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
 
-// The server also speaks the part of Cloud Storage's JSON API a temp
-// location needs — object uploads (multipart and resumable), deletes and
-// gets — so a sink can stage shards in gs:// and load them by URI. Point
-// the storage client at it with STORAGE_EMULATOR_HOST=GCSHost().
+// The server also speaks the part of Cloud Storage's API that sosie's
+// files in gs:// need — object uploads (multipart and resumable), gets,
+// deletes and listings by prefix (JSON API), and reads of object bytes
+// (XML API, GET or HEAD /bucket/object) — so inputs, outputs and temp
+// shards can live in gs:// in tests. Point the storage client at it with
+// STORAGE_EMULATOR_HOST=GCSHost().
 
 // GCSHost is the host:port for STORAGE_EMULATOR_HOST.
 func (s *Server) GCSHost() string { return strings.TrimPrefix(s.URL, "http://") }
@@ -40,7 +43,20 @@ func (s *Server) Object(uri string) ([]byte, bool) {
 }
 
 func (s *Server) isGCS(path string) bool {
-	return strings.HasPrefix(path, "/storage/v1/") || strings.HasPrefix(path, "/upload/storage/v1/")
+	return strings.HasPrefix(path, "/storage/v1/") || strings.HasPrefix(path, "/upload/storage/v1/") || s.isXMLRead(path)
+}
+
+// isXMLRead says whether path is an object read of the XML API,
+// /bucket/object: any path BigQuery's API does not start with.
+func (s *Server) isXMLRead(path string) bool {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return first != "" && first != "projects" && first != "bigquery" && first != "upload" && first != "storage"
+}
+
+// PutObject stores an object, as an upload would.
+func (s *Server) PutObject(uri string, b []byte) {
+	bucket, name, _ := strings.Cut(strings.TrimPrefix(uri, "gs://"), "/")
+	s.putObject(bucket, name, b)
 }
 
 func objectJSON(bucket, name string, size int) map[string]any {
@@ -54,6 +70,40 @@ func (s *Server) serveGCS(w http.ResponseWriter, r *http.Request) {
 	s.calls["gcs "+r.Method]++
 	s.mu.Unlock()
 	switch {
+	case s.isXMLRead(path) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		bucket, name, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+		s.mu.Lock()
+		b, ok := s.objects[bucket+"/"+name]
+		s.mu.Unlock()
+		if !ok {
+			http.Error(w, "<Error><Code>NoSuchKey</Code></Error>", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("X-Goog-Generation", "1")
+		w.Header().Set("X-Goog-Metageneration", "1")
+		w.Header().Set("X-Goog-Stored-Content-Length", strconv.Itoa(len(b)))
+		if r.Method == http.MethodGet {
+			w.Write(b)
+		}
+	case strings.HasPrefix(path, "/storage/v1/b/") && strings.HasSuffix(path, "/o") && r.Method == http.MethodGet:
+		bucket := strings.TrimSuffix(strings.TrimPrefix(path, "/storage/v1/b/"), "/o")
+		prefix := r.URL.Query().Get("prefix")
+		s.mu.Lock()
+		var names []string
+		for k := range s.objects {
+			if b, name, _ := strings.Cut(k, "/"); b == bucket && strings.HasPrefix(name, prefix) {
+				names = append(names, name)
+			}
+		}
+		sort.Strings(names)
+		items := []map[string]any{}
+		for _, n := range names {
+			items = append(items, objectJSON(bucket, n, len(s.objects[bucket+"/"+n])))
+		}
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"kind": "storage#objects", "items": items})
 	case strings.HasPrefix(path, "/upload/storage/v1/b/") && r.Method == http.MethodPost:
 		bucket := strings.TrimSuffix(strings.TrimPrefix(path, "/upload/storage/v1/b/"), "/o")
 		switch r.URL.Query().Get("uploadType") {

@@ -1,13 +1,13 @@
 package job
 
 import (
+	"bufio"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -140,25 +140,20 @@ func suppressTotal[K cmp.Ordered](floor int, m map[K]int, total Count) map[K]Cou
 // writeAdvertiserReports writes each report as JSON and text into the
 // advertiser's directory of dir (<dir>/<advertiser>/<list>.json and
 // .txt) and returns the paths written.
-func writeAdvertiserReports(dir string, reps []AdvertiserReport) ([]string, error) {
+func writeAdvertiserReports(ctx context.Context, dir string, reps []AdvertiserReport) ([]string, error) {
 	var paths []string
 	for _, a := range reps {
-		d := filepath.Join(dir, a.Advertiser)
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
-		}
 		b, err := json.MarshalIndent(a, "", "  ")
 		if err != nil {
 			return nil, err
 		}
-		base := filepath.Join(d, a.List)
-		if err := os.WriteFile(base+".json", append(b, '\n'), 0o644); err != nil {
-			return nil, err
-		}
 		var t strings.Builder
 		a.Print(&t)
-		if err := os.WriteFile(base+".txt", []byte(t.String()), 0o644); err != nil {
-			return nil, err
+		base := configs.JoinPath(dir, a.Advertiser, a.List)
+		for path, content := range map[string][]byte{base + ".json": append(b, '\n'), base + ".txt": []byte(t.String())} {
+			if err := pipelines.WriteFile(ctx, path, func(w *bufio.Writer) error { _, err := w.Write(content); return err }); err != nil {
+				return nil, err
+			}
 		}
 		paths = append(paths, base+".json", base+".txt")
 	}

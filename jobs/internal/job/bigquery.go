@@ -1,11 +1,11 @@
 package job
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
+	"strings"
 	"time"
 
 	"cloud.google.com/go/bigquery"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
@@ -80,15 +81,11 @@ func (k *bigQuerySink) writeRun(ctx context.Context, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(k.cfg.TempDir, "runs")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	shard := configs.JoinPath(k.cfg.TempDir, "runs", rep.Job+"-"+strings.NewReplacer("/", "_", "@", "_").Replace(k.runID)+".json")
+	if err := pipelines.WriteFile(ctx, shard, func(w *bufio.Writer) error { _, err := w.WriteString(row + "\n"); return err }); err != nil {
 		return err
 	}
-	shard := filepath.Join(dir, rep.Job+"-"+k.runID+".json")
-	if err := os.WriteFile(shard, []byte(row+"\n"), 0o644); err != nil {
-		return err
-	}
-	defer os.Remove(shard)
+	defer pipelines.RemoveFile(ctx, shard)
 	cl, err := bqio.NewClient(ctx, k.cfg)
 	if err != nil {
 		return err

@@ -3,11 +3,11 @@ package job
 import (
 	"context"
 	"io"
-	"path/filepath"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
+	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
@@ -23,7 +23,7 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	if err != nil {
 		return ExitBadInput, err
 	}
-	out := func(name string) string { return filepath.Join(cfg.Output, name) }
+	out := func(name string) string { return configs.JoinPath(cfg.Output, name) }
 	pipelines.WriteJSONL(s, out(pipelines.PersonsFile), persons)
 	pipelines.WriteIdentities(s, out(pipelines.IdentitiesFile), identities)
 	pipelines.WriteJSONL(s, out("featurize_dead_letters.jsonl"), beam.Flatten(s, dead...))

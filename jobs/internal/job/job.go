@@ -83,7 +83,7 @@ type Flags struct {
 // RegisterFlags defines the common flags on the process's flag set, where
 // beam.Init expects them.
 func RegisterFlags() *Flags {
-	return &Flags{
+	f := &Flags{
 		Config:           flag.String("config", "", "YAML config (configs/local.yaml documents every key); none: defaults and a synthetic world"),
 		Out:              flag.String("out", "", "output directory (overrides output)"),
 		RunID:            flag.String("run-id", "", "run id (overrides run_id)"),
@@ -93,6 +93,11 @@ func RegisterFlags() *Flags {
 		Advertiser:       flag.String("advertiser", "", "run only this advertiser's seed lists, in its namespace (overrides advertiser)"),
 		BigQueryEndpoint: flag.String("bigquery-endpoint", "", "BigQuery endpoint without authentication, for an emulator (overrides sink.bigquery.endpoint)"),
 	}
+	// Flex Template parameters are identifiers: the dashed flags have
+	// underscore aliases.
+	flag.StringVar(f.RunID, "run_id", "", "alias of --run-id")
+	flag.StringVar(f.AsOf, "as_of", "", "alias of --as-of")
+	return f
 }
 
 // Load reads the config (or the defaults), applies the flags and
@@ -100,7 +105,12 @@ func RegisterFlags() *Flags {
 func (f *Flags) Load() (*configs.Config, error) {
 	cfg := configs.Default()
 	if *f.Config != "" {
-		c, err := configs.Load(*f.Config)
+		// A config may be in Cloud Storage, as a Flex Template passes it.
+		b, err := pipelines.ReadFile(context.Background(), *f.Config)
+		if err != nil {
+			return nil, fmt.Errorf("configs: %w", err)
+		}
+		c, err := configs.Parse(b, *f.Config)
 		if err != nil {
 			return nil, err
 		}
@@ -134,14 +144,16 @@ func (f *Flags) Load() (*configs.Config, error) {
 			b.Endpoint = e
 		}
 		if b.TempDir == "" {
-			b.TempDir = filepath.Join(cfg.Output, "bigquery-temp")
+			b.TempDir = configs.JoinPath(cfg.Output, "bigquery-temp")
 		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.RunOutput(), 0o755); err != nil {
-		return nil, err
+	if !pipelines.Remote(cfg.RunOutput()) {
+		if err := os.MkdirAll(cfg.RunOutput(), 0o755); err != nil {
+			return nil, err
+		}
 	}
 	return cfg, nil
 }
@@ -189,6 +201,9 @@ func WorldDir(cfg *configs.Config) string { return filepath.Join(cfg.Output, "wo
 func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error) {
 	if len(cfg.Apps) > 0 || (!write && len(cfg.SeedLists) > 0) {
 		return false, nil // real inputs
+	}
+	if pipelines.Remote(cfg.Output) {
+		return true, fmt.Errorf("output %s: the synthetic world is made on local disk; configure apps (or give a local output) to write to %s", cfg.Output, cfg.Output)
 	}
 	dir := WorldDir(cfg)
 	sc := synth.Config{Persons: cfg.Synthetic.Persons, Seed: cfg.Synthetic.Seed, WindowDays: cfg.WindowDays,
@@ -315,7 +330,7 @@ func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
 			lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, Country: l.Country, Format: format})
 			continue
 		}
-		if _, err := os.Stat(l.File); err != nil {
+		if err := pipelines.StatFile(context.Background(), l.File); err != nil {
 			if l.File == cfg.StoredSeedList(l.Advertiser, l.ID) {
 				return nil, fmt.Errorf("seed list %s: %w (submit it with jobs/seeds --advertiser %s --list %s)", l.ID, err, l.Advertiser, l.ID)
 			}
@@ -338,6 +353,13 @@ func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
 // there. Paths are compared after resolving symbolic links.
 // It reports whether the file is in the seed store.
 func inNamespace(cfg *configs.Config, l configs.SeedList) (bool, error) {
+	if pipelines.Remote(l.File) || pipelines.Remote(cfg.SeedStore) {
+		// Object stores have no links: names are compared as they are.
+		store := strings.TrimSuffix(cfg.SeedStore, "/") + "/"
+		rel, inStore := strings.CutPrefix(l.File, store)
+		owner, _, _ := strings.Cut(rel, "/")
+		return checkOwner(cfg, l, inStore, owner)
+	}
 	file, err := filepath.EvalSymlinks(l.File)
 	if err != nil {
 		return false, err
@@ -358,6 +380,12 @@ func inNamespace(cfg *configs.Config, l configs.SeedList) (bool, error) {
 	if inStore {
 		owner, _, _ = strings.Cut(rel, string(filepath.Separator))
 	}
+	return checkOwner(cfg, l, inStore, owner)
+}
+
+// checkOwner refuses a list in another advertiser's namespace, or outside
+// the store in an advertiser's run.
+func checkOwner(cfg *configs.Config, l configs.SeedList, inStore bool, owner string) (bool, error) {
 	switch {
 	case inStore && owner != l.Advertiser:
 		return true, fmt.Errorf("%w: %s is in advertiser %s's namespace of the seed store", ErrNamespace, l.File, owner)
@@ -383,7 +411,7 @@ func retireSeedLists(cfg *configs.Config, log zerolog.Logger) ([]string, error) 
 		if stored, err := inNamespace(cfg, l); err != nil || !stored {
 			continue
 		}
-		if err := os.Remove(l.File); err != nil {
+		if err := pipelines.RemoveFile(context.Background(), l.File); err != nil {
 			return gone, fmt.Errorf("seed list %s: deleting the matched hashes: %w", l.ID, err)
 		}
 		gone = append(gone, l.File)
@@ -474,7 +502,7 @@ func ProfileFiles(cfg *configs.Config, dir string) (Profiles, error) {
 		name string
 		dst  *[]string
 	}{{pipelines.PersonsFile, &pr.Persons}, {pipelines.IdentitiesFile, &pr.Identities}} {
-		files, err := pipelines.ExpandFiles(filepath.Join(dir, f.name))
+		files, err := pipelines.ExpandFiles(configs.JoinPath(dir, f.name))
 		if err != nil {
 			return pr, fmt.Errorf("profiles: %w (run jobs/featurize first, or give --profiles)", err)
 		}

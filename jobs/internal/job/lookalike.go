@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -44,7 +43,7 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	models := pipelines.Train(s, train, persons, matched)
 	prospects, sizes := pipelines.WithholdSmallAudiences(s, cfg.Privacy.MinAudience, pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, models, matched))
 
-	out := func(name string) string { return filepath.Join(cfg.RunOutput(), name) }
+	out := func(name string) string { return configs.JoinPath(cfg.RunOutput(), name) }
 	rep := Report{Job: "lookalike", RunID: cfg.RunID, AsOf: cfg.AsOf}
 	var prospectFiles []string
 	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {
@@ -111,7 +110,7 @@ func plainGo(log zerolog.Logger, stdout io.Writer, cfg *configs.Config, lists []
 			Options: pipelines.FeaturizeOptions{App: app.Name, DefaultRegion: cfg.DefaultRegion, MobileOnly: cfg.MobileOnly,
 				MaxPerPhone: cfg.MaxAccountsPerPhone, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}, Pepper: PepperOf(cfg)}})
 	}
-	path := filepath.Join(cfg.RunOutput(), "prospects.plain.jsonl")
+	path := configs.JoinPath(cfg.RunOutput(), "prospects.plain.jsonl")
 	log.Info().Int("apps", len(apps)).Msg("plain Go run starting (no Beam)")
 	start := time.Now()
 	res, err := pipelines.Baseline(apps, lists, PepperOf(cfg), cfg.Privacy.Policy(), ScoreOptions(cfg, time.Now()), path)

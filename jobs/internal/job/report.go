@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -132,7 +130,10 @@ func (r *Report) Write(path string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return pipelines.WriteFile(context.Background(), path, func(w *bufio.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 }
 
 // Print writes the human summary: match rates, model verdicts and where
@@ -162,10 +163,11 @@ func (r *Report) Print(w io.Writer) {
 // ReadLines calls fn on every line of the file at path; a file that does
 // not exist (an empty output is not written) has no line.
 func ReadLines(path string, fn func([]byte) error) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
+	ctx := context.Background()
+	if err := pipelines.StatFile(ctx, path); errors.Is(err, pipelines.ErrNotExist) {
 		return nil
 	}
+	f, err := pipelines.OpenFile(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -208,7 +210,7 @@ func (r *Report) complete(ctx context.Context, cfg *configs.Config, sink *bigQue
 		}
 	}
 	if in.audiences != "" {
-		paths, err := writeAdvertiserReports(filepath.Join(filepath.Dir(path), AdvertiserReportsDir), advertiserReports(cfg, r))
+		paths, err := writeAdvertiserReports(ctx, configs.JoinPath(cfg.RunOutput(), AdvertiserReportsDir), advertiserReports(cfg, r))
 		if err != nil {
 			return err
 		}

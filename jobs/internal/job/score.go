@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
+	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
@@ -29,9 +28,9 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	}
 	modelFile := deref(flags.Models)
 	if modelFile == "" {
-		modelFile = filepath.Join(cfg.RunOutput(), pipelines.ModelsFile)
+		modelFile = configs.JoinPath(cfg.RunOutput(), pipelines.ModelsFile)
 	}
-	if _, err := os.Stat(modelFile); err != nil {
+	if err := pipelines.StatFile(ctx, modelFile); err != nil {
 		return ExitBadInput, fmt.Errorf("models: %w (run jobs/train first, or give --models)", err)
 	}
 
@@ -48,7 +47,7 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		return ExitBadInput, err
 	}
 	prospects, sizes := pipelines.WithholdSmallAudiences(s, cfg.Privacy.MinAudience, pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, trained, matched))
-	out := func(name string) string { return filepath.Join(cfg.RunOutput(), name) }
+	out := func(name string) string { return configs.JoinPath(cfg.RunOutput(), name) }
 	rep := Report{Job: "score", RunID: cfg.RunID, AsOf: cfg.AsOf}
 	var files []string
 	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {

@@ -1,6 +1,8 @@
 package job
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,8 +10,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines"
 )
 
 // SeedsFlags are jobs/seeds' flags.
@@ -97,26 +98,18 @@ func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *Seed
 		slices.Sort(bad)
 		return ExitBadInput, errors.New(strings.Join(bad, "; "))
 	}
-	in, err := os.Open(*f.In)
+	in, err := pipelines.OpenFile(ctx, *f.In)
 	if err != nil {
 		return ExitBadInput, err
 	}
 	defer in.Close()
 
 	rep := SeedsReport{Advertiser: *f.Advertiser, List: *f.List, Input: *f.In, MinSeeds: cfg.MinSeeds}
-	dir := filepath.Dir(cfg.StoredSeedList(rep.Advertiser, rep.List))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return ExitFailed, err
-	}
-	// Hashes go to a temporary file, renamed into place only when the list
-	// is ready: a failed check leaves the stored list as it was.
-	tmp, err := os.CreateTemp(dir, ".seeds-*.csv")
-	if err != nil {
-		return ExitFailed, err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	fmt.Fprintln(tmp, "phone,value")
+	dir := configs.JoinPath(cfg.SeedNamespace(rep.Advertiser), rep.List)
+	// Hashes are kept in memory and stored only when the list is ready: a
+	// failed check leaves the stored list as it was.
+	var hashed bytes.Buffer
+	hashed.WriteString("phone,value\n")
 
 	r := features.NewSeedCSVReader(in)
 	r.PhoneColumn = *f.PhoneColumn
@@ -131,7 +124,7 @@ func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *Seed
 			return ExitBadInput, fmt.Errorf("%s: %w", *f.In, err)
 		}
 		if h, ok := check.Add(row, country, format); ok {
-			fmt.Fprintf(tmp, "%s,%s\n", h, strconv.FormatFloat(row.Value, 'g', -1, 64))
+			fmt.Fprintf(&hashed, "%s,%s\n", h, strconv.FormatFloat(row.Value, 'g', -1, 64))
 		}
 	}
 	rep.SeedReadiness = check.Readiness
@@ -143,12 +136,12 @@ func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *Seed
 	default:
 		rep.Ready = true
 	}
+	write := func(path string, b []byte) error {
+		return pipelines.WriteFile(ctx, path, func(w *bufio.Writer) error { _, err := w.Write(b); return err })
+	}
 	if rep.Ready {
-		if err := tmp.Close(); err != nil {
-			return ExitFailed, err
-		}
 		rep.Stored = cfg.StoredSeedList(rep.Advertiser, rep.List)
-		if err := os.Rename(tmp.Name(), rep.Stored); err != nil {
+		if err := write(rep.Stored, hashed.Bytes()); err != nil {
 			return ExitFailed, err
 		}
 	}
@@ -156,12 +149,12 @@ func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *Seed
 	rep.Print(&text)
 	b, _ := json.MarshalIndent(rep, "", "  ")
 	for name, content := range map[string][]byte{"readiness.json": append(b, '\n'), "readiness.txt": []byte(text.String())} {
-		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+		if err := write(configs.JoinPath(dir, name), content); err != nil {
 			return ExitFailed, err
 		}
 	}
 	fmt.Fprint(stdout, text.String())
-	fmt.Fprintf(stdout, "report: %s\n", filepath.Join(dir, "readiness.json"))
+	fmt.Fprintf(stdout, "report: %s\n", configs.JoinPath(dir, "readiness.json"))
 	log.Info().Str("advertiser", rep.Advertiser).Str("seed_list", rep.List).Int("rows", rep.Rows).Int("valid", rep.Valid).
 		Int("duplicates", rep.Duplicates).Bool("ready", rep.Ready).Msg("seed list checked")
 	if !rep.Ready {

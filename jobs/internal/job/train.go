@@ -3,11 +3,11 @@ package job
 import (
 	"context"
 	"io"
-	"path/filepath"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
+	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
@@ -36,7 +36,7 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		return ExitBadInput, err
 	}
 	models := pipelines.Train(s, TrainOptions(cfg), persons, matched)
-	out := func(name string) string { return filepath.Join(cfg.RunOutput(), name) }
+	out := func(name string) string { return configs.JoinPath(cfg.RunOutput(), name) }
 	pipelines.WriteJSONL(s, out(pipelines.ModelsFile), models)
 	pipelines.WriteJSONL(s, out("seed_match.jsonl"), reports)
 	pipelines.WriteJSONL(s, out("train_dead_letters.jsonl"), beam.Flatten(s, append(od, pd, id, md)...))
