@@ -29,6 +29,7 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ \
 
 FROM apache/beam_go_sdk:${BEAM_VERSION} AS worker
 COPY --from=build /out/ /opt/sosie/
+COPY configs/schedule/run-day.sh /opt/sosie/
 # Beam's boot program starts the worker harness; a job binary started by it
 # with --worker re-enters beam.Init and serves the runner.
 ENTRYPOINT ["/opt/apache/beam/boot"]
