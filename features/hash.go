@@ -105,6 +105,15 @@ func (k *Keyer) Key(e164 string) string {
 	return hex.EncodeToString(k.sum)
 }
 
+// HashKey returns the keyed form of a phone's SHA-256 (lower-case hex, in
+// either convention): HMAC-SHA256 under the pepper of "sha256:" and the
+// hash, so it never equals a person key. Identities and hashed seed rows
+// meet on it, so no file or shuffle holds a bare phone hash, which anyone
+// can test phone numbers against.
+func (k *Keyer) HashKey(sha256Hex string) string {
+	return k.Key("sha256:" + sha256Hex)
+}
+
 // PersonKey is Keyer.Key for one number; prefer a Keyer in loops.
 func PersonKey(pepper []byte, e164 string) (string, error) {
 	k, err := NewKeyer(pepper)

@@ -97,3 +97,13 @@ func TestReadSeedPhone(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyerHashKey(t *testing.T) {
+	k1, _ := NewKeyer([]byte("pepper one"))
+	k2, _ := NewKeyer([]byte("pepper two"))
+	h := HashPhone("+33612345678").PlusE164
+	a := k1.HashKey(h)
+	if a == h || a == k1.Key(h) || a == k1.Key("+33612345678") || a != k1.HashKey(h) || a == k2.HashKey(h) || len(a) != 64 {
+		t.Fatalf("HashKey %s: not a keyed, stable, pepper-bound form distinct from person keys", a)
+	}
+}

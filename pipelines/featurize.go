@@ -67,8 +67,8 @@ func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollec
 	return profiles, identities, beam.Flatten(s, dead1, dead2, dead3)
 }
 
-// Identity ties a phone hash to a person key, and says which convention
-// the hash is in.
+// Identity ties a phone hash (keyed: features.Keyer.HashKey) to a person
+// key, and says which convention the hash is in.
 type Identity struct {
 	Key        string                  `json:"key"`
 	Convention features.HashConvention `json:"convention"`
@@ -110,8 +110,8 @@ func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Acco
 	key := f.keyer.Key(e164)
 	emit(key, keyedAccount{Key: key, Account: a})
 	h := features.HashPhone(e164)
-	identity(h.PlusE164, Identity{Key: key, Convention: features.HashPlusE164})
-	identity(h.Digits, Identity{Key: key, Convention: features.HashDigits})
+	identity(f.keyer.HashKey(h.PlusE164), Identity{Key: key, Convention: features.HashPlusE164})
+	identity(f.keyer.HashKey(h.Digits), Identity{Key: key, Convention: features.HashDigits})
 }
 
 // sharedPhoneFn rejects the accounts of numbers held by too many accounts.

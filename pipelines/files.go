@@ -24,15 +24,16 @@ import (
 // reads all three. All are JSON lines, one record per line.
 const (
 	PersonsFile    = "persons.jsonl"    // features.Person: one per person key
-	IdentitiesFile = "identities.jsonl" // IdentityRecord: the phone hashes of every person, both conventions
+	IdentitiesFile = "identities.jsonl" // IdentityRecord: the keyed phone hashes of every person, both conventions
 	ModelsFile     = "models.jsonl"     // TrainedModel: one per seed list
 )
 
 // IdentityRecord is one line of IdentitiesFile: a phone's SHA-256 in one
-// convention and the person key it belongs to. Hashed seed lists are
-// matched against these.
+// convention, keyed under the pepper (features.Keyer.HashKey), and the
+// person key it belongs to. Hashed seed lists are matched against these;
+// the file holds no bare phone hash.
 type IdentityRecord struct {
-	Hash       string                  `json:"hash"`
+	Hash       string                  `json:"hash_key"`
 	Key        string                  `json:"key"`
 	Convention features.HashConvention `json:"convention"`
 }
@@ -102,7 +103,7 @@ func (readIdentitiesFn) ProcessElement(ctx context.Context, path string, emit fu
 			return err
 		}
 		if r.Hash == "" || r.Key == "" {
-			return fmt.Errorf("an identity without a hash or a key")
+			return fmt.Errorf("an identity without a hash_key or a key (written before identities were keyed? run jobs/featurize again)")
 		}
 		identitiesRead.Inc(ctx, 1)
 		emit(r)

@@ -203,7 +203,7 @@ func (f *seedRowFn) ProcessElement(ctx context.Context, r SeedRow, plain func(st
 	}
 	hit := seedHit{List: r.List, Line: r.Line, Value: r.Value}
 	if id.Hash != "" {
-		hashed(id.Hash, hit)
+		hashed(f.keyer.HashKey(id.Hash), hit)
 		return
 	}
 	hit.Convention = ConventionPlain

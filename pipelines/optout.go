@@ -66,7 +66,7 @@ func (f *readOptOutFn) ProcessElement(ctx context.Context, path string, key func
 		if features.LooksHashed(v) {
 			h, err := features.ParseSHA256Hex(v)
 			if err == nil {
-				hash(h, true)
+				hash(f.keyer.HashKey(h), true)
 				key(h, true) // or a person key, also 64 hex
 				continue
 			}

@@ -15,6 +15,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/rs/zerolog"
 
+	"github.com/sosie-dev/sosie/configs"
+	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/features/synth"
 	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
@@ -86,6 +88,32 @@ func TestFeaturizeTrainScoreChain(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(chain, f)); err != nil {
 			t.Error(err)
 		}
+	}
+	// The identities the jobs hand each other hold no bare phone hash.
+	hashes := map[string]bool{}
+	for _, app := range features.DefaultApps {
+		ReadLines(filepath.Join(WorldDir(&configs.Config{Output: chain}), synth.AccountsFile(app, synth.JSONL)), func(b []byte) error {
+			var acc features.Account
+			json.Unmarshal(b, &acc)
+			if e164, err := features.NormalizePhone(acc.Phone, acc.Country); err == nil {
+				h := features.HashPhone(e164)
+				hashes[h.PlusE164], hashes[h.Digits] = true, true
+			}
+			return nil
+		})
+	}
+	ids := 0
+	ReadLines(filepath.Join(chain, pipelines.IdentitiesFile), func(b []byte) error {
+		var r pipelines.IdentityRecord
+		json.Unmarshal(b, &r)
+		ids++
+		if hashes[r.Hash] {
+			t.Fatal("identities.jsonl holds a bare phone hash")
+		}
+		return nil
+	})
+	if ids == 0 || len(hashes) == 0 {
+		t.Errorf("%d identities, %d world hashes: nothing checked", ids, len(hashes))
 	}
 	a, b := prospectKeys(t, filepath.Join(chain, "prospects.jsonl")), prospectKeys(t, filepath.Join(whole, "prospects.jsonl"))
 	if len(a) == 0 || !slices.Equal(a, b) {
