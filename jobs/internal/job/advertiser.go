@@ -168,34 +168,34 @@ func (a *AdvertiserReport) Print(w io.Writer) {
 		}
 		return fmt.Sprint(*n)
 	}
+	row := func(label, value string) { fmt.Fprintf(w, "%-22s %s\n", label, value) }
 	fmt.Fprintf(w, "Seed list %s of advertiser %s, run %s\n", a.List, a.Advertiser, a.RunID)
 	fmt.Fprintf(w, "Counts under %d are not shown.\n\n", a.Floor)
-	fmt.Fprintf(w, "rows submitted  %d\n", a.Rows)
+	row("rows submitted", fmt.Sprint(a.Rows))
 	for _, r := range slices.Sorted(maps.Keys(a.Rejected)) {
-		fmt.Fprintf(w, "rejected        %d (%s)\n", a.Rejected[r], r)
+		row("rejected: "+r, fmt.Sprint(a.Rejected[r]))
 	}
-	fmt.Fprintf(w, "duplicates      %d\n", a.Duplicates)
-	fmt.Fprintf(w, "matched         %s\n", c(a.Matched))
-	fmt.Fprintf(w, "not matched     %s\n", c(a.Unmatched))
+	row("duplicates", fmt.Sprint(a.Duplicates))
+	row("matched", c(a.Matched))
+	row("not matched", c(a.Unmatched))
 	if a.MatchRate != nil {
-		fmt.Fprintf(w, "match rate      %.0f%%\n", 100**a.MatchRate)
+		row("match rate", fmt.Sprintf("%.0f%%", 100**a.MatchRate))
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.ByConvention)) {
-		fmt.Fprintf(w, "matched as %-7s %s\n", k, c(a.ByConvention[k]))
+		row("matched as "+k, c(a.ByConvention[k]))
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.ByApp)) {
-		fmt.Fprintf(w, "matched on %-9s %s\n", k, c(a.ByApp[k]))
+		row("matched on "+k, c(a.ByApp[k]))
 	}
 	if a.Model != "" {
-		fmt.Fprintf(w, "model           %s\n", a.Model)
+		row("model", a.Model)
 	}
-	switch {
-	case a.Delivered:
-		fmt.Fprintf(w, "audience        %s persons, delivered\n", c(a.Audience))
-		for _, t := range slices.Sorted(maps.Keys(a.ByTier)) {
-			fmt.Fprintf(w, "  top %d–%d%%      %s\n", t-1, t, c(a.ByTier[t]))
-		}
-	default:
-		fmt.Fprintf(w, "audience        %s persons: under the minimum of %d, not delivered\n", c(a.Audience), a.MinAudience)
+	if !a.Delivered {
+		row("audience", fmt.Sprintf("%s persons: under the minimum of %d, not delivered", c(a.Audience), a.MinAudience))
+		return
+	}
+	row("audience", c(a.Audience)+" persons, delivered")
+	for _, t := range slices.Sorted(maps.Keys(a.ByTier)) {
+		row(fmt.Sprintf("  top %d–%d%%", t-1, t), c(a.ByTier[t]))
 	}
 }

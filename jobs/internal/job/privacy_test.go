@@ -216,7 +216,7 @@ func TestAdvertiserReportFloors(t *testing.T) {
 	}
 	var text bytes.Buffer
 	small.Print(&text)
-	if !bytes.Contains(text.Bytes(), []byte("matched         under 50")) || !bytes.Contains(text.Bytes(), []byte("not delivered")) {
+	if !bytes.Contains(text.Bytes(), []byte("matched                under 50")) || !bytes.Contains(text.Bytes(), []byte("not delivered")) {
 		t.Errorf("printed:\n%s", text.String())
 	}
 }
