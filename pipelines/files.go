@@ -2,7 +2,6 @@ package pipelines
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -147,25 +146,14 @@ func eachJSONLine(ctx context.Context, path string, dead func(DeadLetter), fn fu
 		return fmt.Errorf("pipelines: %w", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 256<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
+	// A model artifact is one long line.
+	return scanLines(f, path, 256<<20, func(line int, b []byte) {
 		linesRead.Inc(ctx, 1)
 		if err := fn(b); err != nil {
 			linesBad.Inc(ctx, 1)
 			dead(DeadLetter{Stage: "read", Source: path, Line: line, Reason: features.ReasonBadField, Detail: err.Error(), Rows: 1})
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("pipelines: reading %s after line %d: %w", path, line, err)
-	}
-	return nil
+	})
 }
 
 // ProspectColumns are the columns of a prospect list in CSV and Parquet,

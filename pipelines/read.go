@@ -228,15 +228,7 @@ func (r *rowSource) rejectFile(n int, missing, have []string) {
 }
 
 func (r *rowSource) jsonl(f io.Reader) error {
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
+	return scanLines(f, r.path, 16<<20, func(line int, b []byte) {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		var row features.JSONRow
@@ -245,9 +237,23 @@ func (r *rowSource) jsonl(f io.Reader) error {
 			err = fmt.Errorf("%w: not a JSON object: %v", features.ErrBadField, err)
 		}
 		r.row(line, row, err)
+	})
+}
+
+// scanLines calls fn with every non-blank line of r, trimmed, and its
+// 1-based number; a line longer than max fails the file, named by path.
+func scanLines(r io.Reader, path string, max int, fn func(line int, b []byte)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), max)
+	line := 0
+	for sc.Scan() {
+		line++
+		if b := bytes.TrimSpace(sc.Bytes()); len(b) > 0 {
+			fn(line, b)
+		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("pipelines: reading %s after line %d: %w", r.path, line, err)
+		return fmt.Errorf("pipelines: reading %s after line %d: %w", path, line, err)
 	}
 	return nil
 }
