@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"cloud.google.com/go/storage"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs" // gs:// paths
 )
@@ -43,7 +44,8 @@ func (c closeBoth) Close() error {
 	return err
 }
 
-// OpenFile opens a local or remote file for reading.
+// OpenFile opens a local or remote file for reading. A file that is not
+// there is an error wrapping ErrNotExist, local or remote.
 func OpenFile(ctx context.Context, path string) (io.ReadCloser, error) {
 	if !Remote(path) {
 		return os.Open(path)
@@ -55,7 +57,7 @@ func OpenFile(ctx context.Context, path string) (io.ReadCloser, error) {
 	r, err := fs.OpenRead(ctx, path)
 	if err != nil {
 		fs.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, remoteError(path, err)
 	}
 	return closeBoth{r, fs}, nil
 }
@@ -72,56 +74,74 @@ func ReadFile(ctx context.Context, path string) ([]byte, error) {
 
 // WriteFile writes path whole or not at all: a local file through a
 // temporary file beside it and a rename, an object by one upload, which
-// appears only once complete. A retried bundle replaces the whole.
+// appears only once complete. When fill fails nothing is written, and a
+// retried bundle replaces the whole.
 func WriteFile(ctx context.Context, path string, fill func(*bufio.Writer) error) error {
-	if Remote(path) {
-		fs, err := fileSystem(ctx, path)
-		if err != nil {
-			return err
-		}
-		defer fs.Close()
-		obj, err := fs.OpenWrite(ctx, path)
-		if err != nil {
-			return fmt.Errorf("pipelines: writing %s: %w", path, err)
-		}
-		w := bufio.NewWriterSize(obj, 1<<20)
-		err = fill(w)
-		if err == nil {
-			err = w.Flush()
-		}
-		// Closing commits the upload: an error must not commit half a file,
-		// and a storage writer whose context is done discards it.
-		if cerr := obj.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("pipelines: writing %s: %w", path, err)
-		}
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("pipelines: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	d, err := create(ctx, path)
 	if err != nil {
-		return fmt.Errorf("pipelines: %w", err)
+		return fmt.Errorf("pipelines: writing %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	w := bufio.NewWriterSize(tmp, 1<<20)
+	w := bufio.NewWriterSize(d, 1<<20)
 	err = fill(w)
 	if err == nil {
 		err = w.Flush()
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
+		d.abort()
 		return fmt.Errorf("pipelines: writing %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("pipelines: %w", err)
+	if err := d.commit(); err != nil {
+		return fmt.Errorf("pipelines: writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// destination is a file being written: commit puts it in place, abort
+// leaves no trace of it.
+type destination struct {
+	io.Writer
+	commit func() error
+	abort  func()
+}
+
+// create starts writing path: a temporary file beside a local path, an
+// upload for a remote one, whose context is cancelled to abort it (a
+// storage writer closed otherwise would commit what it has).
+func create(ctx context.Context, path string) (destination, error) {
+	if Remote(path) {
+		fs, err := fileSystem(ctx, path)
+		if err != nil {
+			return destination{}, err
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		obj, err := fs.OpenWrite(wctx, path)
+		if err != nil {
+			cancel()
+			fs.Close()
+			return destination{}, err
+		}
+		return destination{Writer: obj,
+			commit: func() error { defer fs.Close(); defer cancel(); return obj.Close() },
+			abort:  func() { cancel(); obj.Close(); fs.Close() },
+		}, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return destination{}, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return destination{}, err
+	}
+	return destination{Writer: tmp,
+		commit: func() error {
+			if err := tmp.Close(); err != nil {
+				os.Remove(tmp.Name())
+				return err
+			}
+			return os.Rename(tmp.Name(), path)
+		},
+		abort: func() { tmp.Close(); os.Remove(tmp.Name()) },
+	}, nil
 }
 
 // RemoveFile deletes a local or remote file.
@@ -141,29 +161,35 @@ func RemoveFile(ctx context.Context, path string) error {
 	return rm.Remove(ctx, path)
 }
 
-// ErrNotExist says a file is not there.
-var ErrNotExist = errors.New("no such file")
+// ErrNotExist says a file is not there: os.ErrNotExist, which local and
+// remote errors both wrap.
+var ErrNotExist = os.ErrNotExist
+
+// remoteError names the path of a remote filesystem's error and makes a
+// missing object an ErrNotExist, as a missing local file is.
+func remoteError(path string, err error) error {
+	if errors.Is(err, storage.ErrObjectNotExist) {
+		return fmt.Errorf("%s: %w", path, ErrNotExist)
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
 
 // StatFile returns nil when a local or remote file exists, else an error
 // wrapping ErrNotExist (or the filesystem's error).
 func StatFile(ctx context.Context, path string) error {
 	if !Remote(path) {
 		_, err := os.Stat(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("%w: %s", ErrNotExist, path)
-		}
 		return err
 	}
-	files, err := globFiles(ctx, path)
+	fs, err := fileSystem(ctx, path)
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		if f == path {
-			return nil
-		}
+	defer fs.Close()
+	if _, err := fs.Size(ctx, path); err != nil {
+		return remoteError(path, err)
 	}
-	return fmt.Errorf("%w: %s", ErrNotExist, path)
+	return nil
 }
 
 // globFiles lists the files a pattern matches, local or remote.

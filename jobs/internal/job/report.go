@@ -163,11 +163,10 @@ func (r *Report) Print(w io.Writer) {
 // ReadLines calls fn on every line of the file at path; a file that does
 // not exist (an empty output is not written) has no line.
 func ReadLines(path string, fn func([]byte) error) error {
-	ctx := context.Background()
-	if err := pipelines.StatFile(ctx, path); errors.Is(err, pipelines.ErrNotExist) {
+	f, err := pipelines.OpenFile(context.Background(), path)
+	if errors.Is(err, pipelines.ErrNotExist) {
 		return nil
 	}
-	f, err := pipelines.OpenFile(ctx, path)
 	if err != nil {
 		return err
 	}
