@@ -204,6 +204,22 @@ func (s *SeedCSVReader) Read() (SeedRow, error) {
 	return s.row(line, rec), nil
 }
 
+// ReadAll reads the remaining rows. A successful call returns err ==
+// nil, not io.EOF; on an error, the rows read before it come back too.
+func (s *SeedCSVReader) ReadAll() ([]SeedRow, error) {
+	var rows []SeedRow
+	for {
+		row, err := s.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, row)
+	}
+}
+
 // next reads the next record that is not blank: csv skips empty lines,
 // but not lines of spaces and separators.
 func (s *SeedCSVReader) next() ([]string, int, error) {

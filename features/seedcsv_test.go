@@ -2,7 +2,6 @@ package features
 
 import (
 	"errors"
-	"io"
 	"strings"
 	"testing"
 	"unicode"
@@ -11,17 +10,7 @@ import (
 func readAllSeeds(t testing.TB, in, phoneColumn string) ([]SeedRow, error) {
 	r := NewSeedCSVReader(strings.NewReader(in))
 	r.PhoneColumn = phoneColumn
-	var rows []SeedRow
-	for {
-		row, err := r.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			return rows, err
-		}
-		rows = append(rows, row)
-	}
+	return r.ReadAll()
 }
 
 func TestSeedCSVReader(t *testing.T) {
@@ -111,18 +100,7 @@ func FuzzSeedCSVReader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		r := NewSeedCSVReader(strings.NewReader(in))
-		var rows []SeedRow
-		var err error
-		for {
-			var row SeedRow
-			if row, err = r.Read(); err != nil {
-				break
-			}
-			rows = append(rows, row)
-		}
-		if err == io.EOF {
-			err = nil
-		}
+		rows, err := r.ReadAll()
 		if err != nil {
 			if !errors.Is(err, ErrSeedHeader) {
 				t.Fatalf("a reader error from a string: %v", err)

@@ -220,16 +220,7 @@ func readSeedRows(ctx context.Context, list SeedList, f io.Reader, dead func(Dea
 	if FormatOf(list.File) == CSV {
 		r := features.NewSeedCSVReader(f)
 		r.PhoneColumn = list.PhoneColumn
-		for {
-			row, err := r.Read()
-			if err == io.EOF {
-				return rows, nil
-			}
-			if err != nil {
-				return nil, err
-			}
-			rows = append(rows, row)
-		}
+		return r.ReadAll()
 	}
 	phoneCol := list.PhoneColumn
 	if phoneCol == "" {
