@@ -11,30 +11,6 @@
 // jobs/internal/job.RunSeeds.
 package main
 
-import (
-	"context"
-	"encoding/json"
-	"flag"
-	"fmt"
-	"os"
+import "github.com/sosie-dev/sosie/jobs/internal/job"
 
-	"github.com/sosie-dev/sosie/jobs/internal/job"
-)
-
-func main() {
-	flags := job.RegisterSeedsFlags()
-	flag.Parse()
-	log := job.NewLogger(os.Stderr)
-	code, err := job.RunSeeds(context.Background(), log, os.Stdout, flags)
-	sum := job.Summary{Job: "seeds", ExitCode: code, Status: map[int]string{job.ExitOK: "ok", job.ExitBadInput: "bad_input"}[code]}
-	if sum.Status == "" {
-		sum.Status = "failed"
-	}
-	if err != nil {
-		log.Error().Err(err).Msg("seeds failed")
-		sum.Error = err.Error()
-	}
-	b, _ := json.Marshal(sum)
-	fmt.Fprintf(os.Stdout, "%s\n", b)
-	os.Exit(code)
-}
+func main() { job.SeedsMain(job.RegisterSeedsFlags()) }

@@ -555,10 +555,24 @@ func Main(name string, flags *Flags, run RunFunc) {
 	beam.Init()
 	log := NewLogger(os.Stderr)
 	code, err := run(context.Background(), log, os.Stdout, flags)
+	exit(log, name, flags.summary, code, err)
+}
+
+// SeedsMain is jobs/seeds' main: it builds no pipeline, so it needs no
+// beam.Init.
+func SeedsMain(flags *SeedsFlags) {
+	flag.Parse()
+	log := NewLogger(os.Stderr)
+	code, err := RunSeeds(context.Background(), log, os.Stdout, flags)
+	exit(log, "seeds", Summary{}, code, err)
+}
+
+// exit logs the error that ended a job, prints its summary line and exits
+// with its code.
+func exit(log zerolog.Logger, name string, sum Summary, code int, err error) {
 	if err != nil {
 		log.Error().Err(err).Msg(name + " failed")
 	}
-	sum := flags.summary
 	sum.Job, sum.ExitCode, sum.Status = name, code, statuses[code]
 	if code == ExitNotPredictive && len(sum.NotPredictive) == 0 {
 		sum.Status = "withheld"
