@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,11 +70,20 @@ type Config struct {
 	SampleSize int         `yaml:"sample_size"` // population sample; default 20000
 	MinSeeds   int         `yaml:"min_seeds"`   // default 100
 	RunSeed    uint64      `yaml:"run_seed"`    // default 1
+
+	// given holds the keys the YAML file sets, by path (window_days,
+	// privacy.floor, seed_lists[0].audience_percent): an explicit 0 is
+	// not an unset key, and is honoured or refused, never defaulted.
+	given map[string]bool
 }
 
 // App is one social app's accounts and events.
 type App struct {
-	Name     string   `yaml:"name"`
+	Name string `yaml:"name"`
+	// Optional says the app may give no data (no account, no event in the
+	// window): the run goes on without it and says so. Otherwise an app
+	// that gives no data fails the run.
+	Optional bool     `yaml:"optional"`
 	Accounts []string `yaml:"accounts"` // file globs, JSONL or CSV
 	Events   []string `yaml:"events"`
 	// AccountsTable and EventsTable read the app from BigQuery instead of
@@ -127,6 +137,11 @@ type Privacy struct {
 	// is withheld and the run says so. Default 100 (as many platforms ask
 	// of a seed list; raise it to your ad platform's own minimum).
 	MinAudience int `yaml:"min_audience"`
+	// NoiseScale is the scale of the deterministic noise on every count
+	// an advertiser sees (features.NoisyCount), which stops two lists that
+	// differ by one phone from telling whether it matched. Default 5; 0
+	// shows exact counts and gives that protection up.
+	NoiseScale float64 `yaml:"noise_scale"`
 	// KeepSeedLists keeps the seed store's lists after a run that used
 	// them (lookalike, score); by default they are deleted once matched,
 	// as matching platforms delete hashes after matching.
@@ -193,9 +208,42 @@ func Parse(b []byte, name string) (*Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("configs: %s: %w", name, err)
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("configs: %s: %w", name, err)
+	}
+	c.given = map[string]bool{}
+	givenKeys(&doc, "", c.given)
 	c.Defaults()
 	return &c, nil
 }
+
+// givenKeys records the path of every key a YAML node sets.
+func givenKeys(n *yaml.Node, path string, given map[string]bool) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			givenKeys(c, path, given)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			given[p] = true
+			givenKeys(n.Content[i+1], p, given)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			givenKeys(c, fmt.Sprintf("%s[%d]", path, i), given)
+		}
+	}
+}
+
+// Given says whether the config file sets the key at path (e.g.
+// "privacy.floor"), even to zero.
+func (c *Config) Given(path string) bool { return c.given[path] }
 
 // Default is the configuration of a run with no config file.
 func Default() *Config {
@@ -204,15 +252,18 @@ func Default() *Config {
 	return &c
 }
 
-// Defaults fills every unset field with its default.
+// Defaults fills every unset field with its default. A key the file sets
+// keeps its value, zero included: Validate says whether zero means
+// something there.
 func (c *Config) Defaults() {
+	unset := func(path string, zero bool) bool { return zero && !c.given[path] }
 	if c.AsOf == "" {
 		c.AsOf = "2026-11-01"
 	}
 	if c.RunID == "" {
 		c.RunID = "lookalike-" + c.AsOf
 	}
-	if c.WindowDays == 0 {
+	if unset("window_days", c.WindowDays == 0) {
 		c.WindowDays = features.DefaultWindowDays
 	}
 	if c.Output == "" {
@@ -224,47 +275,50 @@ func (c *Config) Defaults() {
 	if c.SeedStore == "" {
 		c.SeedStore = "sosie-seeds"
 	}
-	if c.Privacy.Floor == 0 {
+	if unset("privacy.floor", c.Privacy.Floor == 0) {
 		c.Privacy.Floor = 50
 	}
-	if c.Privacy.MinAudience == 0 {
+	if unset("privacy.min_audience", c.Privacy.MinAudience == 0) {
 		c.Privacy.MinAudience = 100
+	}
+	if unset("privacy.noise_scale", c.Privacy.NoiseScale == 0) {
+		c.Privacy.NoiseScale = 5
 	}
 	for i := range c.Privacy.Blocks {
 		if c.Privacy.Blocks[i].Action == "" {
 			c.Privacy.Blocks[i].Action = features.BlockDropApp
 		}
 	}
-	if c.ProspectFormats == nil {
+	if unset("prospect_formats", c.ProspectFormats == nil) {
 		c.ProspectFormats = []string{"csv", "parquet"}
 	}
-	if c.Synthetic.Persons == 0 {
+	if unset("synthetic.persons", c.Synthetic.Persons == 0) {
 		c.Synthetic.Persons = 5000
 	}
-	if c.Synthetic.Seed == 0 {
+	if unset("synthetic.seed", c.Synthetic.Seed == 0) {
 		c.Synthetic.Seed = 1
 	}
-	if c.Synthetic.SeedSize == 0 {
+	if unset("synthetic.seed_size", c.Synthetic.SeedSize == 0) {
 		c.Synthetic.SeedSize = 200
 	}
-	if c.MaxAccountsPerPhone == 0 {
+	if unset("max_accounts_per_phone", c.MaxAccountsPerPhone == 0) {
 		c.MaxAccountsPerPhone = features.DefaultMaxAccountsPerPhone
 	}
 	if c.Model.Kind == "" {
 		c.Model.Kind = string(model.KindAuto)
 	}
-	if c.SampleSize == 0 {
+	if unset("sample_size", c.SampleSize == 0) {
 		c.SampleSize = 20_000
 	}
-	if c.MinSeeds == 0 {
+	if unset("min_seeds", c.MinSeeds == 0) {
 		c.MinSeeds = 100
 	}
-	if c.RunSeed == 0 {
+	if unset("run_seed", c.RunSeed == 0) {
 		c.RunSeed = 1
 	}
 	for i := range c.SeedLists {
 		l := &c.SeedLists[i]
-		if l.AudiencePercent == 0 {
+		if unset(fmt.Sprintf("seed_lists[%d].audience_percent", i), l.AudiencePercent == 0) {
 			l.AudiencePercent = 5
 		}
 		if l.File == "" && l.Table == "" && l.Advertiser != "" && l.ID != "" {
@@ -334,6 +388,9 @@ func (c *Config) Validate() error {
 	if c.Synthetic.Persons < 1 {
 		add("synthetic.persons", "%d, want at least 1", c.Synthetic.Persons)
 	}
+	if c.Synthetic.SeedSize < 1 {
+		add("synthetic.seed_size", "%d, want at least 1", c.Synthetic.SeedSize)
+	}
 	names := map[string]bool{}
 	for i, a := range c.Apps {
 		f := fmt.Sprintf("apps[%d]", i)
@@ -342,6 +399,9 @@ func (c *Config) Validate() error {
 		}
 		if names[a.Name] {
 			add(f+".name", "%q appears twice", a.Name)
+		}
+		if a.AccountColumns.Phone == "-" {
+			add(f+".account_columns.phone", `"-": apps are joined by phone; an app without a phone column cannot be used`)
 		}
 		names[a.Name] = true
 		if a.Name != "" && !slices.Contains(features.DefaultApps, a.Name) {
@@ -419,11 +479,14 @@ func (c *Config) Validate() error {
 	if err := c.Privacy.Policy().Validate(features.DefaultApps); err != nil {
 		add("privacy", "%s", strings.TrimPrefix(err.Error(), features.ErrPolicy.Error()+": "))
 	}
-	if c.Privacy.Floor < 1 {
-		add("privacy.floor", "%d, want at least 1", c.Privacy.Floor)
+	if c.Privacy.Floor < 0 {
+		add("privacy.floor", "%d, want 0 (every count shown) or more", c.Privacy.Floor)
 	}
-	if c.Privacy.MinAudience < 1 {
-		add("privacy.min_audience", "%d, want at least 1", c.Privacy.MinAudience)
+	if c.Privacy.NoiseScale < 0 || math.IsNaN(c.Privacy.NoiseScale) || math.IsInf(c.Privacy.NoiseScale, 0) {
+		add("privacy.noise_scale", "%g, want 0 (exact counts) or more", c.Privacy.NoiseScale)
+	}
+	if c.Privacy.MinAudience < 0 {
+		add("privacy.min_audience", "%d, want 0 (every audience delivered) or more", c.Privacy.MinAudience)
 	}
 	if b := c.Source.BigQuery; b != nil && b.Project == "" {
 		add("source.bigquery.project", "missing")

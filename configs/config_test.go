@@ -95,3 +95,45 @@ model:
 		}
 	}
 }
+
+// TestZeroIsNotUnset: a key set to 0 keeps 0 — honoured where it means
+// something, refused by name where it does not — and only an absent key
+// takes its default.
+func TestZeroIsNotUnset(t *testing.T) {
+	c, err := Load(writeConfig(t, "privacy: {floor: 0, min_audience: 0}\nrun_seed: 0\nsynthetic: {seed: 0}\nprospect_formats: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("meaningful zeros refused: %v", err)
+	}
+	if c.Privacy.Floor != 0 || c.Privacy.MinAudience != 0 || c.RunSeed != 0 || c.Synthetic.Seed != 0 || len(c.ProspectFormats) != 0 {
+		t.Errorf("zeros became defaults: %+v", c)
+	}
+	if !c.Given("privacy.floor") || c.Given("window_days") {
+		t.Error("Given does not tell set keys from absent ones")
+	}
+	for key, body := range map[string]string{
+		"window_days":                    "window_days: 0",
+		"min_seeds":                      "min_seeds: 0",
+		"sample_size":                    "sample_size: 0",
+		"max_accounts_per_phone":         "max_accounts_per_phone: 0",
+		"synthetic.persons":              "synthetic: {persons: 0}",
+		"synthetic.seed_size":            "synthetic: {seed_size: 0}",
+		"seed_lists[0].audience_percent": "seed_lists: [{id: l, advertiser: a, file: s.csv, audience_percent: 0}]",
+		"privacy.floor":                  "privacy: {floor: -3}",
+		"apps[0].account_columns.phone":  "apps: [{name: facebook, accounts: [a.jsonl], events: [e.jsonl], account_columns: {phone: '-'}}]",
+	} {
+		c, err := Load(writeConfig(t, body+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), key+":") {
+			t.Errorf("%s: %v, want an error naming %s", body, err, key)
+		}
+	}
+	d := Default()
+	if d.WindowDays != 90 || d.Privacy.Floor != 50 || d.MinSeeds != 100 || d.RunSeed != 1 {
+		t.Errorf("defaults: %+v", d)
+	}
+}

@@ -2,6 +2,13 @@
 // YAML (strictly: an unknown or misspelt key is an error that names it),
 // its defaults, and Validate, which names every wrong field at once.
 //
+// A key the file sets keeps its value, zero included (Config.Given): an
+// explicit 0 is honoured where it means something (privacy.floor: every
+// count shown; run_seed: a seed like any other) and refused, naming the
+// key, where it does not (window_days, min_seeds); only an absent key
+// takes its default.
+//
 // Secrets are not configuration: the identity pepper is read from the
-// environment variable the config names (PepperEnv), never from a file.
+// environment variable or the secret file the config names (PepperEnv,
+// PepperFile), never from the config itself.
 package configs

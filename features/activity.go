@@ -49,13 +49,25 @@ type Activity struct {
 // CreateAccumulator returns an empty Activity.
 func (w ActivityWindow) CreateAccumulator() Activity { return Activity{} }
 
+// Contains says whether an event at t falls in the window.
+func (w ActivityWindow) Contains(t time.Time) bool {
+	age := w.AsOf.Sub(t)
+	return age >= 0 && age < time.Duration(w.days())*24*time.Hour
+}
+
+// Start is the window's first instant (excluded: the window is (Start,
+// AsOf]).
+func (w ActivityWindow) Start() time.Time {
+	return w.AsOf.Add(-time.Duration(w.days()) * 24 * time.Hour)
+}
+
 // AddInput adds one event.
 func (w ActivityWindow) AddInput(a Activity, e Event) Activity {
-	age := w.AsOf.Sub(e.Time)
-	if age < 0 || age >= time.Duration(w.days())*24*time.Hour {
+	if !w.Contains(e.Time) {
 		a.Ignored++
 		return a
 	}
+	age := w.AsOf.Sub(e.Time)
 	if int(e.Type) < NumEventTypes {
 		a.Events[e.Type]++
 	} else {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"strings"
 )
@@ -112,6 +113,33 @@ func (k *Keyer) Key(e164 string) string {
 // can test phone numbers against.
 func (k *Keyer) HashKey(sha256Hex string) string {
 	return k.Key("sha256:" + sha256Hex)
+}
+
+// Fingerprint names the pepper without revealing it: the first 16 hex
+// characters of HMAC-SHA256 under the pepper of a constant. Files the jobs
+// hand each other carry it, so that a job run under another pepper (whose
+// person keys would match nothing, or the wrong persons) refuses them.
+func (k *Keyer) Fingerprint() string {
+	return k.Key("sosie pepper fingerprint v1")[:16]
+}
+
+// MinPepperBytes is the shortest identity pepper accepted: a shorter one
+// could be guessed, and with it every person key tested against phones.
+const MinPepperBytes = 32
+
+// ErrWeakPepper is a pepper that is blank or shorter than MinPepperBytes.
+var ErrWeakPepper = errors.New("features: weak identity pepper")
+
+// CheckPepper refuses a pepper that is blank or shorter than
+// MinPepperBytes, saying which without saying what it is.
+func CheckPepper(pepper []byte) error {
+	if len(strings.TrimSpace(string(pepper))) == 0 {
+		return fmt.Errorf("%w: it is blank", ErrWeakPepper)
+	}
+	if len(pepper) < MinPepperBytes {
+		return fmt.Errorf("%w: %d bytes, want at least %d (e.g. head -c 32 /dev/urandom | base64)", ErrWeakPepper, len(pepper), MinPepperBytes)
+	}
+	return nil
 }
 
 // PersonKey is Keyer.Key for one number; prefer a Keyer in loops.

@@ -29,6 +29,9 @@ const (
 	ReasonAccountGone Reason = "account_rejected" // events of an account rejected for its phone
 	ReasonEmptyFile   Reason = "empty_file"       // an input file with no row at all
 	ReasonNoColumn    Reason = "missing_column"   // a file whose header or schema lacks a required column: all its rows
+	ReasonBadQuote    Reason = "bad_quote"        // a CSV line whose quotes do not pair up (a record never spans lines)
+	ReasonFieldCount  Reason = "field_count"      // a CSV line with more or fewer fields than its header
+	ReasonBadLine     Reason = "bad_line"         // a JSON line that is not one JSON object
 )
 
 // RejectError is an error that carries a Reason. Match the reasons with

@@ -3,14 +3,34 @@ package features
 import "slices"
 
 // SeedReadiness is what checking a seed list found, before any matching:
-// counts and row numbers, never a phone.
+// counts and row numbers, never a phone. Every line is accounted for:
+// Lines = Header + Blank + Rows, and Rows = Valid + Duplicates + the
+// rows rejected.
 type SeedReadiness struct {
+	Lines      int                    `json:"lines"`
+	Header     int                    `json:"header"`
+	Blank      int                    `json:"blank"`
+	Columns    []string               `json:"columns,omitempty"` // the header's, as written
+	Encoding   Encoding               `json:"encoding,omitempty"`
+	Recoded    int                    `json:"recoded_lines,omitempty"` // lines read as Windows-1252 (Latin-1)
 	Rows       int                    `json:"rows"`
 	Valid      int                    `json:"valid"` // distinct phones, plain or hashed
 	Duplicates int                    `json:"duplicates"`
 	Rejected   map[Reason]*RejectRows `json:"rejected"`
 	ByFormat   map[SeedFormat]int     `json:"valid_by_format"` // plain, sha256
 	WithValue  int                    `json:"with_value"`      // valid rows with a value column other than 1
+	// Ignored counts, per optional column, the rows whose cell could not
+	// be read (a country that is no ISO code, a value that is no number)
+	// and was left out: the row counts without it.
+	Ignored map[string]*RejectRows `json:"ignored,omitempty"`
+}
+
+// Finish records how the file's lines were read: its line counts,
+// encoding and header, from the reader that read its rows.
+func (c *SeedChecker) Finish(r *SeedCSVReader) {
+	st := r.Stats()
+	c.Readiness.Lines, c.Readiness.Header, c.Readiness.Blank = st.Lines, st.Header, st.Blank
+	c.Readiness.Encoding, c.Readiness.Recoded, c.Readiness.Columns = st.Encoding, st.Recoded, r.Columns()
 }
 
 // RejectRows counts the rows rejected for one reason and keeps the first
@@ -37,6 +57,12 @@ type SeedChecker struct {
 func (c *SeedChecker) Add(row SeedRow, country string, format SeedFormat) (hash string, ok bool) {
 	r := &c.Readiness
 	r.Rows++
+	for _, col := range row.Ignored {
+		if r.Ignored == nil {
+			r.Ignored = map[string]*RejectRows{}
+		}
+		r.Ignored[col] = addRow(r.Ignored[col], row.Line)
+	}
 	if row.Err != nil {
 		c.reject(ReasonOf(row.Err), row.Line)
 		return "", false
@@ -85,13 +111,16 @@ func (c *SeedChecker) reject(reason Reason, line int) {
 	if r.Rejected == nil {
 		r.Rejected = map[Reason]*RejectRows{}
 	}
-	rr := r.Rejected[reason]
+	r.Rejected[reason] = addRow(r.Rejected[reason], line)
+}
+
+func addRow(rr *RejectRows, line int) *RejectRows {
 	if rr == nil {
 		rr = &RejectRows{}
-		r.Rejected[reason] = rr
 	}
 	rr.Count++
 	if len(rr.FirstRows) < firstRejectRows {
 		rr.FirstRows = append(rr.FirstRows, line)
 	}
+	return rr
 }

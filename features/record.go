@@ -2,6 +2,7 @@ package features
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -364,7 +365,7 @@ func (r *fieldReader) int(mapped, field string) int {
 		// JSON sources may write integers as 1990.0.
 		f, ferr := strconv.ParseFloat(v, 64)
 		if ferr != nil || f != float64(int(f)) {
-			r.fail(mapped, field, fmt.Errorf("not an integer: %q", v))
+			r.fail(mapped, field, errors.New("not an integer"))
 			return 0
 		}
 		n = int(f)
@@ -392,9 +393,13 @@ func (r *fieldReader) bool(mapped, field string) bool {
 	case "1", "true", "t", "yes", "y":
 		return true
 	}
-	r.fail(mapped, field, fmt.Errorf("not a boolean: %q", v))
+	r.fail(mapped, field, errors.New("not a boolean (want true or false, 1 or 0, yes or no)"))
 	return false
 }
+
+// ErrTimestamp is a value ParseTime cannot read. Like every error of a
+// record's field, it does not quote the value.
+var ErrTimestamp = errors.New("not a timestamp (want RFC 3339, 2006-01-02 15:04:05, a date, or Unix seconds or milliseconds)")
 
 // ParseTime reads the timestamp formats warehouses export: RFC 3339 (with or
 // without fractional seconds), "2006-01-02 15:04:05" (UTC), a bare date, or
@@ -412,7 +417,7 @@ func ParseTime(s string) (time.Time, error) {
 		}
 		return time.Unix(n, 0).UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("not a timestamp: %q", s)
+	return time.Time{}, ErrTimestamp
 }
 
 // DecodeAccount reads an Account of app from row through the mapping c.
@@ -424,11 +429,10 @@ func (c AccountColumns) DecodeAccount(app string, row Row) (Account, error) {
 	a.UserID = r.text(c.UserID, "user_id", true)
 	a.Phone = r.text(c.Phone, "phone", false)
 	if cc := r.text(c.Country, "country", false); cc != "" {
-		cc = strings.ToUpper(cc)
-		if len(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' {
-			r.fail(c.Country, "country", fmt.Errorf("not an ISO 3166 alpha-2 code: %q", cc))
+		var ok bool
+		if a.Country, ok = ParseCountry(cc); !ok {
+			r.fail(c.Country, "country", errors.New("not an ISO 3166 alpha-2 code"))
 		}
-		a.Country = cc
 	}
 	a.BirthYear = r.int(c.BirthYear, "birth_year")
 	a.Age = r.int(c.Age, "age")

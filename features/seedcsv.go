@@ -1,14 +1,14 @@
 package features
 
 import (
-	"bufio"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // SeedFormat says how a seed list's phone cells are read.
@@ -59,13 +59,17 @@ var (
 
 // SeedRow is one data row of a seed list: its 1-based line, the phone
 // cell as written (trimmed), the row's country and customer value (1
-// when the list has none), or why the row cannot be read.
+// when the list has none), or why the line cannot be read. Ignored names
+// the optional columns whose cells could not be read and were left out:
+// a country that is no ISO code, a value that is no non-negative number.
+// The row keeps its phone.
 type SeedRow struct {
 	Line    int
 	Phone   string
 	Country string
 	Value   float64
-	Err     error // with a Reason (ReasonOf)
+	Ignored []string // column names as the header gives them
+	Err     error    // with a Reason (ReasonOf)
 }
 
 // ErrSeedHeader is a header that names no phone column, or not the one
@@ -75,71 +79,161 @@ var ErrSeedHeader = errors.New("features: seed list header")
 // ErrSeedValue is a value cell that is not a non-negative number.
 var ErrSeedValue = errors.New("value is not a non-negative number")
 
-// SeedCSVReader reads a seed list CSV: ',', ';' or tab separated
-// (whichever the first line has most of), UTF-8 with or without a
-// byte-order mark, LF or CRLF line ends. The first line is a header when
-// one of its cells names a phone column (SeedPhoneColumns, or
-// PhoneColumn); without a header the phone is the first column. A row
-// that cannot be read comes back with its error; only a failing reader
-// stops it.
+// ParseSeedValue reads a customer value as spreadsheets write them: a
+// decimal point or a decimal comma ("12,50"), thousands separated by
+// spaces, apostrophes, or the other mark ("1.234,50", "1,234.50"), and a
+// currency sign or code around it ("€12.50", "12.50 EUR"). It must be a
+// finite number from 0 to 10^15.
+func ParseSeedValue(s string) (float64, error) {
+	s = strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.Is(unicode.Sc, r) || unicode.IsLetter(r)
+	})
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '\'' || r == '’' || r == '\u00a0' || r == '\u202f' {
+			return -1
+		}
+		return r
+	}, s)
+	dot, comma := strings.LastIndexByte(s, '.'), strings.LastIndexByte(s, ',')
+	switch {
+	case dot >= 0 && comma >= 0 && comma > dot: // 1.234,50
+		s = strings.ReplaceAll(s[:comma], ".", "") + "." + s[comma+1:]
+	case dot >= 0 && comma >= 0: // 1,234.50
+		s = strings.ReplaceAll(s, ",", "")
+	case comma >= 0 && strings.Count(s, ",") == 1: // 12,50
+		s = strings.Replace(s, ",", ".", 1)
+	case comma >= 0: // 1,234,567
+		s = strings.ReplaceAll(s, ",", "")
+	case strings.Count(s, ".") > 1: // 1.234.567
+		s = strings.ReplaceAll(s, ".", "")
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || f < 0 || f > 1e15 {
+		return 0, ErrSeedValue
+	}
+	return f, nil
+}
+
+// SeedCSVReader reads a seed list CSV: ',', ';' or tab separated (the
+// one that splits the first lines alike), in the encodings LineReader
+// reads, any line end. The first line is a header when one of its cells
+// names a known column (SeedPhoneColumns, SeedCountryColumns,
+// SeedValueColumns, or PhoneColumn), or when none of its cells could be a
+// phone and some hold letters; a header without a phone column is an
+// error that lists its columns. Without a header the phone is the first
+// column. Every line is accounted for (Stats): the header, a blank line,
+// or a row, read or with its error; a record never spans lines. Only a
+// failing reader, a NUL byte or an endless line stops it.
 type SeedCSVReader struct {
 	// PhoneColumn names the phone column; empty: the first header cell
-	// in SeedPhoneColumns. A header without it is an error.
+	// in PhoneColumns. A header without it is an error.
 	PhoneColumn string
+	// PhoneColumns are the names a phone column goes by; nil:
+	// SeedPhoneColumns.
+	PhoneColumns []string
 
-	in                             *bufio.Reader
-	csv                            *csv.Reader
+	lines                          *LineReader
 	started                        bool
 	phoneCol, countryCol, valueCol int
-	pending                        *SeedRow
-	comma                          rune
+	header                         []string
+	queue                          []queuedLine
+	comma                          byte
 	headerErr                      error
+	stats                          TextStats
+	fields                         []string
+}
+
+type queuedLine struct {
+	n int
+	b []byte
 }
 
 // NewSeedCSVReader reads a seed list from r.
 func NewSeedCSVReader(r io.Reader) *SeedCSVReader {
-	return &SeedCSVReader{in: bufio.NewReader(r), countryCol: -1, valueCol: -1}
+	return &SeedCSVReader{lines: NewLineReader(r), countryCol: -1, valueCol: -1}
 }
 
 // Comma is the separator the reader detected; 0 before the first Read.
-func (s *SeedCSVReader) Comma() rune { return s.comma }
+func (s *SeedCSVReader) Comma() rune { return rune(s.comma) }
+
+// Stats accounts for the lines read so far: Read counts the rows
+// returned, valid or not (Rejected stays 0: whether a row's phone is
+// usable is for the caller to say).
+func (s *SeedCSVReader) Stats() TextStats {
+	st := s.stats
+	st.Encoding, st.Recoded = s.lines.Encoding(), s.lines.Recoded()
+	return st
+}
+
+// Columns is the header's cells, or nil without a header.
+func (s *SeedCSVReader) Columns() []string { return s.header }
+
+// seedSampleLines is how many lines the separator is chosen on.
+const seedSampleLines = 20
+
+// next returns the next line, from the lines looked ahead first.
+func (s *SeedCSVReader) next() (int, []byte, error) {
+	if len(s.queue) > 0 {
+		q := s.queue[0]
+		s.queue = s.queue[1:]
+		return q.n, q.b, nil
+	}
+	b, err := s.lines.Next()
+	if err != nil {
+		return 0, nil, err
+	}
+	s.stats.Lines++
+	return s.lines.Line(), b, nil
+}
 
 func (s *SeedCSVReader) start() error {
 	s.started = true
-	first, err := s.in.Peek(4096)
-	if err != nil && err != io.EOF {
-		return err
-	}
-	head := string(first)
-	if i := strings.IndexAny(head, "\r\n"); i >= 0 {
-		head = head[:i]
-	}
-	s.comma = ','
-	for _, c := range []rune{';', '\t'} {
-		if strings.Count(head, string(c)) > strings.Count(head, string(s.comma)) {
-			s.comma = c
+	// Look ahead at the first non-blank lines to choose the separator.
+	var sample [][]byte
+	for len(sample) < seedSampleLines {
+		b, err := s.lines.Next()
+		if err == io.EOF {
+			break
 		}
-	}
-	s.csv = csv.NewReader(s.in)
-	s.csv.Comma = s.comma
-	s.csv.FieldsPerRecord = -1
-	s.csv.TrimLeadingSpace = true
-	s.csv.LazyQuotes = true
-
-	rec, line, err := s.next()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
-		var pe *csv.ParseError
-		if !errors.As(err, &pe) {
+		if err != nil {
 			return err
 		}
-		s.pending = &SeedRow{Line: pe.StartLine, Err: NewRejectError(ReasonBadField, err.Error())}
-		return nil
+		s.stats.Lines++
+		c := append([]byte(nil), b...)
+		s.queue = append(s.queue, queuedLine{s.lines.Line(), c})
+		if strings.TrimSpace(string(c)) != "" {
+			sample = append(sample, c)
+		}
 	}
-	names := make([]string, len(rec))
-	for i, h := range rec {
+	s.comma = chooseSeparator(sample)
+	// The first non-blank line: a header or a row.
+	for {
+		n, b, err := s.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if blankLine(b, s.comma) {
+			s.stats.Blank++
+			continue
+		}
+		cells, err := SplitCSVLine(b, s.comma, nil)
+		if err != nil {
+			// A first line that does not split is a row with its error:
+			// it may well be data.
+			s.queue = append([]queuedLine{{n, append([]byte(nil), b...)}}, s.queue...)
+			return nil
+		}
+		return s.header1(n, b, cells)
+	}
+}
+
+// header1 decides whether the first line is a header.
+func (s *SeedCSVReader) header1(n int, b []byte, cells []string) error {
+	names := make([]string, len(cells))
+	for i, h := range cells {
 		names[i] = strings.ToLower(strings.TrimSpace(h))
 	}
 	want := strings.ToLower(strings.TrimSpace(s.PhoneColumn))
@@ -147,28 +241,127 @@ func (s *SeedCSVReader) start() error {
 	if want != "" {
 		phone = slices.Index(names, want)
 	} else {
-		phone = slices.IndexFunc(names, func(n string) bool { return slices.Contains(SeedPhoneColumns, n) })
+		phone = slices.IndexFunc(names, func(n string) bool { return slices.Contains(s.phoneColumns(), n) })
 	}
-	header := phone >= 0 || slices.ContainsFunc(names, func(n string) bool {
+	known := phone >= 0 || slices.ContainsFunc(names, func(n string) bool {
 		return slices.Contains(SeedCountryColumns, n) || slices.Contains(SeedValueColumns, n)
 	})
+	header := known || (!slices.ContainsFunc(cells, couldBePhone) && slices.ContainsFunc(cells, hasLetter))
 	switch {
 	case header && phone < 0 && want != "":
-		return fmt.Errorf("%w: no column %q (columns: %s)", ErrSeedHeader, s.PhoneColumn, strings.Join(names, ", "))
+		return fmt.Errorf("%w: line %d: no column %q (columns: %s)", ErrSeedHeader, n, s.PhoneColumn, headerList(cells))
 	case header && phone < 0:
-		return fmt.Errorf("%w: no phone column (columns: %s; want one of %s, or name it)", ErrSeedHeader, strings.Join(names, ", "), strings.Join(SeedPhoneColumns, ", "))
+		return fmt.Errorf("%w: line %d: no phone column among the header's columns (%s); want one of %s, or name it (--phone-column, phone_column)",
+			ErrSeedHeader, n, headerList(cells), strings.Join(s.phoneColumns(), ", "))
 	case !header && want != "":
-		// The first line is not quoted: without a header it is a customer's phone.
-		return fmt.Errorf("%w: the first line is no header naming column %q", ErrSeedHeader, s.PhoneColumn)
+		return fmt.Errorf("%w: line %d is not a header naming column %q: it holds a phone", ErrSeedHeader, n, s.PhoneColumn)
 	case header:
+		s.stats.Header++
+		s.header = ColumnNames(cells)
 		s.phoneCol = phone
 		s.countryCol = slices.IndexFunc(names, func(n string) bool { return slices.Contains(SeedCountryColumns, n) })
 		s.valueCol = slices.IndexFunc(names, func(n string) bool { return slices.Contains(SeedValueColumns, n) })
 	default:
-		row := s.row(line, rec)
-		s.pending = &row
+		s.queue = append([]queuedLine{{n, append([]byte(nil), b...)}}, s.queue...)
 	}
 	return nil
+}
+
+func (s *SeedCSVReader) phoneColumns() []string {
+	if s.PhoneColumns != nil {
+		return s.PhoneColumns
+	}
+	return SeedPhoneColumns
+}
+
+// chooseSeparator picks the separator that splits every sampled line into
+// as many cells (tab, then semicolon, then comma: a semicolon file's
+// values may hold decimal commas); failing that, the one the first line
+// has most of; failing that, a comma.
+func chooseSeparator(lines [][]byte) byte {
+	candidates := []byte{'\t', ';', ','}
+	if len(lines) == 0 {
+		return ','
+	}
+	for _, c := range candidates {
+		n := countOutsideQuotes(lines[0], c)
+		if n == 0 {
+			continue
+		}
+		alike := true
+		for _, l := range lines[1:] {
+			if countOutsideQuotes(l, c) != n {
+				alike = false
+				break
+			}
+		}
+		if alike {
+			return c
+		}
+	}
+	best, most := byte(','), 0
+	for _, c := range []byte{',', ';', '\t'} {
+		if n := countOutsideQuotes(lines[0], c); n > most {
+			best, most = c, n
+		}
+	}
+	return best
+}
+
+func countOutsideQuotes(b []byte, c byte) int {
+	n, quoted := 0, false
+	for _, x := range b {
+		switch {
+		case x == '"':
+			quoted = !quoted
+		case x == c && !quoted:
+			n++
+		}
+	}
+	return n
+}
+
+// couldBePhone says whether a cell could be a phone or its hash: six
+// digits or more, or 64 hexadecimal characters.
+func couldBePhone(cell string) bool {
+	if _, err := ParseSHA256Hex(cell); err == nil {
+		return true
+	}
+	digits := 0
+	for _, r := range cell {
+		if r >= '0' && r <= '9' || unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	return digits >= 6
+}
+
+func hasLetter(cell string) bool { return strings.IndexFunc(cell, unicode.IsLetter) >= 0 }
+
+// headerList lists a header's cells for an error message (see
+// ColumnNames).
+func headerList(cells []string) string {
+	names := ColumnNames(cells)
+	for i, n := range names {
+		names[i] = strconv.Quote(n)
+	}
+	return strings.Join(names, ", ")
+}
+
+// ColumnNames are a header's cells as they may be shown in a message or a
+// report: a header holds column names, but the first line of a file
+// without one holds data, so a cell that does not look like a name (too
+// long, an @, digits enough to be a phone) is shown by its position only.
+func ColumnNames(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		c = strings.TrimSpace(c)
+		if len(c) > 40 || couldBePhone(c) || strings.ContainsAny(c, "@") {
+			c = fmt.Sprintf("<column %d>", i+1)
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // Read returns the next data row, or io.EOF after the last. Its error is
@@ -182,26 +375,22 @@ func (s *SeedCSVReader) Read() (SeedRow, error) {
 	if s.headerErr != nil {
 		return SeedRow{}, s.headerErr
 	}
-	if s.pending != nil {
-		r := *s.pending
-		s.pending = nil
-		return r, nil
-	}
-	if s.csv == nil {
-		return SeedRow{}, io.EOF
-	}
-	rec, line, err := s.next()
-	if err == io.EOF {
-		return SeedRow{}, io.EOF
-	}
-	if err != nil {
-		var pe *csv.ParseError
-		if !errors.As(err, &pe) {
+	for {
+		n, b, err := s.next()
+		if err != nil {
 			return SeedRow{}, err
 		}
-		return SeedRow{Line: pe.StartLine, Err: NewRejectError(ReasonBadField, err.Error())}, nil
+		if blankLine(b, s.comma) {
+			s.stats.Blank++
+			continue
+		}
+		s.stats.Read++
+		s.fields, err = SplitCSVLine(b, s.comma, s.fields)
+		if err != nil {
+			return SeedRow{Line: n, Err: NewRejectError(ReasonBadQuote, err.Error())}, nil
+		}
+		return s.row(n, s.fields), nil
 	}
-	return s.row(line, rec), nil
 }
 
 // ReadAll reads the remaining rows. A successful call returns err ==
@@ -220,24 +409,6 @@ func (s *SeedCSVReader) ReadAll() ([]SeedRow, error) {
 	}
 }
 
-// next reads the next record that is not blank: csv skips empty lines,
-// but not lines of spaces and separators.
-func (s *SeedCSVReader) next() ([]string, int, error) {
-	for {
-		rec, err := s.csv.Read()
-		if err != nil {
-			return nil, 0, err
-		}
-		line, _ := s.csv.FieldPos(0)
-		if line == 1 {
-			rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
-		}
-		if slices.ContainsFunc(rec, func(c string) bool { return strings.TrimSpace(c) != "" }) {
-			return rec, line, nil
-		}
-	}
-}
-
 func (s *SeedCSVReader) row(line int, rec []string) SeedRow {
 	cell := func(i int) string {
 		if i < 0 || i >= len(rec) {
@@ -245,15 +416,30 @@ func (s *SeedCSVReader) row(line int, rec []string) SeedRow {
 		}
 		return strings.TrimSpace(rec[i])
 	}
-	row := SeedRow{Line: line, Phone: cell(s.phoneCol), Country: strings.ToUpper(cell(s.countryCol)), Value: 1}
-	if v := cell(s.valueCol); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f != f || f > 1e15 {
-			// The cell is not quoted: a misplaced column may hold phones.
-			row.Err = NewRejectError(ReasonBadField, ErrSeedValue.Error())
-			return row
+	row := SeedRow{Line: line, Phone: cell(s.phoneCol), Value: 1}
+	if c := cell(s.countryCol); c != "" {
+		if cc, ok := ParseCountry(c); ok {
+			row.Country = cc
+		} else {
+			row.Ignored = append(row.Ignored, s.header[s.countryCol])
 		}
-		row.Value = f
+	}
+	if v := cell(s.valueCol); v != "" {
+		if f, err := ParseSeedValue(v); err == nil {
+			row.Value = f
+		} else {
+			row.Ignored = append(row.Ignored, s.header[s.valueCol])
+		}
 	}
 	return row
+}
+
+// ParseCountry reads an ISO 3166 alpha-2 country code, in any case and
+// with space around it.
+func ParseCountry(s string) (string, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	if len(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' {
+		return "", false
+	}
+	return s, true
 }
