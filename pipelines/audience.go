@@ -28,16 +28,20 @@ var (
 // WithholdSmallAudiences keeps only the prospect lists of at least min
 // persons: a smaller audience would let an advertiser single people out.
 // PCollection<Prospect> in; the prospects of the lists delivered and
-// PCollection<AudienceSize>, one per list with prospects, out.
-func WithholdSmallAudiences(s beam.Scope, min int, prospects beam.PCollection) (kept, sizes beam.PCollection) {
+// PCollection<AudienceSize>, one for each of lists (an empty one too: it
+// is withheld whenever min is above 0), out.
+func WithholdSmallAudiences(s beam.Scope, min int, lists []string, prospects beam.PCollection) (kept, sizes beam.PCollection) {
 	s = s.Scope("pipelines.WithholdSmallAudiences")
-	counts := beam.CombinePerKey(s, sumInts, beam.ParDo(s, prospectList, prospects))
+	none := beam.ParDo(s, noProspect, beam.Create(s, stringsToAny(lists)...))
+	counts := beam.CombinePerKey(s, sumInts, beam.Flatten(s, none, beam.ParDo(s, prospectList, prospects)))
 	sizes = beam.ParDo(s, &audienceSizeFn{Minimum: min}, counts)
 	kept = beam.ParDo(s, keepDelivered, prospects, beam.SideInput{Input: sizes})
 	return kept, sizes
 }
 
 func prospectList(p Prospect) (string, int) { return p.List, 1 }
+
+func noProspect(list string) (string, int) { return list, 0 }
 
 func sumInts(a, b int) int { return a + b }
 
@@ -69,6 +73,7 @@ func keepDelivered(ctx context.Context, p Prospect, sizes []AudienceSize, emit f
 
 func init() {
 	register.Function1x2(prospectList)
+	register.Function1x2(noProspect)
 	register.Function2x1(sumInts)
 	register.DoFn3x1[context.Context, string, int, AudienceSize](&audienceSizeFn{})
 	register.Function4x0(keepDelivered)

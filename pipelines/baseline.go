@@ -44,7 +44,7 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy featur
 		var accounts []features.Account
 		ra := &readAccountsFn{App: app.Options.App, Columns: app.Columns}
 		for _, f := range app.Accounts {
-			if err := ra.ProcessElement(ctx, f, func(a features.Account) { accounts = append(accounts, a) }, deadFn); err != nil {
+			if err := ra.ProcessElement(ctx, f, func(a features.Account) { accounts = append(accounts, a) }, deadFn, func(InputFile) {}); err != nil {
 				return res, err
 			}
 		}
@@ -52,7 +52,7 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy featur
 		re := &readEventsFn{App: app.Options.App, Columns: app.EventCol}
 		w := app.Options.Window
 		for _, f := range app.Events {
-			if err := re.ProcessElement(ctx, f, func(e features.Event) { activity[e.UserID] = w.AddInput(activity[e.UserID], e) }, deadFn); err != nil {
+			if err := re.ProcessElement(ctx, f, func(e features.Event) { activity[e.UserID] = w.AddInput(activity[e.UserID], e) }, deadFn, func(InputFile) {}); err != nil {
 				return res, err
 			}
 		}
@@ -115,15 +115,19 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy featur
 	}
 	hits := map[string][]seedHit{}
 	hashed := map[string][]seedHit{}
+	ids := map[string][]seedHit{}
 	for _, l := range lists {
 		if err := (&readSeedsFn{}).ProcessElement(ctx, l, func(r SeedRow) {
-			seedRow.ProcessElement(ctx, r,
-				func(k string, h seedHit) { hits[k] = append(hits[k], h) },
-				func(k string, h seedHit) { hashed[k] = append(hashed[k], h) },
-				func(string, seedOutcome) {}, deadFn)
-		}, deadFn); err != nil {
+			seedRow.ProcessElement(ctx, r, func(k string, h seedHit) { ids[k] = append(ids[k], h) }, func(string, seedOutcome) {}, deadFn)
+		}, deadFn, func(InputFile) {}); err != nil {
 			return res, err
 		}
+	}
+	for k, hs := range ids {
+		firstOfIdentity(k, iterOf(hs),
+			func(k string, h seedHit) { hits[k] = append(hits[k], h) },
+			func(k string, h seedHit) { hashed[k] = append(hashed[k], h) },
+			func(string, seedOutcome) {})
 	}
 	for h, hs := range hashed {
 		resolveHash(h, iterOf(hs), iterOf(identities[h]), func(k string, h seedHit) { hits[k] = append(hits[k], h) }, func(string, seedOutcome) {})
@@ -189,7 +193,7 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy featur
 		if pct == 0 {
 			pct = 5
 		}
-		tier := &tierFn{List: l, Percent: pct, RunID: topt.RunID, Advertiser: opt.Advertisers[l], ScoredAt: opt.ScoredAt}
+		tier := &tierFn{List: l, Percent: pct, RunID: topt.RunID, Advertiser: opt.Advertisers[l], ScoredAt: opt.ScoredAt, AsOf: topt.Window.AsOf.Format("2006-01-02")}
 		for _, s := range scores[l] {
 			tier.ProcessElement(ctx, s, cuts, func(p Prospect) { prospects = append(prospects, p) })
 		}
@@ -197,7 +201,7 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy featur
 	res.Prospects = len(prospects)
 	if len(prospectPaths) > 0 {
 		w := &writeProspectsFn{Paths: prospectPaths}
-		if err := w.ProcessElement(ctx, 0, iterOf(prospects)); err != nil {
+		if err := w.ProcessElement(ctx, nil, iterOf(prospects)); err != nil {
 			return res, err
 		}
 	}

@@ -38,6 +38,7 @@ func init() {
 	beam.RegisterCoder(reflect.TypeFor[MatchReport](), encMatchReport, decMatchReport)
 	beam.RegisterCoder(reflect.TypeFor[Prospect](), encProspect, decProspect)
 	beam.RegisterCoder(reflect.TypeFor[TrainedModel](), encTrainedModel, decTrainedModel)
+	beam.RegisterCoder(reflect.TypeFor[InputFile](), encInputFile, decInputFile)
 }
 
 func decJSON[T any](b []byte) (T, error) {
@@ -66,3 +67,5 @@ func encProspect(v Prospect) ([]byte, error)              { return json.Marshal(
 func decProspect(b []byte) (Prospect, error)              { return decJSON[Prospect](b) }
 func encTrainedModel(v TrainedModel) ([]byte, error)      { return json.Marshal(v) }
 func decTrainedModel(b []byte) (TrainedModel, error)      { return decJSON[TrainedModel](b) }
+func encInputFile(v InputFile) ([]byte, error)            { return json.Marshal(v) }
+func decInputFile(b []byte) (InputFile, error)            { return decJSON[InputFile](b) }

@@ -28,6 +28,25 @@ type keyedAccount struct {
 	Account features.Account `json:"account"`
 }
 
+// AppCounter is the name of the counter of one app's share of a
+// featurize counter: featurize_accounts_in_facebook and the like. The jobs
+// check each app's share: every configured app must give data.
+func AppCounter(name, app string) string { return name + "_" + app }
+
+// The featurize counters per app, besides the totals below:
+// featurize_accounts_in_<app>, featurize_profiles_<app>,
+// featurize_events_in_<app> (events read) and
+// featurize_events_in_window_<app> (of those, events in the activity
+// window), and the distribution featurize_event_time_<app> of the events'
+// times in Unix seconds (its min and max say where the events are).
+const (
+	CounterAccountsIn     = "featurize_accounts_in"
+	CounterProfiles       = "featurize_profiles"
+	CounterEventsIn       = "featurize_events_in"
+	CounterEventsInWindow = "featurize_events_in_window"
+	DistributionEventTime = "featurize_event_time"
+)
+
 // The featurize counters balance: featurize_accounts_in =
 // featurize_accounts_rejected + featurize_accounts_profiled, and the events
 // read = featurize_events_profiled + featurize_events_rejected.
@@ -61,7 +80,7 @@ func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollec
 	byUser, sharedIDs, dead2 := beam.ParDo3(s, &sharedPhoneFn{Options: opt}, beam.GroupByKey(s, keyed))
 	rejected := beam.Flatten(s, rejectedIDs, sharedIDs)
 
-	activity := beam.CombinePerKey(s, &opt.Window, beam.ParDo(s, keyEventByUser, events))
+	activity := beam.CombinePerKey(s, &opt.Window, beam.ParDo(s, &keyEventFn{App: opt.App, Window: opt.Window}, events))
 	grouped := beam.CoGroupByKey(s, byUser, activity, rejected)
 	profiles, dead3 := beam.ParDo2(s, &buildProfileFn{Options: opt}, grouped)
 	return profiles, identities, beam.Flatten(s, dead1, dead2, dead3)
@@ -80,9 +99,11 @@ type normalizeAccountFn struct {
 
 	keyer      *features.Keyer
 	normalizer features.PhoneNormalizer
+	appIn      beam.Counter
 }
 
 func (f *normalizeAccountFn) Setup() error {
+	f.appIn = beam.NewCounter("sosie", AppCounter(CounterAccountsIn, f.Options.App))
 	k, err := f.Options.Pepper.keyer()
 	if err != nil {
 		return err
@@ -94,6 +115,7 @@ func (f *normalizeAccountFn) Setup() error {
 
 func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Account, emit func(string, keyedAccount), rejected func(string, string), identity func(string, Identity), dead func(DeadLetter)) {
 	accountsIn.Inc(ctx, 1)
+	f.appIn.Inc(ctx, 1)
 	region := a.Country
 	if region == "" {
 		region = f.Options.DefaultRegion
@@ -139,11 +161,40 @@ func (f *sharedPhoneFn) ProcessElement(ctx context.Context, key string, accounts
 	}
 }
 
-func keyEventByUser(e features.Event) (string, features.Event) { return e.UserID, e }
+// keyEventFn keys events by account and counts them per app: how many,
+// how many in the activity window, and when.
+type keyEventFn struct {
+	App    string                  `json:"app"`
+	Window features.ActivityWindow `json:"window"`
+
+	in, inWindow beam.Counter
+	times        beam.Distribution
+}
+
+func (f *keyEventFn) Setup() {
+	f.in = beam.NewCounter("sosie", AppCounter(CounterEventsIn, f.App))
+	f.inWindow = beam.NewCounter("sosie", AppCounter(CounterEventsInWindow, f.App))
+	f.times = beam.NewDistribution("sosie", AppCounter(DistributionEventTime, f.App))
+}
+
+func (f *keyEventFn) ProcessElement(ctx context.Context, e features.Event) (string, features.Event) {
+	f.in.Inc(ctx, 1)
+	if f.Window.Contains(e.Time) {
+		f.inWindow.Inc(ctx, 1)
+	}
+	f.times.Update(ctx, e.Time.Unix())
+	return e.UserID, e
+}
 
 // buildProfileFn joins an account with its activity.
 type buildProfileFn struct {
 	Options FeaturizeOptions `json:"options"`
+
+	appProfiles beam.Counter
+}
+
+func (f *buildProfileFn) Setup() {
+	f.appProfiles = beam.NewCounter("sosie", AppCounter(CounterProfiles, f.Options.App))
 }
 
 func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, accounts func(*keyedAccount) bool, activity func(*features.Activity) bool, rejected func(*string) bool, emit func(features.AppProfile), dead func(DeadLetter)) {
@@ -184,6 +235,7 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 	accountsProfiled.Inc(ctx, 1)
 	eventsProfiled.Inc(ctx, int64(events))
 	profilesOut.Inc(ctx, 1)
+	f.appProfiles.Inc(ctx, 1)
 	emit(features.NewAppProfile(best.Key, best.Account, act))
 }
 
@@ -221,7 +273,7 @@ func init() {
 	register.Emitter2[string, Identity]()
 	register.DoFn6x0[context.Context, string, func(*keyedAccount) bool, func(string, keyedAccount), func(string, string), func(DeadLetter)](&sharedPhoneFn{})
 	register.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(features.AppProfile), func(DeadLetter)](&buildProfileFn{})
-	register.Function1x2(keyEventByUser)
+	register.DoFn2x2[context.Context, features.Event, string, features.Event](&keyEventFn{})
 	register.Function1x2(keyProfile)
 	register.Function3x1(mergePerson)
 	register.Combiner3[features.Activity, features.Event, features.Activity](&features.ActivityWindow{})

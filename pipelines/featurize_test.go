@@ -21,7 +21,7 @@ const testPepperEnv = "SOSIE_TEST_PEPPER"
 var testPepper = Pepper{Env: testPepperEnv}
 
 func TestMain(m *testing.M) {
-	os.Setenv(testPepperEnv, "a test pepper")
+	os.Setenv(testPepperEnv, "a test pepper, thirty-two bytes or more")
 	ptest.Main(m)
 }
 
@@ -92,22 +92,22 @@ func TestFeaturizeAndJoin(t *testing.T) {
 
 	fbOpt := opt
 	fbOpt.App = "facebook"
-	fa, fad := ReadAccounts(s, "facebook", []string{fbAccounts}, features.AccountColumns{})
-	fe, fed := ReadEvents(s, "facebook", []string{fbEvents}, features.EventColumns{})
+	fa, fad, _ := ReadAccounts(s, "facebook", []string{fbAccounts}, features.AccountColumns{})
+	fe, fed, _ := ReadEvents(s, "facebook", []string{fbEvents}, features.EventColumns{})
 	fbProfiles, _, fbDead := Featurize(s, fbOpt, fa, fe)
 
 	igOpt := opt
 	igOpt.App = "instagram"
-	ia, iad := ReadAccounts(s, "instagram", []string{igAccounts}, features.AccountColumns{})
-	ie, ied := ReadEvents(s, "instagram", []string{igEvents}, features.EventColumns{})
+	ia, iad, _ := ReadAccounts(s, "instagram", []string{igAccounts}, features.AccountColumns{})
+	ie, ied, _ := ReadEvents(s, "instagram", []string{igEvents}, features.EventColumns{})
 	igProfiles, _, igDead := Featurize(s, igOpt, ia, ie)
 
 	passert.Equals(s, beam.ParDo(s, profileSummary, fbProfiles),
 		"facebook:1 accounts:2 events", "facebook:1 accounts:0 events", "facebook:1 accounts:0 events")
 	dead := beam.Flatten(s, fad, fed, fbDead, iad, ied, igDead)
 	passert.Equals(s, beam.ParDo(s, reasonOf, dead),
-		"read/bad_field/1", "read/missing_field/1", // not json, no user id
-		"read/bad_field/1", "read/bad_field/1", // bad timestamp, short row
+		"read/bad_line/1", "read/missing_field/1", // not json, no user id
+		"read/bad_field/1", "read/field_count/1", // bad timestamp, short row
 		"featurize/unparseable/1",      // a3's phone
 		"featurize/duplicate/1",        // a1's older row
 		"featurize/account_rejected/1", // a3's event
@@ -125,7 +125,7 @@ func TestFeaturizeWithoutPepperFails(t *testing.T) {
 	dir := t.TempDir()
 	accounts := write(t, dir, "a.jsonl", `{"user_id":"a1","phone":"+33612345678"}`+"\n")
 	p, s := beam.NewPipelineWithRoot()
-	a, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
+	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
 	e := beam.Create(s, features.Event{UserID: "a1", Time: asOf})
 	Featurize(s, FeaturizeOptions{App: "facebook", Pepper: Pepper{Env: "SOSIE_NO_SUCH_VARIABLE"}}, a, e)
 	err := ptest.Run(p)

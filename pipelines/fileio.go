@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"cloud.google.com/go/storage"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
@@ -22,6 +23,36 @@ import (
 
 // Remote says whether path is of a filesystem other than the local one.
 func Remote(path string) bool { return strings.Contains(path, "://") }
+
+// RemoteTimeout bounds every call to a remote filesystem that is not a
+// transfer (a stat, a listing, an open, a delete, a rename) and its
+// retries: an unreachable store fails the call, naming the path and the
+// endpoint, instead of retrying for ever.
+var RemoteTimeout = 60 * time.Second
+
+// RemoteTransferTimeout bounds one whole upload of a file to a remote
+// filesystem.
+var RemoteTransferTimeout = 30 * time.Minute
+
+// remoteCall runs op under RemoteTimeout and says, when it ran out of
+// time, which endpoint did not answer (remoteError adds the path).
+func remoteCall(ctx context.Context, _ string, op func(context.Context) error) error {
+	cctx, cancel := context.WithTimeout(ctx, RemoteTimeout)
+	defer cancel()
+	err := op(cctx)
+	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
+		return fmt.Errorf("%s did not answer within %s: %w", storageEndpoint(), RemoteTimeout, err)
+	}
+	return err
+}
+
+// storageEndpoint names where Cloud Storage calls go.
+func storageEndpoint() string {
+	if h := os.Getenv("STORAGE_EMULATOR_HOST"); h != "" {
+		return "Cloud Storage at " + h
+	}
+	return "Cloud Storage (storage.googleapis.com)"
+}
 
 // fileSystem is the Beam filesystem of a remote path.
 func fileSystem(ctx context.Context, path string) (filesystem.Interface, error) {
@@ -53,6 +84,12 @@ func OpenFile(ctx context.Context, path string) (io.ReadCloser, error) {
 	fs, err := fileSystem(ctx, path)
 	if err != nil {
 		return nil, err
+	}
+	// The read itself may take long; whether the object is there, and the
+	// store reachable, is known within RemoteTimeout.
+	if err := remoteCall(ctx, path, func(ctx context.Context) error { _, err := fs.Size(ctx, path); return err }); err != nil {
+		fs.Close()
+		return nil, remoteError(path, err)
 	}
 	r, err := fs.OpenRead(ctx, path)
 	if err != nil {
@@ -113,7 +150,7 @@ func create(ctx context.Context, path string) (destination, error) {
 		if err != nil {
 			return destination{}, err
 		}
-		wctx, cancel := context.WithCancel(ctx)
+		wctx, cancel := context.WithTimeout(ctx, RemoteTransferTimeout)
 		obj, err := fs.OpenWrite(wctx, path)
 		if err != nil {
 			cancel()
@@ -125,7 +162,7 @@ func create(ctx context.Context, path string) (destination, error) {
 			abort:  func() { cancel(); obj.Close(); fs.Close() },
 		}, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return destination{}, err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
@@ -158,7 +195,99 @@ func RemoveFile(ctx context.Context, path string) error {
 	if !ok {
 		return fmt.Errorf("pipelines: %s: the filesystem cannot remove files", path)
 	}
-	return rm.Remove(ctx, path)
+	return remoteError(path, remoteCall(ctx, path, func(ctx context.Context) error { return rm.Remove(ctx, path) }))
+}
+
+// RenameFile moves a local or remote file to newpath, on the same
+// filesystem, replacing what is there; a local one atomically.
+func RenameFile(ctx context.Context, oldpath, newpath string) error {
+	if !Remote(oldpath) {
+		if err := os.MkdirAll(filepath.Dir(newpath), 0o750); err != nil {
+			return err
+		}
+		return os.Rename(oldpath, newpath)
+	}
+	fs, err := fileSystem(ctx, oldpath)
+	if err != nil {
+		return err
+	}
+	defer fs.Close()
+	mv, ok := fs.(filesystem.Renamer)
+	if !ok {
+		return fmt.Errorf("pipelines: %s: the filesystem cannot rename files", oldpath)
+	}
+	return remoteError(oldpath, remoteCall(ctx, oldpath, func(ctx context.Context) error { return mv.Rename(ctx, oldpath, newpath) }))
+}
+
+// FileSize is the size of a local or remote file; a file that is not
+// there is an error wrapping ErrNotExist.
+func FileSize(ctx context.Context, path string) (int64, error) {
+	if !Remote(path) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return 0, err
+		}
+		return fi.Size(), nil
+	}
+	fs, err := fileSystem(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	defer fs.Close()
+	var n int64
+	err = remoteCall(ctx, path, func(ctx context.Context) error { var err error; n, err = fs.Size(ctx, path); return err })
+	return n, remoteError(path, err)
+}
+
+// FilesUnder lists every file under a local directory or remote prefix,
+// at any depth.
+func FilesUnder(ctx context.Context, dir string) ([]string, error) {
+	if !Remote(dir) {
+		var out []string
+		err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			if !d.IsDir() {
+				out = append(out, p)
+			}
+			return nil
+		})
+		return out, err
+	}
+	fs, err := fileSystem(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer fs.Close()
+	var out []string
+	err = remoteCall(ctx, dir, func(ctx context.Context) error {
+		var err error
+		out, err = fs.List(ctx, strings.TrimSuffix(dir, "/")+"/**")
+		return err
+	})
+	return out, remoteError(dir, err)
+}
+
+// RemoveAll deletes a local directory or every object under a remote
+// prefix; what is not there is no error.
+func RemoveAll(ctx context.Context, dir string) error {
+	if !Remote(dir) {
+		return os.RemoveAll(dir)
+	}
+	files, err := FilesUnder(ctx, dir)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := RemoveFile(ctx, f); err != nil && !errors.Is(err, ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // ErrNotExist says a file is not there: os.ErrNotExist, which local and
@@ -168,6 +297,9 @@ var ErrNotExist = os.ErrNotExist
 // remoteError names the path of a remote filesystem's error and makes a
 // missing object an ErrNotExist, as a missing local file is.
 func remoteError(path string, err error) error {
+	if err == nil {
+		return nil
+	}
 	if errors.Is(err, storage.ErrObjectNotExist) {
 		return fmt.Errorf("%s: %w", path, ErrNotExist)
 	}
@@ -181,15 +313,8 @@ func StatFile(ctx context.Context, path string) error {
 		_, err := os.Stat(path)
 		return err
 	}
-	fs, err := fileSystem(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer fs.Close()
-	if _, err := fs.Size(ctx, path); err != nil {
-		return remoteError(path, err)
-	}
-	return nil
+	_, err := FileSize(ctx, path)
+	return err
 }
 
 // globFiles lists the files a pattern matches, local or remote.
@@ -202,5 +327,7 @@ func globFiles(ctx context.Context, pattern string) ([]string, error) {
 		return nil, err
 	}
 	defer fs.Close()
-	return fs.List(ctx, pattern)
+	var out []string
+	err = remoteCall(ctx, pattern, func(ctx context.Context) error { var err error; out, err = fs.List(ctx, pattern); return err })
+	return out, err
 }

@@ -2,10 +2,13 @@ package pipelines
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +30,68 @@ const (
 	ModelsFile     = "models.jsonl"     // TrainedModel: one per seed list
 )
 
+// FileVersion is the version of the files the jobs hand each other; a
+// file of another version is refused.
+const FileVersion = 2
+
+// FileHeader is the first line of every file the jobs hand each other
+// (persons, identities, models): what the file holds, the job and run that
+// wrote it, and the fingerprint of the pepper its keys were made under
+// (features.Keyer.Fingerprint, never the pepper). A job refuses a file
+// made under another pepper before any work: its person keys would match
+// nothing, or the wrong persons.
+type FileHeader struct {
+	Kind    string `json:"sosie"` // persons, identities, models
+	Version int    `json:"version"`
+	Pepper  string `json:"pepper_fingerprint"`
+	Job     string `json:"job"`
+	RunID   string `json:"run_id"`
+	AsOf    string `json:"as_of"`
+}
+
+// ErrFileHeader says a file the jobs hand each other has no header, or
+// one of another kind or version.
+var ErrFileHeader = errors.New("not a sosie file of the expected kind")
+
+// parseHeader reads a header line; ok is false for a line that is not one.
+func parseHeader(b []byte) (FileHeader, bool) {
+	if !bytes.Contains(b, []byte(`"sosie"`)) {
+		return FileHeader{}, false
+	}
+	var h FileHeader
+	if err := json.Unmarshal(b, &h); err != nil || h.Kind == "" {
+		return FileHeader{}, false
+	}
+	return h, true
+}
+
+// ReadFileHeader reads the header of a file the jobs hand each other and
+// checks it is one of kind, in FileVersion.
+func ReadFileHeader(ctx context.Context, path, kind string) (FileHeader, error) {
+	f, err := OpenInput(ctx, path)
+	if err != nil {
+		return FileHeader{}, err
+	}
+	defer f.Close()
+	b, err := features.NewLineReader(f).Next()
+	if err == io.EOF {
+		return FileHeader{}, fmt.Errorf("%s: %w: the file is empty (a %s file starts with a header line)", path, ErrFileHeader, kind)
+	}
+	if err != nil {
+		return FileHeader{}, fmt.Errorf("%s: %w", path, err)
+	}
+	h, ok := parseHeader(b)
+	switch {
+	case !ok:
+		return h, fmt.Errorf("%s: %w: no header line (written by a sosie before version %d, or not by sosie: run the job that writes it again)", path, ErrFileHeader, FileVersion)
+	case h.Kind != kind:
+		return h, fmt.Errorf("%s: %w: it holds %s, want %s", path, ErrFileHeader, h.Kind, kind)
+	case h.Version != FileVersion:
+		return h, fmt.Errorf("%s: %w: version %d, want %d (run the job that writes it again)", path, ErrFileHeader, h.Version, FileVersion)
+	}
+	return h, nil
+}
+
 // IdentityRecord is one line of IdentitiesFile: a phone's SHA-256 in one
 // convention, keyed under the pepper (features.Keyer.HashKey), and the
 // person key it belongs to. Hashed seed lists are matched against these;
@@ -38,10 +103,10 @@ type IdentityRecord struct {
 }
 
 // WriteIdentities writes Featurize's PCollection<KV<string, Identity>> to
-// path as IdentityRecord lines.
-func WriteIdentities(s beam.Scope, path string, identities beam.PCollection) {
+// path as IdentityRecord lines after the header h.
+func WriteIdentities(s beam.Scope, path string, h FileHeader, identities beam.PCollection) {
 	s = s.Scope("pipelines.WriteIdentities")
-	WriteJSONL(s, path, beam.ParDo(s, toIdentityRecord, identities))
+	WriteJSONL(s, path, beam.ParDo(s, toIdentityRecord, identities), JSONLOptions{Header: &h, Unsorted: true})
 }
 
 func toIdentityRecord(hash string, id Identity) IdentityRecord {
@@ -52,37 +117,39 @@ func fromIdentityRecord(r IdentityRecord) (string, Identity) {
 	return r.Hash, Identity{Key: r.Key, Convention: r.Convention}
 }
 
-// ReadPersons reads PersonsFile files: PCollection<features.Person> and
+// ReadPersons reads PersonsFile files: PCollection<features.Person>,
 // PCollection<DeadLetter> (a line that is not a person, with file and
-// line).
-func ReadPersons(s beam.Scope, files []string) (persons, dead beam.PCollection) {
+// line) and PCollection<InputFile>.
+func ReadPersons(s beam.Scope, files []string) (persons, dead, inputs beam.PCollection) {
 	s = s.Scope("pipelines.ReadPersons")
-	return beam.ParDo2(s, &readPersonsFn{}, beam.Create(s, stringsToAny(files)...))
+	return beam.ParDo3(s, &readPersonsFn{}, beam.Create(s, stringsToAny(files)...))
 }
 
 // ReadIdentities reads IdentitiesFile files: PCollection<KV<string,
-// Identity>>, as Featurize makes it, and PCollection<DeadLetter>.
-func ReadIdentities(s beam.Scope, files []string) (identities, dead beam.PCollection) {
+// Identity>>, as Featurize makes it, PCollection<DeadLetter> and
+// PCollection<InputFile>.
+func ReadIdentities(s beam.Scope, files []string) (identities, dead, inputs beam.PCollection) {
 	s = s.Scope("pipelines.ReadIdentities")
-	recs, dead := beam.ParDo2(s, &readIdentitiesFn{}, beam.Create(s, stringsToAny(files)...))
-	return beam.ParDo(s, fromIdentityRecord, recs), dead
+	recs, dead, inputs := beam.ParDo3(s, &readIdentitiesFn{}, beam.Create(s, stringsToAny(files)...))
+	return beam.ParDo(s, fromIdentityRecord, recs), dead, inputs
 }
 
-// ReadModels reads ModelsFile files: PCollection<TrainedModel> and
-// PCollection<DeadLetter>. An artifact is checked where it is used, by
-// model.Load in Score, which fails the run on a bad one.
-func ReadModels(s beam.Scope, files []string) (models, dead beam.PCollection) {
+// ReadModels reads ModelsFile files: PCollection<TrainedModel>,
+// PCollection<DeadLetter> and PCollection<InputFile>. An artifact is
+// checked where it is used, by model.Load in Score, which fails the run on
+// a bad one.
+func ReadModels(s beam.Scope, files []string) (models, dead, inputs beam.PCollection) {
 	s = s.Scope("pipelines.ReadModels")
-	return beam.ParDo2(s, &readModelsFn{}, beam.Create(s, stringsToAny(files)...))
+	return beam.ParDo3(s, &readModelsFn{}, beam.Create(s, stringsToAny(files)...))
 }
 
 type readPersonsFn struct{}
 
-func (readPersonsFn) ProcessElement(ctx context.Context, path string, emit func(features.Person), dead func(DeadLetter)) error {
-	return eachJSONLine(ctx, path, dead, func(b []byte) error {
+func (readPersonsFn) ProcessElement(ctx context.Context, path string, emit func(features.Person), dead func(DeadLetter), inputs func(InputFile)) error {
+	return eachJSONLine(ctx, path, PersonsKind, dead, inputs, func(b []byte) error {
 		var p features.Person
 		if err := json.Unmarshal(b, &p); err != nil {
-			return err
+			return jsonError(err)
 		}
 		if p.Key == "" {
 			return fmt.Errorf("a person without a key")
@@ -95,14 +162,14 @@ func (readPersonsFn) ProcessElement(ctx context.Context, path string, emit func(
 
 type readIdentitiesFn struct{}
 
-func (readIdentitiesFn) ProcessElement(ctx context.Context, path string, emit func(IdentityRecord), dead func(DeadLetter)) error {
-	return eachJSONLine(ctx, path, dead, func(b []byte) error {
+func (readIdentitiesFn) ProcessElement(ctx context.Context, path string, emit func(IdentityRecord), dead func(DeadLetter), inputs func(InputFile)) error {
+	return eachJSONLine(ctx, path, IdentitiesKind, dead, inputs, func(b []byte) error {
 		var r IdentityRecord
 		if err := json.Unmarshal(b, &r); err != nil {
-			return err
+			return jsonError(err)
 		}
 		if r.Hash == "" || r.Key == "" {
-			return fmt.Errorf("an identity without a hash_key or a key (written before identities were keyed? run jobs/featurize again)")
+			return fmt.Errorf("an identity without a hash_key or a key")
 		}
 		identitiesRead.Inc(ctx, 1)
 		emit(r)
@@ -112,11 +179,11 @@ func (readIdentitiesFn) ProcessElement(ctx context.Context, path string, emit fu
 
 type readModelsFn struct{}
 
-func (readModelsFn) ProcessElement(ctx context.Context, path string, emit func(TrainedModel), dead func(DeadLetter)) error {
-	return eachJSONLine(ctx, path, dead, func(b []byte) error {
+func (readModelsFn) ProcessElement(ctx context.Context, path string, emit func(TrainedModel), dead func(DeadLetter), inputs func(InputFile)) error {
+	return eachJSONLine(ctx, path, ModelsKind, dead, inputs, func(b []byte) error {
 		var m TrainedModel
 		if err := json.Unmarshal(b, &m); err != nil {
-			return err
+			return jsonError(err)
 		}
 		if m.List == "" || len(m.Artifact) == 0 {
 			return fmt.Errorf("a model without a seed list or an artifact")
@@ -127,8 +194,30 @@ func (readModelsFn) ProcessElement(ctx context.Context, path string, emit func(T
 	})
 }
 
+// jsonError says why a line is not the record it should be, without
+// quoting it.
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("not JSON: syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Errorf("field %s is a JSON %s, want %s", te.Field, te.Value, te.Type)
+	}
+	return errors.New("not a JSON record of the expected kind")
+}
+
+// The kinds of the files the jobs hand each other, in their headers.
+const (
+	PersonsKind    = "persons"
+	IdentitiesKind = "identities"
+	ModelsKind     = "models"
+)
+
 // The counters of the chain's own files balance: read_lines =
-// read_persons + read_identities + read_models + read_lines_rejected.
+// read_persons + read_identities + read_models + read_lines_rejected
+// (blank lines and headers aside).
 var (
 	linesRead      = beam.NewCounter("sosie", "read_lines")
 	linesBad       = beam.NewCounter("sosie", "read_lines_rejected")
@@ -137,28 +226,55 @@ var (
 	modelsRead     = beam.NewCounter("sosie", "read_models")
 )
 
-// eachJSONLine calls fn on every non-blank line of the file at path; a
-// line fn refuses becomes a dead letter with the file and line.
-func eachJSONLine(ctx context.Context, path string, dead func(DeadLetter), fn func([]byte) error) error {
-	f, err := OpenFile(ctx, path)
+// eachJSONLine calls fn on every line of the file at path after its
+// header; a line fn refuses becomes a dead letter with the file and line.
+// Every line is accounted for in the file's InputFile.
+func eachJSONLine(ctx context.Context, path, kind string, dead func(DeadLetter), inputs func(InputFile), fn func([]byte) error) error {
+	f, err := OpenInput(ctx, path)
 	if err != nil {
 		readFailure.Inc(ctx, 1)
 		return fmt.Errorf("pipelines: %w", err)
 	}
 	defer f.Close()
-	// A model artifact is one long line.
-	return scanLines(f, path, 256<<20, func(line int, b []byte) {
+	st := InputFile{File: path, Kind: kind}
+	lr := features.NewLineReader(f)
+	lr.MaxLine = 256 << 20 // a model artifact is one long line
+	for {
+		b, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readFailure.Inc(ctx, 1)
+			return fmt.Errorf("pipelines: %s: %w", path, err)
+		}
+		st.Lines++
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 {
+			st.Blank++
+			continue
+		}
+		if _, ok := parseHeader(b); ok && lr.Line() == 1 {
+			st.Header++
+			continue
+		}
 		linesRead.Inc(ctx, 1)
 		if err := fn(b); err != nil {
+			st.Rejected++
 			linesBad.Inc(ctx, 1)
-			dead(DeadLetter{Stage: "read", Source: path, Line: line, Reason: features.ReasonBadField, Detail: err.Error(), Rows: 1})
+			dead(DeadLetter{Stage: "read", Source: path, Line: lr.Line(), Reason: features.ReasonBadLine, Detail: err.Error(), Rows: 1})
+			continue
 		}
-	})
+		st.Read++
+	}
+	st.Encoding, st.Recoded = lr.Encoding(), lr.Recoded()
+	inputs(st)
+	return nil
 }
 
 // ProspectColumns are the columns of a prospect list in CSV and Parquet,
 // in order; JSONL uses the same names.
-var ProspectColumns = []string{"run_id", "advertiser_id", "seed_list_id", "person_key", "score", "percentile", "tier", "model_kind", "scored_at"}
+var ProspectColumns = []string{"run_id", "advertiser_id", "seed_list_id", "person_key", "score", "percentile", "tier", "model_kind", "scored_at", "as_of"}
 
 // prospectRow is a Prospect as a Parquet row.
 type prospectRow struct {
@@ -171,25 +287,26 @@ type prospectRow struct {
 	Tier       int32     `parquet:"tier"`
 	ModelKind  string    `parquet:"model_kind"`
 	ScoredAt   time.Time `parquet:"scored_at,timestamp(millisecond)"`
+	AsOf       string    `parquet:"as_of"`
 }
 
 // WriteProspects writes PCollection<Prospect> to one file per path, each
 // in the format its name gives (.jsonl, .csv or .parquet), sorted by seed
 // list, then best score first, then person key, so a file is the same on
 // every run. Each file appears whole or not at all (written beside, then
-// renamed). All prospects pass through one worker: right for files, which
-// are for local runs and inspection; BigQuery is the sink at scale.
+// renamed), readable by its owner only, and is written even when there is
+// no prospect. All prospects pass through one worker: right for files,
+// which are for local runs and inspection; BigQuery is the sink at scale.
 func WriteProspects(s beam.Scope, prospects beam.PCollection, paths ...string) {
 	s = s.Scope("pipelines.WriteProspects")
-	keyed := beam.AddFixedKey(s, prospects)
-	beam.ParDo0(s, &writeProspectsFn{Paths: paths}, beam.GroupByKey(s, keyed))
+	beam.ParDo0(s, &writeProspectsFn{Paths: paths}, beam.Impulse(s), beam.SideInput{Input: prospects})
 }
 
 type writeProspectsFn struct {
 	Paths []string `json:"paths"`
 }
 
-func (f *writeProspectsFn) ProcessElement(ctx context.Context, _ int, iter func(*Prospect) bool) error {
+func (f *writeProspectsFn) ProcessElement(ctx context.Context, _ []byte, iter func(*Prospect) bool) error {
 	var all []Prospect
 	var p Prospect
 	for iter(&p) {
@@ -208,7 +325,11 @@ func (f *writeProspectsFn) ProcessElement(ctx context.Context, _ int, iter func(
 		return strings.Compare(a.Key, b.Key)
 	})
 	for _, path := range f.Paths {
-		if err := WriteFile(ctx, path, func(w *bufio.Writer) error { return encodeProspects(w, FormatOf(path), all) }); err != nil {
+		format, _, err := FormatOf(path)
+		if err != nil {
+			return err
+		}
+		if err := WriteFile(ctx, path, func(w *bufio.Writer) error { return encodeProspects(w, format, all) }); err != nil {
 			return err
 		}
 	}
@@ -222,7 +343,7 @@ func encodeProspects(w *bufio.Writer, format Format, all []Prospect) error {
 		cw.Write(ProspectColumns)
 		for _, p := range all {
 			cw.Write([]string{p.RunID, p.Advertiser, p.List, p.Key, strconv.FormatFloat(p.Score, 'g', -1, 64),
-				strconv.Itoa(p.Percentile), strconv.Itoa(p.Tier), p.ModelKind, p.ScoredAt.UTC().Format(time.RFC3339)})
+				strconv.Itoa(p.Percentile), strconv.Itoa(p.Tier), p.ModelKind, p.ScoredAt.UTC().Format(time.RFC3339), p.AsOf})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -230,7 +351,7 @@ func encodeProspects(w *bufio.Writer, format Format, all []Prospect) error {
 		pw := parquet.NewGenericWriter[prospectRow](w)
 		rows := make([]prospectRow, len(all))
 		for i, p := range all {
-			rows[i] = prospectRow{p.RunID, p.Advertiser, p.List, p.Key, p.Score, int32(p.Percentile), int32(p.Tier), p.ModelKind, p.ScoredAt.UTC()}
+			rows[i] = prospectRow{p.RunID, p.Advertiser, p.List, p.Key, p.Score, int32(p.Percentile), int32(p.Tier), p.ModelKind, p.ScoredAt.UTC(), p.AsOf}
 		}
 		if _, err := pw.Write(rows); err != nil {
 			return err
@@ -250,10 +371,10 @@ func encodeProspects(w *bufio.Writer, format Format, all []Prospect) error {
 func init() {
 	register.Function2x1(toIdentityRecord)
 	register.Function1x2(fromIdentityRecord)
-	register.DoFn4x1[context.Context, string, func(features.Person), func(DeadLetter), error](&readPersonsFn{})
-	register.DoFn4x1[context.Context, string, func(IdentityRecord), func(DeadLetter), error](&readIdentitiesFn{})
-	register.DoFn4x1[context.Context, string, func(TrainedModel), func(DeadLetter), error](&readModelsFn{})
-	register.DoFn3x1[context.Context, int, func(*Prospect) bool, error](&writeProspectsFn{})
+	register.DoFn5x1[context.Context, string, func(features.Person), func(DeadLetter), func(InputFile), error](&readPersonsFn{})
+	register.DoFn5x1[context.Context, string, func(IdentityRecord), func(DeadLetter), func(InputFile), error](&readIdentitiesFn{})
+	register.DoFn5x1[context.Context, string, func(TrainedModel), func(DeadLetter), func(InputFile), error](&readModelsFn{})
+	register.DoFn3x1[context.Context, []byte, func(*Prospect) bool, error](&writeProspectsFn{})
 	register.Emitter1[features.Person]()
 	register.Emitter1[IdentityRecord]()
 	register.Emitter1[TrainedModel]()

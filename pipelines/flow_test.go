@@ -26,8 +26,8 @@ func runFlow(t *testing.T, dir string, st synth.Stats, kind model.Kind, out, see
 	window := features.ActivityWindow{AsOf: st.Config.AsOf, Days: st.Config.WindowDays}
 	var profiles, ids []beam.PCollection
 	for _, app := range st.Config.Apps {
-		a, _ := ReadAccounts(s, app, []string{filepath.Join(dir, synth.AccountsFile(app, st.Config.Format))}, features.AccountColumns{})
-		e, _ := ReadEvents(s, app, []string{filepath.Join(dir, synth.EventsFile(app, st.Config.Format))}, features.EventColumns{})
+		a, _, _ := ReadAccounts(s, app, []string{filepath.Join(dir, synth.AccountsFile(app, st.Config.Format))}, features.AccountColumns{})
+		e, _, _ := ReadEvents(s, app, []string{filepath.Join(dir, synth.EventsFile(app, st.Config.Format))}, features.EventColumns{})
 		pr, id, _ := Featurize(s, FeaturizeOptions{App: app, Window: window, Pepper: testPepper}, a, e)
 		profiles, ids = append(profiles, pr), append(ids, id)
 	}
@@ -38,8 +38,8 @@ func runFlow(t *testing.T, dir string, st synth.Stats, kind model.Kind, out, see
 	models := Train(s, opt, persons, matched)
 	prospects := Score(s, ScoreOptions{Train: opt, AudiencePercent: map[string]int{"l1": 10},
 		Advertisers: map[string]string{"l1": "a1"}, ScoredAt: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}, persons, models, matched)
-	WriteJSONL(s, out, prospects)
-	WriteJSONL(s, seedsOut, matched)
+	WriteJSONL(s, out, prospects, JSONLOptions{})
+	WriteJSONL(s, seedsOut, matched, JSONLOptions{})
 	if err := ptest.Run(p); err != nil {
 		t.Fatal(err)
 	}

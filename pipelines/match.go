@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -36,12 +35,16 @@ const (
 	ConventionSHA256 = "sha256" // hashed, convention unknown (not matched)
 )
 
-// seedHit is one seed row on its way to a person.
+// seedHit is one seed row on its way to a person: Key is the person key
+// of a plain phone, or the keyed hash of a hashed one (Hashed).
 type seedHit struct {
-	List       string  `json:"list"`
-	Line       int     `json:"line"`
-	Convention string  `json:"convention"`
-	Value      float64 `json:"value"`
+	List       string   `json:"list"`
+	Line       int      `json:"line"`
+	Key        string   `json:"key"`
+	Hashed     bool     `json:"hashed,omitempty"`
+	Convention string   `json:"convention"`
+	Value      float64  `json:"value"`
+	Ignored    []string `json:"ignored,omitempty"`
 }
 
 // MatchedSeed is a seed list's customer found among the persons.
@@ -53,23 +56,44 @@ type MatchedSeed struct {
 
 // seedOutcome is what became of one seed row, for the match report.
 type seedOutcome struct {
-	Outcome    string          `json:"outcome"` // matched, unmatched, duplicate, rejected
+	Outcome    string          `json:"outcome"` // matched, unmatched, repeated, duplicate, rejected
 	Reason     features.Reason `json:"reason,omitempty"`
 	Convention string          `json:"convention,omitempty"`
-	Apps       []string        `json:"apps,omitempty"` // of the matched person
+	Apps       []string        `json:"apps,omitempty"`   // of the matched person
+	Digest     uint64          `json:"digest,omitempty"` // of the row's keyed identity (not repeated rows)
+	Ignored    []string        `json:"ignored,omitempty"`
 }
 
-// MatchReport says what became of a seed list's rows.
+// MatchReport says what became of a seed list's rows: rows = matched +
+// duplicates + unmatched + rejected.
 type MatchReport struct {
-	List         string                  `json:"list"`
-	Rows         int                     `json:"rows"`
-	Rejected     map[features.Reason]int `json:"rejected"`
-	Duplicates   int                     `json:"duplicates"` // rows of a customer already matched from the list
-	Unmatched    int                     `json:"unmatched"`
-	Matched      int                     `json:"matched"` // distinct persons
-	ByConvention map[string]int          `json:"matched_by_convention"`
-	ByApp        map[string]int          `json:"matched_by_app"`
-	MatchRate    float64                 `json:"match_rate"` // matched / (rows − rejected − duplicates)
+	List     string                  `json:"list"`
+	Rows     int                     `json:"rows"`
+	Rejected map[features.Reason]int `json:"rejected"`
+	// Duplicates are rows of a customer already found in the list:
+	// Repeated of them name the same phone or hash as an earlier row
+	// (known from the list alone, before matching); the others reached
+	// the same person in another form (a phone and its hash).
+	Duplicates   int            `json:"duplicates"`
+	Repeated     int            `json:"repeated"`
+	Unmatched    int            `json:"unmatched"`
+	Matched      int            `json:"matched"` // distinct persons
+	ByConvention map[string]int `json:"matched_by_convention"`
+	ByApp        map[string]int `json:"matched_by_app"`
+	MatchRate    float64        `json:"match_rate"` // matched / (rows − rejected − duplicates)
+	// HashedRows are the rows whose phone is a SHA-256 hash (read, not
+	// repeated), HashedMatched those of them that matched a person.
+	HashedRows    int `json:"hashed_rows"`
+	HashedMatched int `json:"hashed_matched"`
+	// Ignored counts the rows whose optional cell (country, value) could
+	// not be read and was left out, per column.
+	Ignored map[string]int `json:"ignored,omitempty"`
+	// ListDigest is a digest of the list's distinct usable rows (their
+	// identities keyed under the pepper, XORed): equal for lists that name
+	// the same phones, whatever else they hold, and unpredictable to
+	// whoever lacks the pepper. It keys the noise of the counts
+	// advertisers see.
+	ListDigest uint64 `json:"list_digest"`
 }
 
 var (
@@ -85,7 +109,7 @@ var (
 // PCollection<MatchReport>, one per list; and PCollection<DeadLetter> for
 // rows that cannot be read. Pepper says where the identity pepper is.
 func MatchSeeds(s beam.Scope, lists []SeedList, pepper Pepper, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
-	rows, readDead := ReadSeedFiles(s, lists)
+	rows, readDead, _ := ReadSeedFiles(s, lists)
 	matched, reports, dead = MatchSeedRows(s, lists, pepper, rows, persons, identities)
 	return matched, reports, beam.Flatten(s, readDead, dead)
 }
@@ -98,14 +122,17 @@ func MatchSeedRows(s beam.Scope, lists []SeedList, pepper Pepper, rows, persons,
 	for _, l := range lists {
 		countries[l.ID], formats[l.ID] = l.Country, l.Format
 	}
-	outs := beam.ParDoN(s, &seedRowFn{Pepper: pepper, Countries: countries, Formats: formats}, rows)
-	plain, hashed, rejected, dead := outs[0], outs[1], outs[2], outs[3]
+	ids, rejected, dead := beam.ParDo3(s, &seedRowFn{Pepper: pepper, Countries: countries, Formats: formats}, rows)
+	// A row naming the same phone or hash as an earlier row of its list is
+	// a duplicate before any matching: an advertiser may learn that much,
+	// since it follows from its list alone.
+	plain, hashed, repeated := beam.ParDo3(s, firstOfIdentity, beam.GroupByKey(s, ids))
 
 	fromHash, unmatchedHash := beam.ParDo2(s, resolveHash, beam.CoGroupByKey(s, hashed, identities))
 	hits := beam.Flatten(s, plain, fromHash)
 	personsByKey := beam.ParDo(s, keyPerson, persons)
 	matched, outcomes := beam.ParDo2(s, matchPerson, beam.CoGroupByKey(s, hits, personsByKey))
-	reports = beam.ParDo(s, finishReport, beam.CombinePerKey(s, &matchReportFn{}, beam.Flatten(s, outcomes, unmatchedHash, rejected)))
+	reports = beam.ParDo(s, finishReport, beam.CombinePerKey(s, &matchReportFn{}, beam.Flatten(s, outcomes, unmatchedHash, rejected, repeated)))
 	return matched, reports, dead
 }
 
@@ -122,34 +149,36 @@ type SeedRow struct {
 	Value   float64         `json:"value"`
 	Reason  features.Reason `json:"reason,omitempty"` // set when the row could not be read
 	Detail  string          `json:"detail,omitempty"`
+	Ignored []string        `json:"ignored,omitempty"` // optional columns whose cell could not be read and was left out
 }
 
-// ReadSeedFiles reads the seed lists' files: PCollection<SeedRow> and
-// PCollection<DeadLetter> (an empty JSONL or Parquet file).
-func ReadSeedFiles(s beam.Scope, lists []SeedList) (rows, dead beam.PCollection) {
+// ReadSeedFiles reads the seed lists' files: PCollection<SeedRow>,
+// PCollection<DeadLetter> (an empty JSONL or Parquet file) and
+// PCollection<InputFile>, which accounts for every line of every list.
+func ReadSeedFiles(s beam.Scope, lists []SeedList) (rows, dead, inputs beam.PCollection) {
 	s = s.Scope("pipelines.ReadSeedFiles")
 	in := make([]any, len(lists))
 	for i, l := range lists {
 		in[i] = l
 	}
-	return beam.ParDo2(s, &readSeedsFn{}, beam.Create(s, in...))
+	return beam.ParDo3(s, &readSeedsFn{}, beam.Create(s, in...))
 }
 
 // readSeedsFn reads a seed list file row by row.
 type readSeedsFn struct{}
 
-func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, emit func(SeedRow), dead func(DeadLetter)) error {
-	file, err := OpenFile(ctx, list.File)
+func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, emit func(SeedRow), dead func(DeadLetter), inputs func(InputFile)) error {
+	file, err := OpenInput(ctx, list.File)
 	if err != nil {
 		return fmt.Errorf("pipelines: seed list %s: %w", list.ID, err)
 	}
 	defer file.Close()
-	rows, err := readSeedRows(ctx, list, file, dead)
+	rows, st, err := readSeedRows(list, file, dead)
 	if err != nil {
 		return fmt.Errorf("pipelines: seed list %s (%s): %w", list.ID, list.File, err)
 	}
 	for _, r := range rows {
-		row := SeedRow{List: list.ID, Source: list.File, Line: r.Line, Phone: r.Phone, Country: r.Country, Value: r.Value}
+		row := SeedRow{List: list.ID, Source: list.File, Line: r.Line, Phone: r.Phone, Country: r.Country, Value: r.Value, Ignored: r.Ignored}
 		if r.Err != nil {
 			row.Phone = ""
 			row.Reason, row.Detail = features.ReasonOf(r.Err), r.Err.Error()
@@ -159,6 +188,7 @@ func (f *readSeedsFn) ProcessElement(ctx context.Context, list SeedList, emit fu
 		}
 		emit(row)
 	}
+	inputs(st)
 	return nil
 }
 
@@ -177,11 +207,11 @@ func (f *seedRowFn) Setup() error {
 	return err
 }
 
-func (f *seedRowFn) ProcessElement(ctx context.Context, r SeedRow, plain func(string, seedHit), hashed func(string, seedHit), rejected func(string, seedOutcome), dead func(DeadLetter)) {
+func (f *seedRowFn) ProcessElement(ctx context.Context, r SeedRow, id func(string, seedHit), rejected func(string, seedOutcome), dead func(DeadLetter)) {
 	seedRows.Inc(ctx, 1)
 	reject := func(reason features.Reason, detail string) {
 		seedRejected.Inc(ctx, 1)
-		rejected(r.List, seedOutcome{Outcome: "rejected", Reason: reason})
+		rejected(r.List, seedOutcome{Outcome: "rejected", Reason: reason, Ignored: r.Ignored})
 		dead(DeadLetter{Stage: "match", Source: r.Source, Line: r.Line, Reason: reason, Detail: detail, Rows: 1})
 	}
 	if r.Reason != "" {
@@ -192,7 +222,7 @@ func (f *seedRowFn) ProcessElement(ctx context.Context, r SeedRow, plain func(st
 	if country == "" {
 		country = f.Countries[r.List]
 	}
-	id, err := features.ParseSeedPhone(r.Phone, country, f.Formats[r.List])
+	sid, err := features.ParseSeedPhone(r.Phone, country, f.Formats[r.List])
 	if err != nil {
 		reason := features.ReasonOf(err)
 		if reason == "" {
@@ -201,43 +231,81 @@ func (f *seedRowFn) ProcessElement(ctx context.Context, r SeedRow, plain func(st
 		reject(reason, err.Error())
 		return
 	}
-	hit := seedHit{List: r.List, Line: r.Line, Value: r.Value}
-	if id.Hash != "" {
-		hashed(f.keyer.HashKey(id.Hash), hit)
-		return
+	hit := seedHit{List: r.List, Line: r.Line, Value: r.Value, Ignored: r.Ignored}
+	if sid.Hash != "" {
+		hit.Key, hit.Hashed = f.keyer.HashKey(sid.Hash), true
+	} else {
+		hit.Key, hit.Convention = f.keyer.Key(sid.E164), ConventionPlain
 	}
-	hit.Convention = ConventionPlain
-	plain(f.keyer.Key(id.E164), hit)
+	id(r.List+"\x00"+hit.Key, hit)
 }
 
-// readSeedRows reads a seed list: CSV with features.SeedCSVReader, or
-// JSONL or Parquet (by the file's name) with a phone field and optional
-// country and value fields. A row that cannot be read is a row with its
-// error, so the match report counts it; an empty JSONL or Parquet file is
-// also a dead letter of the read stage.
-func readSeedRows(ctx context.Context, list SeedList, f io.Reader, dead func(DeadLetter)) ([]features.SeedRow, error) {
-	var rows []features.SeedRow
-	if FormatOf(list.File) == CSV {
+// firstOfIdentity keeps the first row (by line) of a list that names one
+// phone or hash; the later ones are repeated. Plain rows go on by person
+// key, hashed ones by keyed hash.
+func firstOfIdentity(_ string, hits func(*seedHit) bool, plain func(string, seedHit), hashed func(string, seedHit), repeated func(string, seedOutcome)) {
+	var all []seedHit
+	var h seedHit
+	for hits(&h) {
+		all = append(all, h)
+	}
+	slices.SortFunc(all, func(a, b seedHit) int { return a.Line - b.Line })
+	for i, h := range all {
+		switch {
+		case i > 0:
+			repeated(h.List, seedOutcome{Outcome: "repeated", Reason: features.ReasonDuplicate, Ignored: h.Ignored})
+		case h.Hashed:
+			hashed(h.Key, h)
+		default:
+			plain(h.Key, h)
+		}
+	}
+}
+
+// readSeedRows reads a seed list: CSV, TSV or text with
+// features.SeedCSVReader, or JSONL or Parquet (by the file's name) with a
+// phone field and optional country and value fields. A row that cannot be
+// read is a row with its error, so the match report counts it; an empty
+// JSONL or Parquet file is also a dead letter of the read stage. The
+// InputFile accounts for every line (Read: rows handed on, whether their
+// phone is usable or not; MatchSeeds says which).
+func readSeedRows(list SeedList, f io.Reader, dead func(DeadLetter)) ([]features.SeedRow, InputFile, error) {
+	format, gz, err := FormatOf(list.File)
+	if err != nil {
+		return nil, InputFile{}, err
+	}
+	if format == CSV || format == TSV || format == Text {
 		r := features.NewSeedCSVReader(f)
 		r.PhoneColumn = list.PhoneColumn
-		return r.ReadAll()
+		rows, err := r.ReadAll()
+		st := InputFile{File: list.File, Kind: "seeds", TextStats: r.Stats(), Gzip: gz, Columns: r.Columns()}
+		return rows, st, err
 	}
 	phoneCol := list.PhoneColumn
 	if phoneCol == "" {
 		phoneCol = "phone"
 	}
-	src := &rowSource{ctx: ctx, path: list.File, required: []string{phoneCol}}
-	src.decode = func(r features.Row) error {
-		row := features.SeedRow{Line: src.rows, Value: 1} // the row's number in the file
+	var rows []features.SeedRow
+	src, err := newRowReader(list.File, "seeds", "", []string{phoneCol}, nil, nil)
+	if err != nil {
+		return nil, InputFile{}, err
+	}
+	src.decode = func(line int, r features.Row) error {
+		row := features.SeedRow{Line: line, Value: 1}
 		row.Phone, _ = r.Field(phoneCol)
-		row.Country, _ = r.Field("country")
-		row.Phone, row.Country = strings.TrimSpace(row.Phone), strings.ToUpper(strings.TrimSpace(row.Country))
-		if v, ok := r.Field("value"); ok && strings.TrimSpace(v) != "" {
-			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil || x < 0 || x != x {
-				return fmt.Errorf("%w: %w", features.ErrBadField, features.ErrSeedValue)
+		row.Phone = strings.TrimSpace(row.Phone)
+		if c, ok := r.Field("country"); ok && strings.TrimSpace(c) != "" {
+			if row.Country, ok = features.ParseCountry(c); !ok {
+				row.Ignored = append(row.Ignored, "country")
 			}
-			row.Value = x
+		}
+		if v, ok := r.Field("value"); ok && strings.TrimSpace(v) != "" {
+			x, err := features.ParseSeedValue(v)
+			if err != nil {
+				row.Ignored = append(row.Ignored, "value")
+			} else {
+				row.Value = x
+			}
 		}
 		rows = append(rows, row)
 		return nil
@@ -247,14 +315,18 @@ func readSeedRows(ctx context.Context, list SeedList, f io.Reader, dead func(Dea
 			dead(d) // an empty file
 			return
 		}
-		for i := 0; i < d.Rows; i++ { // a row, or every row of a file without a phone column
+		for i := 0; i < d.Rows; i++ { // a line, or every row of a file without a phone column
 			rows = append(rows, features.SeedRow{Line: d.Line, Err: features.NewRejectError(d.Reason, d.Detail)})
 		}
 	}
-	if err := src.readFile(f); err != nil {
-		return nil, err
+	if err := src.read(f); err != nil {
+		return nil, InputFile{}, err
 	}
-	return rows, nil
+	// Rejected lines are handed on as rows with their error: MatchSeeds
+	// counts them.
+	src.stats.Read += src.stats.Rejected
+	src.stats.Rejected = 0
+	return rows, src.stats, nil
 }
 
 // resolveHash matches hashed seed rows to the person whose phone hashes to
@@ -265,7 +337,7 @@ func resolveHash(hash string, hits func(*seedHit) bool, ids func(*Identity) bool
 	var h seedHit
 	for hits(&h) {
 		if !found {
-			unmatched(h.List, seedOutcome{Outcome: "unmatched", Convention: ConventionSHA256})
+			unmatched(h.List, seedOutcome{Outcome: "unmatched", Convention: ConventionSHA256, Ignored: h.Ignored, Digest: keyDigest(h.Key)})
 			continue
 		}
 		h.Convention = string(id.Convention)
@@ -300,13 +372,13 @@ func matchPerson(ctx context.Context, key string, hits func(*seedHit) bool, pers
 	for i, h := range all {
 		switch {
 		case !found:
-			outcome(h.List, seedOutcome{Outcome: "unmatched", Convention: h.Convention})
+			outcome(h.List, seedOutcome{Outcome: "unmatched", Convention: h.Convention, Ignored: h.Ignored, Digest: keyDigest(h.Key)})
 		case i > 0 && all[i-1].List == h.List:
-			outcome(h.List, seedOutcome{Outcome: "duplicate", Reason: features.ReasonDuplicate})
+			outcome(h.List, seedOutcome{Outcome: "duplicate", Reason: features.ReasonDuplicate, Convention: h.Convention, Ignored: h.Ignored, Digest: keyDigest(h.Key)})
 		default:
 			seedMatched.Inc(ctx, 1)
 			matched(MatchedSeed{List: h.List, Key: key, Value: h.Value})
-			outcome(h.List, seedOutcome{Outcome: "matched", Convention: h.Convention, Apps: apps})
+			outcome(h.List, seedOutcome{Outcome: "matched", Convention: h.Convention, Apps: apps, Digest: keyDigest(h.Key), Ignored: h.Ignored})
 		}
 	}
 }
@@ -318,26 +390,73 @@ func (matchReportFn) CreateAccumulator() MatchReport { return MatchReport{} }
 
 func (matchReportFn) AddInput(r MatchReport, o seedOutcome) MatchReport {
 	r.Rows++
+	r.ListDigest ^= o.Digest
+	for _, c := range o.Ignored {
+		r.Ignored = inc(r.Ignored, c, 1)
+	}
+	hashed := o.Convention != "" && o.Convention != ConventionPlain
 	switch o.Outcome {
 	case "rejected":
 		r.Rejected = inc(r.Rejected, o.Reason, 1)
+	case "repeated":
+		r.Duplicates++
+		r.Repeated++
 	case "duplicate":
 		r.Duplicates++
+		if hashed {
+			r.HashedRows++
+		}
 	case "unmatched":
 		r.Unmatched++
+		if hashed {
+			r.HashedRows++
+		}
 	case "matched":
 		r.Matched++
 		r.ByConvention = inc(r.ByConvention, o.Convention, 1)
 		for _, a := range o.Apps {
 			r.ByApp = inc(r.ByApp, a, 1)
 		}
+		if hashed {
+			r.HashedRows++
+			r.HashedMatched++
+		}
 	}
 	return r
+}
+
+// keyDigest is a keyed identity's share of a ListDigest: its first 64
+// bits.
+func keyDigest(key string) uint64 {
+	var d uint64
+	for i := 0; i < 16 && i < len(key); i++ {
+		d = d<<4 | uint64(hexValue(key[i]))
+	}
+	return d
+}
+
+func hexValue(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 0
 }
 
 func (matchReportFn) MergeAccumulators(a, b MatchReport) MatchReport {
 	a.Rows += b.Rows
 	a.Duplicates += b.Duplicates
+	a.Repeated += b.Repeated
+	a.HashedRows += b.HashedRows
+	a.HashedMatched += b.HashedMatched
+	a.ListDigest ^= b.ListDigest
+	for k, v := range b.Ignored {
+		a.Ignored = inc(a.Ignored, k, v)
+	}
 	a.Unmatched += b.Unmatched
 	a.Matched += b.Matched
 	for k, v := range b.Rejected {
@@ -373,8 +492,9 @@ func finishReport(list string, r MatchReport) MatchReport {
 }
 
 func init() {
-	register.DoFn4x1[context.Context, SeedList, func(SeedRow), func(DeadLetter), error](&readSeedsFn{})
-	register.DoFn6x0[context.Context, SeedRow, func(string, seedHit), func(string, seedHit), func(string, seedOutcome), func(DeadLetter)](&seedRowFn{})
+	register.DoFn5x1[context.Context, SeedList, func(SeedRow), func(DeadLetter), func(InputFile), error](&readSeedsFn{})
+	register.DoFn5x0[context.Context, SeedRow, func(string, seedHit), func(string, seedOutcome), func(DeadLetter)](&seedRowFn{})
+	register.Function5x0(firstOfIdentity)
 	register.Emitter1[SeedRow]()
 	register.Function5x0(resolveHash)
 	register.Function1x2(keyPerson)

@@ -32,9 +32,14 @@ func reportSummary(r MatchReport) string {
 
 func matchedValue(m MatchedSeed) string { return fmt.Sprintf("%s:%g", m.List, m.Value) }
 
+func reportDetail(r MatchReport) string {
+	return fmt.Sprintf("%s repeated=%d hashed=%d/%d ignored=%v", r.List, r.Repeated, r.HashedRows, r.HashedMatched, r.Ignored)
+}
+
 func init() {
 	register.Function1x1(reportSummary)
 	register.Function1x1(matchedValue)
+	register.Function1x1(reportDetail)
 }
 
 func TestMatchSeeds(t *testing.T) {
@@ -52,18 +57,20 @@ func TestMatchSeeds(t *testing.T) {
 		"n/a;FR;1\r\n"+ // not a phone
 		features.HashPhone("+33699999999").PlusE164+";;\r\n"+ // nobody's hash
 		"+33 6 98 76 54 32;;\r\n"+ // a valid number nobody has
-		"06 12 34 56 79;FR;abc\r\n") // a bad value
+		"06 12 34 56 79;FR;abc\r\n"+ // a bad value, left out: the row counts (nobody has the number)
+		"06.12.34.56.78;FR;2\r\n") // p1's number as an earlier row: repeated before matching
 
 	p, s := beam.NewPipelineWithRoot()
-	a, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
+	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
 	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
 	persons := JoinByPhone(s, profiles)
 	matched, reports, dead := MatchSeeds(s, []SeedList{{ID: "list1", Advertiser: "adv", File: seeds, Country: "FR"}}, testPepper, persons, ids)
 
 	passert.Equals(s, beam.ParDo(s, matchedValue, matched), "list1:10", "list1:5", "list1:1")
 	passert.Equals(s, beam.ParDo(s, reportSummary, reports),
-		"list1 rows=8 rejected=[bad_field=1 unparseable=1] dup=1 unmatched=2 matched=3 [plain=2 sha256_e164=1] apps=map[facebook:3] rate=0.60")
-	passert.Equals(s, beam.ParDo(s, reasonOf, dead), "match/unparseable/1", "match/bad_field/1")
+		"list1 rows=9 rejected=[unparseable=1] dup=2 unmatched=3 matched=3 [plain=2 sha256_e164=1] apps=map[facebook:3] rate=0.50")
+	passert.Equals(s, beam.ParDo(s, reasonOf, dead), "match/unparseable/1")
+	passert.Equals(s, beam.ParDo(s, reportDetail, reports), "list1 repeated=1 hashed=3/1 ignored=map[value:1]")
 	ptest.RunAndValidate(t, p)
 }
 
@@ -91,7 +98,7 @@ func TestSeedListsInJSONLAndParquet(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, s := beam.NewPipelineWithRoot()
-	a, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
+	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
 	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
 	persons := JoinByPhone(s, profiles)
 	_, reports, _ := MatchSeeds(s, []SeedList{
@@ -100,7 +107,7 @@ func TestSeedListsInJSONLAndParquet(t *testing.T) {
 		{ID: "n", Advertiser: "adv", File: noPhone},
 	}, testPepper, persons, ids)
 	passert.Equals(s, beam.ParDo(s, reportSummary, reports),
-		"j rows=5 rejected=[bad_field=2 unparseable=1] dup=0 unmatched=0 matched=2 [plain=1 sha256_digits=1] apps=map[facebook:2] rate=1.00",
+		"j rows=5 rejected=[bad_line=1 unparseable=1] dup=1 unmatched=0 matched=2 [plain=1 sha256_digits=1] apps=map[facebook:2] rate=1.00",
 		"q rows=2 rejected=[] dup=0 unmatched=0 matched=2 [plain=2] apps=map[facebook:2] rate=1.00",
 		"n rows=3 rejected=[missing_column=3] dup=0 unmatched=0 matched=0 [] apps=map[] rate=0.00")
 	ptest.RunAndValidate(t, p)

@@ -1,9 +1,9 @@
 package pipelines
 
 import (
-	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -15,21 +15,29 @@ import (
 // OptOut removes the persons on opt-out lists (people who objected to ad
 // targeting, GDPR art. 21) before anything learns from or scores them:
 // PCollection<features.Person> and the identities
-// (PCollection<KV<string, Identity>>) in, the persons not opted out and
-// PCollection<DeadLetter> (lines that are no phone, hash or key) out.
+// (PCollection<KV<string, Identity>>) in; the persons not opted out,
+// PCollection<DeadLetter> (lines that are no phone, hash or key) and
+// PCollection<InputFile> (every line of every list accounted for) out.
 //
-// Each file holds one entry per line (a first line "phone" or "key" is a
-// header): a phone in E.164 form, its SHA-256 in either convention, or a
-// person key. A 64-hex entry is tried both as a hash and as a key. Files
-// are read where they are; their entries are never written anywhere.
-func OptOut(s beam.Scope, files []string, pepper Pepper, persons, identities beam.PCollection) (kept, dead beam.PCollection) {
+// A list is read as a seed list is (features.SeedCSVReader): one entry per
+// line, an optional header naming a phone or key column and a country
+// column, any separator, encoding or line end. An entry is a phone in any
+// format (national numbers read in the line's country, else
+// defaultRegion), its SHA-256 in either convention, or a person key; a
+// 64-hex entry is tried both as a hash and as a key. Files are read where
+// they are; their entries are never written anywhere.
+func OptOut(s beam.Scope, files []string, pepper Pepper, defaultRegion string, persons, identities beam.PCollection) (kept, dead, inputs beam.PCollection) {
 	s = s.Scope("pipelines.OptOut")
-	keys, hashes, dead := beam.ParDo3(s, &readOptOutFn{Pepper: pepper}, beam.Create(s, stringsToAny(files)...))
+	outs := beam.ParDoN(s, &readOptOutFn{Pepper: pepper, DefaultRegion: defaultRegion}, beam.Create(s, stringsToAny(files)...))
+	keys, hashes, dead, inputs := outs[0], outs[1], outs[2], outs[3]
 	fromHashes := beam.ParDo(s, optOutHash, beam.CoGroupByKey(s, hashes, identities))
 	out := beam.Flatten(s, keys, fromHashes)
 	kept = beam.ParDo(s, dropOptedOut, beam.CoGroupByKey(s, beam.ParDo(s, keyPerson, persons), out))
-	return kept, dead
+	return kept, dead, inputs
 }
+
+// OptOutColumns are the names an opt-out list's entry column goes by.
+var OptOutColumns = append([]string{"key", "person_key"}, features.SeedPhoneColumns...)
 
 var (
 	optOutEntries = beam.NewCounter("sosie", "optout_entries")
@@ -38,8 +46,9 @@ var (
 )
 
 type readOptOutFn struct {
-	Pepper Pepper `json:"pepper"`
-	keyer  *features.Keyer
+	Pepper        Pepper `json:"pepper"`
+	DefaultRegion string `json:"default_region"`
+	keyer         *features.Keyer
 }
 
 func (f *readOptOutFn) Setup() error {
@@ -48,38 +57,62 @@ func (f *readOptOutFn) Setup() error {
 	return err
 }
 
-func (f *readOptOutFn) ProcessElement(ctx context.Context, path string, key func(string, bool), hash func(string, bool), dead func(DeadLetter)) error {
-	file, err := OpenFile(ctx, path)
+func (f *readOptOutFn) ProcessElement(ctx context.Context, path string, key func(string, bool), hash func(string, bool), dead func(DeadLetter), inputs func(InputFile)) error {
+	file, err := OpenInput(ctx, path)
 	if err != nil {
 		return fmt.Errorf("pipelines: opt-out list: %w", err)
 	}
 	defer file.Close()
-	sc := bufio.NewScanner(file)
-	line := 0
-	for sc.Scan() {
-		line++
-		v := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
-		if v == "" || (line == 1 && (strings.EqualFold(v, "phone") || strings.EqualFold(v, "key"))) {
-			continue
+	r := features.NewSeedCSVReader(file)
+	r.PhoneColumns = OptOutColumns
+	st := InputFile{File: path, Kind: "opt_out"}
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("pipelines: opt-out list %s: %w", path, err)
 		}
 		optOutEntries.Inc(ctx, 1)
-		if features.LooksHashed(v) {
-			h, err := features.ParseSHA256Hex(v)
-			if err == nil {
+		reject := func(err error) {
+			optOutBad.Inc(ctx, 1)
+			st.Rejected++
+			reason := features.ReasonOf(err)
+			if reason == "" {
+				reason = features.ReasonBadField
+			}
+			dead(DeadLetter{Stage: "optout", Source: path, Line: row.Line, Reason: reason, Detail: err.Error(), Rows: 1})
+		}
+		if row.Err != nil {
+			reject(row.Err)
+			continue
+		}
+		if features.LooksHashed(row.Phone) {
+			if h, err := features.ParseSHA256Hex(row.Phone); err == nil {
 				hash(f.keyer.HashKey(h), true)
 				key(h, true) // or a person key, also 64 hex
+				st.Read++
 				continue
 			}
 		}
-		e164, err := features.NormalizePhone(v, "")
+		region := row.Country
+		if region == "" {
+			region = f.DefaultRegion
+		}
+		e164, err := features.NormalizePhone(row.Phone, region)
 		if err != nil {
-			optOutBad.Inc(ctx, 1)
-			dead(DeadLetter{Stage: "optout", Source: path, Line: line, Reason: features.ReasonOf(err), Detail: err.Error(), Rows: 1})
+			reject(err)
 			continue
 		}
 		key(f.keyer.Key(e164), true)
+		st.Read++
 	}
-	return sc.Err()
+	rs := r.Stats()
+	st.Lines, st.Header, st.Blank, st.Encoding, st.Recoded = rs.Lines, rs.Header, rs.Blank, rs.Encoding, rs.Recoded
+	st.Columns, st.Gzip = r.Columns(), strings.HasSuffix(strings.ToLower(path), ".gz")
+	inputs(st)
+	return nil
 }
 
 // optOutHash turns an opted-out phone hash into its person's key.
@@ -108,7 +141,7 @@ func dropOptedOut(ctx context.Context, _ string, persons func(*features.Person) 
 }
 
 func init() {
-	register.DoFn5x1[context.Context, string, func(string, bool), func(string, bool), func(DeadLetter), error](&readOptOutFn{})
+	register.DoFn6x1[context.Context, string, func(string, bool), func(string, bool), func(DeadLetter), func(InputFile), error](&readOptOutFn{})
 	register.Function4x0(optOutHash)
 	register.Function5x0(dropOptedOut)
 	register.Emitter2[string, bool]()

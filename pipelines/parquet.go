@@ -19,7 +19,7 @@ import (
 // field of the row, named as in the file; timestamps and dates (by their
 // logical type) become RFC 3339 text, as features.ParseTime reads them.
 // Nested columns are ignored.
-func (r *rowSource) parquet(in io.Reader) error {
+func (r *rowReader) parquet(in io.Reader) error {
 	// Parquet is read from its footer: a local file seeks, a remote one is
 	// read whole first.
 	var f io.ReaderAt
@@ -27,13 +27,13 @@ func (r *rowSource) parquet(in io.Reader) error {
 	if file, ok := in.(*os.File); ok {
 		fi, err := file.Stat()
 		if err != nil {
-			return fmt.Errorf("pipelines: %w", err)
+			return err
 		}
 		f, size = file, fi.Size()
 	} else {
 		b, err := io.ReadAll(in)
 		if err != nil {
-			return fmt.Errorf("pipelines: %s: %w", r.path, err)
+			return err
 		}
 		f, size = bytes.NewReader(b), int64(len(b))
 	}
@@ -42,7 +42,7 @@ func (r *rowSource) parquet(in io.Reader) error {
 	}
 	pf, err := parquet.OpenFile(f, size)
 	if err != nil {
-		return fmt.Errorf("pipelines: %s: not a Parquet file: %w", r.path, err)
+		return fmt.Errorf("not a Parquet file: %w", err)
 	}
 	// The leaf columns, in the order of a row's values.
 	var cols []parquetColumn
@@ -61,9 +61,11 @@ func (r *rowSource) parquet(in io.Reader) error {
 		}
 		cols = append(cols, c)
 	}
-	if missing := r.missing(func(c string) bool { _, ok := names[c]; return ok }); len(missing) > 0 {
+	r.stats.Columns = have
+	if r.stats.Missing = r.missing(func(c string) bool { _, ok := names[c]; return ok }); len(r.stats.Missing) > 0 {
 		if n := int(pf.NumRows()); n > 0 {
-			r.rejectFile(n, missing, have)
+			r.stats.Lines += n
+			r.rejectFile(n)
 		}
 		return nil
 	}
@@ -75,6 +77,7 @@ func (r *rowSource) parquet(in io.Reader) error {
 			n, err := rows.ReadRows(buf)
 			for _, row := range buf[:n] {
 				line++
+				r.stats.Lines++
 				m := make(features.MapRow, len(names))
 				var bad error
 				for _, v := range row {
@@ -95,7 +98,7 @@ func (r *rowSource) parquet(in io.Reader) error {
 			}
 			if err != nil {
 				rows.Close()
-				return fmt.Errorf("pipelines: %s: row %d: %w", r.path, line+1, err)
+				return fmt.Errorf("row %d: %w", line+1, err)
 			}
 		}
 		rows.Close()

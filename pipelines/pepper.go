@@ -41,13 +41,30 @@ func (p Pepper) read() ([]byte, error) {
 		if len(b) == 0 {
 			return nil, fmt.Errorf("%w: pepper file %s is empty", ErrNoPepper, p.File)
 		}
+		if err := features.CheckPepper(b); err != nil {
+			return nil, fmt.Errorf("pepper file %s: %w", p.File, err)
+		}
 		return b, nil
 	}
 	v := os.Getenv(p.Env)
 	if p.Env == "" || v == "" {
 		return nil, fmt.Errorf("%w: put it in the environment variable %q or a file named by pepper_file", ErrNoPepper, p.Env)
 	}
+	if err := features.CheckPepper([]byte(v)); err != nil {
+		return nil, fmt.Errorf("environment variable %s: %w", p.Env, err)
+	}
 	return []byte(v), nil
+}
+
+// Fingerprint is the pepper's fingerprint (features.Keyer.Fingerprint),
+// which names it in the files the jobs hand each other without revealing
+// it.
+func (p Pepper) Fingerprint() (string, error) {
+	k, err := p.keyer()
+	if err != nil {
+		return "", err
+	}
+	return k.Fingerprint(), nil
 }
 
 // keyer makes the person keyer from the pepper.

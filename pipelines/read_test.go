@@ -1,8 +1,13 @@
 package pipelines
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,7 +83,7 @@ func TestReadFormatsAndBadFiles(t *testing.T) {
 		write(t, dir, "wrong.csv", "id,phone\nx1,+33612345678\nx2,+33612345679\nx3,\n"),
 	}
 	p, s := beam.NewPipelineWithRoot()
-	accounts, dead := ReadAccounts(s, "facebook", files, features.AccountColumns{})
+	accounts, dead, _ := ReadAccounts(s, "facebook", files, features.AccountColumns{})
 	passert.Equals(s, beam.ParDo(s, accountSummary, accounts),
 		"p1|+33612345678|FR|1990|2020-05-17T08:30:00Z",
 		"j1|+4915112345678|DE|1985|2019-01-02T03:04:05Z",
@@ -89,7 +94,7 @@ func TestReadFormatsAndBadFiles(t *testing.T) {
 		"empty.csv|empty_file|0|read|0",
 		"empty.parquet|empty_file|0|read|0",
 		"wrong.csv|missing_column|0|read|3")
-	_, evDead := ReadEvents(s, "facebook", []string{badPQ}, features.EventColumns{})
+	_, evDead, _ := ReadEvents(s, "facebook", []string{badPQ}, features.EventColumns{})
 	passert.Equals(s, beam.ParDo(s, deadSummary, evDead), "events.parquet|missing_column|0|read|2")
 	if err := ptest.Run(p); err != nil {
 		t.Fatal(err)
@@ -105,11 +110,172 @@ func TestReadMappedParquetColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, s := beam.NewPipelineWithRoot()
-	events, dead := ReadEvents(s, "instagram", []string{pq}, features.EventColumns{UserID: "account"})
+	events, dead, _ := ReadEvents(s, "instagram", []string{pq}, features.EventColumns{UserID: "account"})
 	passert.Equals(s, beam.ParDo(s, eventSummary, events),
 		"u1@2026-10-30T12:00:00Z:like", "u2@2026-10-30T12:00:00Z:share")
 	passert.Empty(s, dead)
 	if err := ptest.Run(p); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestReadAccountsEveryLine: one stray quote at the start of a field spoils
+// its own line only; gzip is read by its name; UTF-16 and Latin-1 are
+// decoded; every line of every file is accounted for in its InputFile.
+func TestReadAccountsEveryLine(t *testing.T) {
+	dir := t.TempDir()
+	var csvBody strings.Builder
+	csvBody.WriteString("user_id,phone,country\n")
+	for i := 1; i <= 40; i++ {
+		if i == 7 {
+			fmt.Fprintf(&csvBody, "u%d,\"+3361234%04d,FR\n", i, i) // a stray quote: line 8
+			continue
+		}
+		fmt.Fprintf(&csvBody, "u%d,+3361234%04d,FR\n", i, i)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"user_id":"g1","phone":"+33612340001"}` + "\n\n" + `{"user_id":"g2","phone":"+33612340002"}` + " trailing\n"))
+	zw.Close()
+	utf16 := []byte{0xFF, 0xFE}
+	for _, r := range "user_id,phone\r\nw1,+33612340003\r\n" {
+		utf16 = append(utf16, byte(r), 0)
+	}
+	files := []string{
+		write(t, dir, "quote.csv", csvBody.String()),
+		write(t, dir, "more.jsonl.gz", gz.String()),
+		write(t, dir, "utf16.csv", string(utf16)),
+		write(t, dir, "latin1.csv", "user_id,phone,carrier\nl1,+33612340004,soci\xe9t\xe9\n"),
+	}
+	p, s := beam.NewPipelineWithRoot()
+	accounts, dead, inputs := ReadAccounts(s, "facebook", files, features.AccountColumns{})
+	passert.Count(s, accounts, "accounts", 39+1+1+1)
+	passert.Equals(s, beam.ParDo(s, deadSummary, dead), "quote.csv|bad_quote|8|read|1", "more.jsonl.gz|bad_line|3|read|1")
+	passert.Equals(s, beam.ParDo(s, inputSummary, inputs),
+		"quote.csv 41 = 1+0+39+1", "more.jsonl.gz 3 = 0+1+1+1", "utf16.csv 2 = 1+0+1+0", "latin1.csv 2 = 1+0+1+0")
+	passert.Equals(s, beam.ParDo(s, carrierOf, beam.ParDo(s, keepLatin1, accounts)), "société")
+	if err := ptest.Run(p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func keepLatin1(a features.Account, emit func(features.Account)) {
+	if a.UserID == "l1" {
+		emit(a)
+	}
+}
+
+func carrierOf(a features.Account) string { return a.Carrier }
+
+func init() {
+	register.Function2x0(keepLatin1)
+	register.Function1x1(carrierOf)
+}
+
+func TestFormatOf(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		format Format
+		gz     bool
+		ok     bool
+	}{
+		{"a.jsonl", JSONL, false, true}, {"gs://b/x/a.JSON", JSONL, false, true}, {"a.ndjson.gz", JSONL, true, true},
+		{"a.csv.gz", CSV, true, true}, {"a.tsv", TSV, false, true}, {"a.parquet", Parquet, false, true},
+		{"a.parquet.gz", "", false, false}, {"a.xlsx", "", false, false}, {"a", "", false, false}, {"a.gz", "", false, false},
+	} {
+		f, gz, err := FormatOf(tc.name)
+		if (err == nil) != tc.ok || f != tc.format || gz != tc.gz {
+			t.Errorf("FormatOf(%q) = %q, %v, %v", tc.name, f, gz, err)
+		}
+		if err != nil && (!errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tc.name)) {
+			t.Errorf("FormatOf(%q): %v does not name the file", tc.name, err)
+		}
+	}
+}
+
+// TestOpenInputRefusesMisnamedGzip: gzip without .gz, or .gz that is not
+// gzip, is refused by name rather than read as noise.
+func TestOpenInputRefusesMisnamedGzip(t *testing.T) {
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("user_id\n"))
+	zw.Close()
+	for name, body := range map[string]string{"hidden.csv": gz.String(), "fake.csv.gz": "user_id\n"} {
+		path := write(t, dir, name, body)
+		if _, err := OpenInput(context.Background(), path); err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// FuzzReadRows: whatever a CSV or JSONL file holds, reading it never
+// panics, and every physical line is accounted for: a header, blank, a row
+// read or a row rejected with a dead letter that quotes no value of the
+// file.
+func FuzzReadRows(f *testing.F) {
+	for _, s := range []string{
+		"user_id,phone\nu1,+33612345678\n",
+		"user_id,phone\n\"u1,+336\nu2,+33612345679\n",
+		"user_id,phone\r\nu1,\"+33 6\"\"\"\r\n\r\n",
+		`{"user_id":"u1","phone":"+33612345678"}` + "\n[1]\n{\"a\":\n",
+		"\xff\xfeu\x00\n\x00",
+		"phone\n+33612345678\n",
+		"user_id\ra\rb",
+	} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, in string, csv bool) {
+		name := "x.jsonl"
+		if csv {
+			name = "x.csv"
+		}
+		var dead []DeadLetter
+		rows := 0
+		r, err := newRowReader(name, "accounts", "facebook", []string{"user_id"}, func(_ int, row features.Row) error {
+			_, err := features.AccountColumns{}.DecodeAccount("facebook", row)
+			if err == nil {
+				rows++
+			}
+			return err
+		}, func(d DeadLetter) { dead = append(dead, d) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.read(strings.NewReader(in)); err != nil {
+			var le *features.LineError
+			if !errors.As(err, &le) && !strings.Contains(err.Error(), "header does not split") {
+				t.Fatalf("an error from a string: %v", err)
+			}
+			return
+		}
+		st := r.stats
+		if !st.Balanced() || st.Read != rows {
+			t.Fatalf("lines do not balance: %+v, %d rows decoded", st, rows)
+		}
+		letters := 0
+		for _, d := range dead {
+			letters += d.Rows
+			if d.Reason == "" {
+				t.Fatalf("a dead letter without a reason: %+v", d)
+			}
+			data := in
+			if csv { // the first line is the header: column names, which letters may name
+				if i := strings.IndexAny(strings.TrimLeft(in, " \t\r\n,"), "\r\n"); i >= 0 {
+					data = strings.TrimLeft(in, " \t\r\n,")[i:]
+				} else {
+					data = ""
+				}
+			}
+			for _, field := range strings.FieldsFunc(data, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == '"' }) {
+				if len(field) >= 8 && strings.Contains(d.Detail, field) {
+					t.Fatalf("dead letter %q quotes the input %q", d.Detail, field)
+				}
+			}
+		}
+		if letters != st.Rejected {
+			t.Fatalf("%d rows rejected, %d in dead letters", st.Rejected, letters)
+		}
+	})
 }

@@ -38,6 +38,7 @@ type Prospect struct {
 	Tier       int       `json:"tier"`       // 1: top 0–1 %, 2: 1–2 %, …
 	ModelKind  string    `json:"model_kind"`
 	ScoredAt   time.Time `json:"scored_at"`
+	AsOf       string    `json:"as_of"` // the run's as-of date (YYYY-MM-DD): two runs of one day compare on it
 }
 
 // Score's counters, which balance:
@@ -78,6 +79,7 @@ func Score(s beam.Scope, opt ScoreOptions, persons, models, matched beam.PCollec
 		}
 		out = append(out, beam.ParDo(ls, &tierFn{
 			List: list, Percent: pct, RunID: opt.Train.RunID, Advertiser: opt.Advertisers[list], ScoredAt: opt.ScoredAt,
+			AsOf: opt.Train.Window.AsOf.Format("2006-01-02"),
 		}, mine, beam.SideInput{Input: cuts}))
 	}
 	return beam.Flatten(s, out...)
@@ -196,6 +198,7 @@ type tierFn struct {
 	RunID      string    `json:"run_id"`
 	Advertiser string    `json:"advertiser"`
 	ScoredAt   time.Time `json:"scored_at"`
+	AsOf       string    `json:"as_of"` // the run's as-of date (YYYY-MM-DD): two runs of one day compare on it
 }
 
 func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64, emit func(Prospect)) {
@@ -208,7 +211,7 @@ func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64
 	}
 	prospectsOut.Inc(ctx, 1)
 	emit(Prospect{RunID: f.RunID, Advertiser: f.Advertiser, List: f.List, Key: s.Key, Score: s.Score,
-		Percentile: p, Tier: tier, ModelKind: s.Kind, ScoredAt: f.ScoredAt})
+		Percentile: p, Tier: tier, ModelKind: s.Kind, ScoredAt: f.ScoredAt, AsOf: f.AsOf})
 }
 
 func init() {

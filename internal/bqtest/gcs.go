@@ -15,7 +15,7 @@ import (
 
 // The server also speaks the part of Cloud Storage's API that sosie's
 // files in gs:// need — object uploads (multipart and resumable), gets,
-// deletes and listings by prefix (JSON API), and reads of object bytes
+// deletes, copies (rewrites) and listings by prefix (JSON API), and reads of object bytes
 // (XML API, GET or HEAD /bucket/object) — so inputs, outputs and temp
 // shards can live in gs:// in tests. Point the storage client at it with
 // STORAGE_EMULATOR_HOST=GCSHost().
@@ -176,6 +176,25 @@ func (s *Server) serveGCS(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Range", fmt.Sprintf("bytes=0-%d", len(all)-1))
 		w.WriteHeader(308)
+	case strings.HasPrefix(path, "/storage/v1/b/") && strings.Contains(path, "/rewriteTo/b/") && r.Method == http.MethodPost:
+		// A copy (the storage client's Copier, and so Beam's Rename).
+		src, dst, _ := strings.Cut(strings.TrimPrefix(path, "/storage/v1/b/"), "/rewriteTo/b/")
+		sb, so, _ := strings.Cut(src, "/o/")
+		db, do, _ := strings.Cut(dst, "/o/")
+		so, _ = url.PathUnescape(so)
+		do, _ = url.PathUnescape(do)
+		s.mu.Lock()
+		b, ok := s.objects[sb+"/"+so]
+		if ok {
+			s.objects[db+"/"+do] = append([]byte(nil), b...)
+		}
+		s.mu.Unlock()
+		if !ok {
+			writeError(w, errf(404, "notFound", "No such object: %s/%s", sb, so))
+			return
+		}
+		writeJSON(w, map[string]any{"kind": "storage#rewriteResponse", "totalBytesRewritten": strconv.Itoa(len(b)),
+			"objectSize": strconv.Itoa(len(b)), "done": true, "resource": objectJSON(db, do, len(b))})
 	case strings.HasPrefix(path, "/storage/v1/b/"):
 		rest := strings.TrimPrefix(path, "/storage/v1/b/")
 		bucket, obj, _ := strings.Cut(rest, "/o/")

@@ -20,7 +20,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/pipelines"
@@ -79,7 +81,7 @@ func (c Config) CheckColumns(ctx context.Context, cl *bigquery.Client, src Sourc
 		return nil, err
 	}
 	var md *bigquery.TableMetadata
-	err = c.retry(ctx, "table "+src.Table, func() error {
+	err = c.retry(ctx, "table "+src.Table, c.endpoint(), c.Timeouts.call(), func(ctx context.Context) error {
 		var err error
 		md, err = cl.DatasetInProject(p, d).Table(t).Metadata(ctx)
 		return err
@@ -167,7 +169,7 @@ func (c Config) OpenRead(ctx context.Context, cl *bigquery.Client, src Source, c
 	}
 	defer rc.Close()
 	var rs *storagepb.ReadSession
-	err = c.retry(ctx, "read session "+src.Table, func() error {
+	err = c.retry(ctx, "read session "+src.Table, c.readEndpoint(), c.Timeouts.call(), func(ctx context.Context) error {
 		var err error
 		rs, err = rc.CreateReadSession(ctx, &storagepb.CreateReadSessionRequest{
 			Parent:         "projects/" + cl.Project(),
@@ -269,6 +271,8 @@ func (c Config) eachRow(ctx context.Context, session Session, stream string, rea
 		return err
 	}
 	defer rc.Close()
+	ctx, cancel := context.WithTimeout(ctx, c.Timeouts.job())
+	defer cancel()
 	n, reopened := 0, 0
 	var rows features.MapRow
 	for ; ; reopened++ {
@@ -327,7 +331,7 @@ func count(ctx context.Context, c *beam.Counter) {
 }
 
 func isUnavailable(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "code = Unavailable")
+	return status.Code(err) == codes.Unavailable
 }
 
 // avroField is a column of a session's Avro schema.

@@ -36,7 +36,55 @@ type Config struct {
 	// limit, a backend error): Attempts tries, waiting Initial, then twice
 	// as long each time. Zero values mean 5 tries from 1 s.
 	Retry Retry `json:"retry"`
+	// Timeouts bound each call, so an unreachable endpoint fails a run
+	// instead of hanging it.
+	Timeouts Timeouts `json:"timeouts"`
 }
+
+// Timeouts bound the calls to BigQuery and the Storage Read API. Call
+// bounds one attempt of an API call (a table's metadata, a job's insert
+// or status, a read session): the Google clients retry a refused
+// connection until their context ends, so an attempt that runs out of
+// time is not tried again, and the error names the endpoint that did not
+// answer. Job bounds a whole load or query job, waiting included, and one
+// stream's read. Zero values mean 30 s and 30 min.
+type Timeouts struct {
+	Call time.Duration `json:"call,omitempty"`
+	Job  time.Duration `json:"job,omitempty"`
+}
+
+func (t Timeouts) call() time.Duration {
+	if t.Call > 0 {
+		return t.Call
+	}
+	return 30 * time.Second
+}
+
+func (t Timeouts) job() time.Duration {
+	if t.Job > 0 {
+		return t.Job
+	}
+	return 30 * time.Minute
+}
+
+// endpoint names where the BigQuery API calls go.
+func (c Config) endpoint() string {
+	if c.Endpoint != "" {
+		return "BigQuery at " + c.Endpoint
+	}
+	return "BigQuery (bigquery.googleapis.com)"
+}
+
+// readEndpoint names where the Storage Read API calls go.
+func (c Config) readEndpoint() string {
+	if c.ReadEndpoint != "" {
+		return "the BigQuery Storage Read API at " + c.ReadEndpoint
+	}
+	return "the BigQuery Storage Read API (bigquerystorage.googleapis.com)"
+}
+
+// ErrUnreachable says an endpoint did not answer a call in time.
+var ErrUnreachable = errors.New("did not answer")
 
 // Retry is a backoff policy.
 type Retry struct {
@@ -87,8 +135,11 @@ func transientReason(r string) bool {
 	return r == "backendError" || r == "internalError" || r == "rateLimitExceeded" || r == "jobBackendError"
 }
 
-// retry runs op until it succeeds, fails for good, or runs out of tries.
-func (c Config) retry(ctx context.Context, what string, op func() error) error {
+// retry runs op until it succeeds, fails for good, or runs out of tries;
+// each try gets a context that ends after limit. A try that runs out of
+// time is not tried again: the endpoint (where, for the error) did not
+// answer.
+func (c Config) retry(ctx context.Context, what, where string, limit time.Duration, op func(context.Context) error) error {
 	attempts, wait := c.Retry.Attempts, c.Retry.Initial
 	if attempts <= 0 {
 		attempts = 5
@@ -98,7 +149,13 @@ func (c Config) retry(ctx context.Context, what string, op func() error) error {
 	}
 	var err error
 	for i := 1; ; i++ {
-		err = op()
+		actx, cancel := context.WithTimeout(ctx, limit)
+		err = op(actx)
+		timedOut := actx.Err() != nil && ctx.Err() == nil
+		cancel()
+		if err != nil && timedOut {
+			return fmt.Errorf("bqio: %s: %s %w within %s: %w", what, where, ErrUnreachable, limit, err)
+		}
 		if err == nil || !Transient(err) {
 			break
 		}
@@ -123,7 +180,7 @@ func (c Config) retry(ctx context.Context, what string, op func() error) error {
 // existing table must have every column of the schema.
 func (c Config) EnsureTable(ctx context.Context, cl *bigquery.Client, t Table) error {
 	ds := cl.Dataset(c.Dataset)
-	err := c.retry(ctx, "dataset "+c.Dataset, func() error {
+	err := c.retry(ctx, "dataset "+c.Dataset, c.endpoint(), c.Timeouts.call(), func(ctx context.Context) error {
 		_, err := ds.Metadata(ctx)
 		if isNotFound(err) {
 			err = ds.Create(ctx, &bigquery.DatasetMetadata{Location: c.Location})
@@ -136,7 +193,7 @@ func (c Config) EnsureTable(ctx context.Context, cl *bigquery.Client, t Table) e
 	if err != nil {
 		return err
 	}
-	return c.retry(ctx, "table "+t.Name, func() error {
+	return c.retry(ctx, "table "+t.Name, c.endpoint(), c.Timeouts.call(), func(ctx context.Context) error {
 		md, err := ds.Table(t.Name).Metadata(ctx)
 		if isNotFound(err) {
 			err = ds.Table(t.Name).Create(ctx, &bigquery.TableMetadata{Schema: t.Schema,
@@ -159,7 +216,7 @@ func (c Config) EnsureTable(ctx context.Context, cl *bigquery.Client, t Table) e
 func (c Config) EnsureLatestView(ctx context.Context, cl *bigquery.Client) error {
 	v := cl.Dataset(c.Dataset).Table(LatestViewName)
 	query := LatestView(cl.Project(), c.Dataset)
-	return c.retry(ctx, "view "+LatestViewName, func() error {
+	return c.retry(ctx, "view "+LatestViewName, c.endpoint(), c.Timeouts.call(), func(ctx context.Context) error {
 		md, err := v.Metadata(ctx)
 		if isNotFound(err) {
 			err = v.Create(ctx, &bigquery.TableMetadata{ViewQuery: query})
@@ -210,20 +267,31 @@ var notID = regexp.MustCompile(`[^A-Za-z0-9_]`)
 // Replace puts the rows of the shard files (newline-delimited JSON, one
 // row of t per line) in place of the run's rows in t: every row of
 // runDate with one of the keys replace (see Key). It loads the shards
-// into a staging table with one load job, then swaps them in with one
-// transaction; transient failures of either are retried. When it fails,
-// t is as it was.
+// into a staging table with one load job (Load), then swaps them in with
+// one transaction (Swap); transient failures of either are retried. When
+// it fails, t is as it was.
 func (c Config) Replace(ctx context.Context, cl *bigquery.Client, t Table, runID string, runDate time.Time, replace []Key, shards []string) error {
-	if err := c.EnsureTable(ctx, cl, t); err != nil {
+	stage, err := c.Load(ctx, cl, t, runID, runDate, shards)
+	if err != nil {
 		return err
+	}
+	return c.Swap(ctx, cl, t, stage, runDate, replace)
+}
+
+// Load creates t (and its dataset) when absent and loads the shards into
+// a staging table of the run, whose name it returns: the slow part of a
+// replacement, done for every table of a run before any is swapped.
+func (c Config) Load(ctx context.Context, cl *bigquery.Client, t Table, runID string, runDate time.Time, shards []string) (string, error) {
+	if err := c.EnsureTable(ctx, cl, t); err != nil {
+		return "", err
 	}
 	if t.Name == Prospects.Name {
 		if err := c.EnsureLatestView(ctx, cl); err != nil {
-			return err
+			return "", err
 		}
 	}
 	stage := "_stage_" + t.Name + "_" + notID.ReplaceAllString(runID, "_") + "_" + runDate.Format("20060102")
-	err := c.retry(ctx, "load "+t.Name, func() error {
+	err := c.retry(ctx, "load "+t.Name, c.endpoint(), c.Timeouts.job(), func(ctx context.Context) error {
 		var l *bigquery.Loader
 		if len(shards) > 0 && isGCS(shards[0]) {
 			// Shards in Cloud Storage: BigQuery reads them itself.
@@ -246,9 +314,12 @@ func (c Config) Replace(ctx context.Context, cl *bigquery.Client, t Table, runID
 		l.WriteDisposition, l.CreateDisposition = bigquery.WriteTruncate, bigquery.CreateIfNeeded
 		return runJob(ctx, func() (*bigquery.Job, error) { return l.Run(ctx) })
 	})
-	if err != nil {
-		return err
-	}
+	return stage, err
+}
+
+// Swap replaces the run's rows in t by the staging table's, in one
+// transaction, and drops the staging table.
+func (c Config) Swap(ctx context.Context, cl *bigquery.Client, t Table, stage string, runDate time.Time, replace []Key) error {
 	full := func(table string) string { return "`" + cl.Project() + "." + c.Dataset + "." + table + "`" }
 	quote := func(v string) string { return "'" + strings.ReplaceAll(v, "'", "\\'") + "'" }
 	// One DELETE per scope: rows of one advertiser only.
@@ -274,7 +345,7 @@ func (c Config) Replace(ctx context.Context, cl *bigquery.Client, t Table, runID
 	sql += "INSERT INTO " + full(t.Name) + " SELECT * FROM " + full(stage) + ";\n" +
 		"COMMIT TRANSACTION;\n" +
 		"DROP TABLE IF EXISTS " + full(stage)
-	return c.retry(ctx, "replace "+t.Name, func() error {
+	return c.retry(ctx, "replace "+t.Name, c.endpoint(), c.Timeouts.job(), func(ctx context.Context) error {
 		q := cl.Query(sql)
 		return runJob(ctx, func() (*bigquery.Job, error) { return q.Run(ctx) })
 	})

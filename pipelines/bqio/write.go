@@ -1,22 +1,21 @@
 package bqio
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"hash/fnv"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"cloud.google.com/go/bigquery"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs" // gs:// temp locations
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
 )
 
@@ -30,23 +29,67 @@ var (
 	tablesLoaded = beam.NewCounter("sosie", "bigquery_tables_replaced")
 )
 
-// Write replaces the run's rows of table t with rows, a
-// PCollection<string> of rows of t as JSON objects (ProspectRow,
-// SeedMatchRow, ...): the rows of runDate with one of the keys replace are
-// deleted and rows inserted, in one transaction, after
-// every row is in a shard file (see the package doc). It runs even when
-// rows is empty, so a rerun that yields nothing removes what the last
-// run wrote.
-func Write(s beam.Scope, c Config, t Table, runID string, runDate time.Time, replace []Key, rows beam.PCollection) {
-	s = s.Scope("bqio.Write." + t.Name)
-	dir := filepath.Join(c.TempDir, notID.ReplaceAllString(runID, "_"), t.Name)
-	if isGCS(c.TempDir) {
-		dir = strings.TrimSuffix(c.TempDir, "/") + "/" + notID.ReplaceAllString(runID, "_") + "/" + t.Name
+// ShardDir is the directory of one run attempt's shards of table t in
+// the temp directory: attempts never share shards, so a load takes only
+// its own run's.
+func ShardDir(tempDir, attempt string, t Table) string {
+	return configs.JoinPath(tempDir, notID.ReplaceAllString(attempt, "_"), t.Name)
+}
+
+// WriteShards writes rows, a PCollection<string> of rows of a table as
+// JSON objects (ProspectRow, SeedMatchRow, ...), to up to Shards files in
+// dir, each named by its shard alone, so a retried bundle rewrites its
+// own. Config.Replace loads them, once the run has been checked.
+func WriteShards(s beam.Scope, dir string, rows beam.PCollection) {
+	s = s.Scope("bqio.WriteShards")
+	beam.ParDo0(s, &writeShardFn{Dir: dir}, beam.GroupByKey(s, beam.ParDo(s, shardOf, rows)))
+}
+
+// ShardFiles lists the shards in dir (none: an empty list).
+func ShardFiles(ctx context.Context, dir string) ([]string, error) {
+	files, err := pipelines.FilesUnder(ctx, dir)
+	if err != nil {
+		return nil, err
 	}
-	keyed := beam.ParDo(s, shardOf, rows)
-	shards := beam.ParDo(s, &writeShardFn{Dir: dir}, beam.GroupByKey(s, keyed))
-	beam.ParDo0(s, &replaceFn{Config: c, Table: t.Name, RunID: runID, RunDate: runDate, Replace: replace},
-		beam.Impulse(s), beam.SideInput{Input: shards})
+	files = slices.DeleteFunc(files, func(f string) bool { return !strings.HasSuffix(f, ".json") || strings.Contains(f, "/.") })
+	slices.Sort(files)
+	return files, nil
+}
+
+// TableWrite is one table a run writes: the directory of its shards
+// (ShardDir), and the run's rows it replaces (see Key).
+type TableWrite struct {
+	Table   Table
+	Dir     string
+	RunID   string
+	Replace []Key
+}
+
+// PublishRun puts a run's rows in place in every table it writes: first
+// each table's shards are loaded into a staging table (the slow part,
+// where loads fail), then each is swapped in with one transaction, then
+// the shards are removed. A load that fails leaves every table as it was.
+func (c Config) PublishRun(ctx context.Context, cl *bigquery.Client, runDate time.Time, writes []TableWrite) error {
+	stages := make([]string, len(writes))
+	for i, w := range writes {
+		shards, err := ShardFiles(ctx, w.Dir)
+		if err != nil {
+			return fmt.Errorf("bqio: %s: %w", w.Table.Name, err)
+		}
+		if stages[i], err = c.Load(ctx, cl, w.Table, w.RunID, runDate, shards); err != nil {
+			return err
+		}
+	}
+	for i, w := range writes {
+		if err := c.Swap(ctx, cl, w.Table, stages[i], runDate, w.Replace); err != nil {
+			return err
+		}
+		tablesLoaded.Inc(ctx, 1)
+	}
+	for _, w := range writes {
+		pipelines.RemoveAll(ctx, w.Dir) // a leftover is harmless: the next attempt has its own
+	}
+	return nil
 }
 
 func shardOf(row string) (int, string) {
@@ -55,155 +98,40 @@ func shardOf(row string) (int, string) {
 	return int(h.Sum32() % Shards), row
 }
 
-// writeShardFn writes one shard's rows to a file named by the shard
-// alone, through a temporary file and a rename, and emits its path.
+// writeShardFn writes one shard's rows, whole or not at all.
 type writeShardFn struct {
 	Dir string `json:"dir"`
 }
 
-func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, rows func(*string) bool, emit func(string)) error {
+func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, rows func(*string) bool) error {
 	var lines []string
 	var row string
 	for rows(&row) {
 		lines = append(lines, row)
 	}
 	slices.Sort(lines) // the same file whatever order the rows came in
-	name := fmt.Sprintf("shard-%05d-of-%05d.json", shard, Shards)
-	var path string
-	var err error
-	if isGCS(f.Dir) {
-		path = strings.TrimSuffix(f.Dir, "/") + "/" + name
-		err = writeObject(ctx, path, lines)
-	} else {
-		path = filepath.Join(f.Dir, name)
-		err = writeLocal(f.Dir, path, lines)
-	}
+	path := configs.JoinPath(f.Dir, fmt.Sprintf("shard-%05d-of-%05d.json", shard, Shards))
+	err := pipelines.WriteFile(ctx, path, func(w *bufio.Writer) error {
+		for _, l := range lines {
+			w.WriteString(l)
+			if err := w.WriteByte('\n'); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("bqio: %w", err)
 	}
 	rowsWritten.Inc(ctx, int64(len(lines)))
-	emit(path)
 	return nil
 }
 
 func isGCS(path string) bool { return strings.HasPrefix(path, "gs://") }
 
-// writeObject writes a shard to Cloud Storage through Beam's filesystem;
-// an object appears whole when its writer closes, and a rewrite replaces
-// it.
-func writeObject(ctx context.Context, path string, lines []string) error {
-	fsys, err := filesystem.New(ctx, path)
-	if err != nil {
-		return fmt.Errorf("bqio: %w", err)
-	}
-	defer fsys.Close()
-	w, err := fsys.OpenWrite(ctx, path)
-	if err != nil {
-		return fmt.Errorf("bqio: %s: %w", path, err)
-	}
-	for _, l := range lines {
-		if _, err := io.WriteString(w, l+"\n"); err != nil {
-			w.Close()
-			return fmt.Errorf("bqio: %s: %w", path, err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("bqio: %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeLocal writes a shard through a temporary file and a rename.
-func writeLocal(dir, path string, lines []string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("bqio: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".shard-*")
-	if err != nil {
-		return fmt.Errorf("bqio: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	for _, l := range lines {
-		if _, err := tmp.WriteString(l + "\n"); err != nil {
-			tmp.Close()
-			return fmt.Errorf("bqio: %w", err)
-		}
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("bqio: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("bqio: %w", err)
-	}
-	return nil
-}
-
-// removeShards deletes loaded shards; a leftover is harmless (the next
-// run rewrites it), so errors are ignored.
-func removeShards(ctx context.Context, paths []string) {
-	for _, p := range paths {
-		if !isGCS(p) {
-			os.Remove(p)
-			continue
-		}
-		fsys, err := filesystem.New(ctx, p)
-		if err != nil {
-			continue
-		}
-		if r, ok := fsys.(filesystem.Remover); ok {
-			r.Remove(ctx, p)
-		}
-		fsys.Close()
-	}
-}
-
-// replaceFn loads a table's shards and swaps them in.
-type replaceFn struct {
-	Config  Config    `json:"config"`
-	Table   string    `json:"table"`
-	RunID   string    `json:"run_id"`
-	RunDate time.Time `json:"run_date"`
-	Replace []Key     `json:"replace"`
-}
-
-func (f *replaceFn) ProcessElement(ctx context.Context, _ []byte, shards func(*string) bool) error {
-	var paths []string
-	var p string
-	for shards(&p) {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	t, ok := tableNamed(f.Table)
-	if !ok {
-		return fmt.Errorf("bqio: no table %q", f.Table)
-	}
-	cl, err := NewClient(ctx, f.Config)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	if err := f.Config.Replace(ctx, cl, t, f.RunID, f.RunDate, f.Replace, paths); err != nil {
-		return err
-	}
-	tablesLoaded.Inc(ctx, 1)
-	removeShards(ctx, paths)
-	return nil
-}
-
-func tableNamed(name string) (Table, bool) {
-	for _, t := range Tables {
-		if t.Name == name {
-			return t, true
-		}
-	}
-	return Table{}, false
-}
-
 func init() {
 	register.Function1x2(shardOf)
-	register.DoFn4x1[context.Context, int, func(*string) bool, func(string), error](&writeShardFn{})
-	register.DoFn3x1[context.Context, []byte, func(*string) bool, error](&replaceFn{})
-	register.Emitter1[string]()
+	register.DoFn3x1[context.Context, int, func(*string) bool, error](&writeShardFn{})
 	register.Iter1[string]()
 }
 

@@ -2,6 +2,7 @@ package bqio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -54,9 +55,17 @@ func writeOf(c Config, advertiser string, lists []string, rows []any) error {
 	if len(rows) > 0 {
 		col = beam.Create(s, rows...)
 	}
-	Write(s, c, Prospects, "r1", day, keys, col)
-	_, err := ptest.RunWithMetrics(p)
-	return err
+	dir := ShardDir(c.TempDir, "r1", Prospects)
+	WriteShards(s, dir, col)
+	if _, err := ptest.RunWithMetrics(p); err != nil {
+		return err
+	}
+	cl, err := NewClient(context.Background(), c)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return c.PublishRun(context.Background(), cl, day, []TableWrite{{Table: Prospects, Dir: dir, RunID: "r1", Replace: keys}})
 }
 
 func keysOf(rows []bqtest.Row, list string) map[string]int {
@@ -113,7 +122,7 @@ func TestWriteReplacesTheRunsRows(t *testing.T) {
 	if rows := srv.Rows("proj", "sosie", "prospects"); len(rows) != 30 {
 		t.Errorf("%d rows after an empty rerun of l2, want 30", len(rows))
 	}
-	if entries, _ := os.ReadDir(c.TempDir + "/r1/prospects"); len(entries) != 0 {
+	if entries, _ := os.ReadDir(ShardDir(c.TempDir, "r1", Prospects)); len(entries) != 0 {
 		t.Errorf("%d shard files left", len(entries))
 	}
 }
@@ -274,5 +283,30 @@ func TestWriteKeepsOtherAdvertisersRows(t *testing.T) {
 	}
 	if count["acme"] != 30 || count["rival"] != 10 {
 		t.Fatalf("rows per advertiser %v, want acme 30 (its rerun), rival 10 (untouched)", count)
+	}
+}
+
+// TestUnreachableEndpointsFailFast: the Google clients retry a refused
+// connection until their context ends; every call here has a deadline, so
+// an endpoint that does not answer fails within it, named, instead of
+// hanging the run.
+func TestUnreachableEndpointsFailFast(t *testing.T) {
+	c := Config{Project: "proj", Dataset: "sosie", Endpoint: "http://127.0.0.1:9", ReadEndpoint: "127.0.0.1:9",
+		Timeouts: Timeouts{Call: 2 * time.Second}}
+	ctx := context.Background()
+	cl, err := NewClient(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	start := time.Now()
+	err = c.EnsureTable(ctx, cl, Prospects)
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "BigQuery at http://127.0.0.1:9") || time.Since(start) > 10*time.Second {
+		t.Errorf("BigQuery unreachable: %v after %s", err, time.Since(start))
+	}
+	start = time.Now()
+	_, err = c.OpenRead(ctx, cl, Source{Table: "warehouse.events"}, []string{"user_id"}, 0)
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "Storage Read API at 127.0.0.1:9") || time.Since(start) > 10*time.Second {
+		t.Errorf("Storage Read unreachable: %v after %s", err, time.Since(start))
 	}
 }
