@@ -179,7 +179,7 @@ func TestLookalikeJobBadInput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the flow on prism")
 	}
-	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
 	cases := []struct {
 		name   string
 		seeds  string
@@ -215,26 +215,25 @@ func TestLookalikeJobRefusesRealDataWithoutPepper(t *testing.T) {
 	}
 }
 
-// TestLookalikeJobDeadLetters: an empty accounts file, a CSV without the
-// user id column and malformed rows do not stop the run; each is a dead
-// letter that names the file (and line), and the rows are counted.
+// TestLookalikeJobDeadLetters: an empty accounts file beside others and
+// malformed rows do not stop the run; each is a dead letter that names the
+// file (and line), and the rows are counted. (A file without a required
+// column fails the run: TestBadInputs.)
 func TestLookalikeJobDeadLetters(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the flow on prism")
 	}
-	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
 	extra := t.TempDir()
 	empty := filepath.Join(extra, "empty.jsonl")
-	wrong := filepath.Join(extra, "wrong.csv")
 	malformed := filepath.Join(extra, "malformed.jsonl")
 	os.WriteFile(empty, nil, 0o644)
-	os.WriteFile(wrong, []byte("id,phone\nx1,+33612345678\nx2,+33612345679\n"), 0o644)
 	os.WriteFile(malformed, []byte("{\"user_id\":\"m1\",\"phone\":\"+33612345670\"}\nnot json\n{\"user_id\":\"m2\",\"birth_year\":\"old\"}\n"), 0o644)
 	cfg := writeWorldConfig(t, "", func(b *string) {
 		world := filepath.Join(filepath.Dir(strings.SplitN(strings.SplitN(*b, "accounts: [", 2)[1], "]", 2)[0]))
 		*b = strings.Replace(*b, "file: "+filepath.Join(filepath.Dir(world), "seeds.csv"), "file: "+filepath.Join(world, synth.SeedListFile), 1)
 		*b = strings.Replace(*b, "accounts: ["+filepath.Join(world, "accounts_instagram.jsonl"),
-			"accounts: ["+filepath.Join(world, "accounts_instagram.jsonl")+", "+empty+", "+wrong+", "+malformed, 1)
+			"accounts: ["+filepath.Join(world, "accounts_instagram.jsonl")+", "+empty+", "+malformed, 1)
 		*b += "min_seeds: 10\nprivacy: {min_audience: 10}\n" // the small world's seed list and audience
 	})
 	code, logs, err := runWithConfig(t, cfg)
@@ -244,8 +243,7 @@ func TestLookalikeJobDeadLetters(t *testing.T) {
 	out := filepath.Join(filepath.Dir(cfg), "out")
 	want := map[string]string{
 		empty:     "empty_file:0:0",
-		wrong:     "missing_column:0:2",
-		malformed: "bad_field:2:1",
+		malformed: "bad_line:2:1",
 	}
 	got := map[string][]string{}
 	job.ReadLines(filepath.Join(out, "dead_letters.jsonl"), func(b []byte) error {
@@ -266,7 +264,7 @@ func TestLookalikeJobDeadLetters(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(out, "report.json"))
 	json.Unmarshal(b, &rep)
 	c := rep.Counters
-	if c["read_files_empty"] != 1 || c["read_rows_rejected"] < 4 || c["read_rows"] != c["read_accounts"]+c["read_events"]+c["read_rows_rejected"] {
+	if c["read_files_empty"] != 1 || c["read_rows_rejected"] != 2 || c["read_rows"] != c["read_accounts"]+c["read_events"]+c["read_rows_rejected"] {
 		t.Errorf("counters: %d empty files, %d rows, %d accounts, %d events, %d rejected",
 			c["read_files_empty"], c["read_rows"], c["read_accounts"], c["read_events"], c["read_rows_rejected"])
 	}
@@ -275,7 +273,7 @@ func TestLookalikeJobDeadLetters(t *testing.T) {
 // TestLookalikeJobBadConfigValues: an unknown app, an invalid value and a
 // misspelt key are refused before any work, naming the field.
 func TestLookalikeJobBadConfigValues(t *testing.T) {
-	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
 	for _, tc := range []struct{ name, from, to, says string }{
 		{"unknown app", "name: messenger", "name: tiktok", `apps[3].name: "tiktok" is not an app of the feature schema`},
 		{"invalid value", "country: FR", "country: FR\n    audience_percent: 20", "seed_lists[0].audience_percent: 20, want 1 to 10"},

@@ -103,7 +103,7 @@ func TestPortableRunner(t *testing.T) {
 	run := func(out string, args ...string) []byte {
 		t.Helper()
 		cmd := exec.Command(bin, append([]string{"--out", out, "--persons", "4000"}, args...)...)
-		cmd.Env = append(os.Environ(), "SOSIE_PEPPER=a test pepper")
+		cmd.Env = append(os.Environ(), "SOSIE_PEPPER=a test pepper, thirty-two bytes or more")
 		b, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, b)

@@ -1,17 +1,14 @@
 package job
 
 import (
-	"bufio"
 	"cmp"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/sosie-dev/sosie/configs"
+	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/pipelines"
 )
 
@@ -20,52 +17,85 @@ import (
 type Count = *int
 
 // AdvertiserReport is what an advertiser learns of a run for one of its
-// seed lists: sizes only, each under the floor suppressed, never who.
-// Counts of the advertiser's own rows (rows, rejected, duplicates) are
-// its own data and shown as they are; every count of persons found is
-// floored, and where suppressing one cell of a total would let the
-// others give it away, the next smallest cell is suppressed too.
+// seed lists: sizes only, never who. Counts of the advertiser's own rows
+// (rows, rejected, duplicates, usable: known from its list alone) are
+// shown as they are. Every count of persons found (matched, by
+// convention, by app, the audience and its tiers) carries deterministic
+// noise keyed by a secret digest of the list (features.NoisyCount, scale
+// privacy.noise_scale), so two lists that differ by one phone do not tell
+// whether it matched; then a count under the floor is suppressed, and
+// where suppressing one cell of a total would let the others give it
+// away, the next smallest cell is suppressed too. Matched counts rows:
+// a phone and its hash in another row are two matched rows.
 type AdvertiserReport struct {
 	Advertiser   string           `json:"advertiser_id"`
 	List         string           `json:"seed_list_id"`
 	RunID        string           `json:"run_id"`
-	Floor        int              `json:"floor"` // counts under it are null
+	Floor        int              `json:"floor"`       // counts under it are null
+	NoiseScale   float64          `json:"noise_scale"` // of the noise on counts of persons found
 	Rows         int              `json:"rows"`
 	Rejected     map[string]int   `json:"rejected"`
-	Duplicates   int              `json:"duplicates"`
+	Duplicates   int              `json:"duplicates"` // rows naming a phone or hash an earlier row names
+	Usable       int              `json:"usable"`     // rows − rejected − duplicates
+	Ignored      map[string]int   `json:"ignored,omitempty"`
 	Matched      Count            `json:"matched"`
 	Unmatched    Count            `json:"unmatched"`
 	MatchRate    *float64         `json:"match_rate"` // null when Matched or Unmatched is
 	ByConvention map[string]Count `json:"matched_by_convention"`
 	ByApp        map[string]Count `json:"matched_by_app"`
-	Model        string           `json:"model,omitempty"` // the model's verdict
-	Audience     Count            `json:"audience"`
-	Delivered    bool             `json:"delivered"`
-	MinAudience  int              `json:"min_audience"`
-	ByTier       map[int]Count    `json:"audience_by_tier,omitempty"`
+	// HashHint says, when hashed rows matched (almost) nothing, how to hash
+	// phones so they can match.
+	HashHint    string        `json:"hash_hint,omitempty"`
+	Model       string        `json:"model,omitempty"` // the model's verdict
+	Audience    Count         `json:"audience"`
+	Delivered   bool          `json:"delivered"`
+	MinAudience int           `json:"min_audience"`
+	ByTier      map[int]Count `json:"audience_by_tier,omitempty"`
 }
 
+// hashHint is said when hashed rows of a list match (almost) nothing.
+const hashHint = "the SHA-256 rows matched almost no one: hash each phone after normalizing it, in E.164 with its + (+33612345678) or as its digits with the country code (33612345678), without spaces, dots or a leading 0"
+
 // advertiserReports makes the advertiser report of every seed list of
-// rep, floored by cfg.
+// rep, noised and floored as cfg says.
 func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
-	floor := cfg.Privacy.Floor
+	floor, scale := cfg.Privacy.Floor, cfg.Privacy.NoiseScale
 	var out []AdvertiserReport
 	for _, l := range cfg.SeedLists {
-		a := AdvertiserReport{Advertiser: l.Advertiser, List: l.ID, RunID: rep.RunID, Floor: floor, MinAudience: cfg.Privacy.MinAudience}
+		a := AdvertiserReport{Advertiser: l.Advertiser, List: l.ID, RunID: rep.RunID, Floor: floor, NoiseScale: scale, MinAudience: cfg.Privacy.MinAudience}
+		var seed uint64
+		noisy := func(name string, n int) int { return features.NoisyCount(n, seed, name, scale) }
 		if i := slices.IndexFunc(rep.SeedMatch, func(m pipelines.MatchReport) bool { return m.List == l.ID }); i >= 0 {
 			m := rep.SeedMatch[i]
-			a.Rows, a.Duplicates = m.Rows, m.Duplicates
+			seed = m.ListDigest
+			a.Rows, a.Duplicates, a.Ignored = m.Rows, m.Repeated, m.Ignored
 			a.Rejected = map[string]int{}
+			rejected := 0
 			for r, n := range m.Rejected {
 				a.Rejected[string(r)] = n
+				rejected += n
 			}
-			both := suppress(floor, map[string]int{"matched": m.Matched, "unmatched": m.Unmatched})
+			a.Usable = m.Rows - rejected - m.Repeated
+			matched := min(a.Usable, noisy("matched", m.Matched+m.Duplicates-m.Repeated))
+			both := suppress(floor, map[string]int{"matched": matched, "unmatched": a.Usable - matched})
 			a.Matched, a.Unmatched = both["matched"], both["unmatched"]
-			if a.Matched != nil && a.Unmatched != nil {
-				a.MatchRate = &m.MatchRate
+			if a.Matched != nil && a.Unmatched != nil && a.Usable > 0 {
+				rate := float64(matched) / float64(a.Usable)
+				a.MatchRate = &rate
 			}
-			a.ByConvention = suppressTotal(floor, m.ByConvention, a.Matched)
-			a.ByApp = floorEach(floor, m.ByApp) // a person is on several apps: cells do not add up to a total
+			byConvention := map[string]int{}
+			for k, n := range m.ByConvention {
+				byConvention[k] = noisy("matched_as_"+k, n)
+			}
+			a.ByConvention = suppressTotal(floor, byConvention, a.Matched)
+			byApp := map[string]int{}
+			for k, n := range m.ByApp {
+				byApp[k] = noisy("matched_on_"+k, n)
+			}
+			a.ByApp = floorEach(floor, byApp) // a person is on several apps: cells do not add up to a total
+			if m.HashedRows >= max(floor, 1) && noisy("hashed_matched", m.HashedMatched) < max(floor, 1) {
+				a.HashHint = hashHint
+			}
 		}
 		if i := slices.IndexFunc(rep.Models, func(m ModelSummary) bool { return m.List == l.ID }); i >= 0 && rep.Models[i].Quality != nil {
 			a.Model = rep.Models[i].Quality.Verdict
@@ -74,9 +104,13 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 		if i := slices.IndexFunc(rep.Audiences, func(s pipelines.AudienceSize) bool { return s.List == l.ID }); i >= 0 {
 			size, a.Delivered = rep.Audiences[i].Size, rep.Audiences[i].Delivered
 		}
-		a.Audience = floored(floor, size)
+		a.Audience = floored(floor, noisy("audience", size))
 		if a.Delivered {
-			a.ByTier = suppressTotal(floor, rep.Tiers[l.ID], a.Audience)
+			tiers := map[int]int{}
+			for t, n := range rep.Tiers[l.ID] {
+				tiers[t] = noisy(fmt.Sprintf("tier_%d", t), n)
+			}
+			a.ByTier = suppressTotal(floor, tiers, a.Audience)
 		}
 		out = append(out, a)
 	}
@@ -137,29 +171,6 @@ func suppressTotal[K cmp.Ordered](floor int, m map[K]int, total Count) map[K]Cou
 	return suppress(floor, m)
 }
 
-// writeAdvertiserReports writes each report as JSON and text into the
-// advertiser's directory of dir (<dir>/<advertiser>/<list>.json and
-// .txt) and returns the paths written.
-func writeAdvertiserReports(ctx context.Context, dir string, reps []AdvertiserReport) ([]string, error) {
-	var paths []string
-	for _, a := range reps {
-		b, err := json.MarshalIndent(a, "", "  ")
-		if err != nil {
-			return nil, err
-		}
-		var t strings.Builder
-		a.Print(&t)
-		base := configs.JoinPath(dir, a.Advertiser, a.List)
-		for path, content := range map[string][]byte{base + ".json": append(b, '\n'), base + ".txt": []byte(t.String())} {
-			if err := pipelines.WriteFile(ctx, path, func(w *bufio.Writer) error { _, err := w.Write(content); return err }); err != nil {
-				return nil, err
-			}
-		}
-		paths = append(paths, base+".json", base+".txt")
-	}
-	return paths, nil
-}
-
 // Print writes the report for a person to read.
 func (a *AdvertiserReport) Print(w io.Writer) {
 	c := func(n Count) string {
@@ -170,12 +181,17 @@ func (a *AdvertiserReport) Print(w io.Writer) {
 	}
 	row := func(label, value string) { fmt.Fprintf(w, "%-22s %s\n", label, value) }
 	fmt.Fprintf(w, "Seed list %s of advertiser %s, run %s\n", a.List, a.Advertiser, a.RunID)
-	fmt.Fprintf(w, "Counts under %d are not shown.\n\n", a.Floor)
+	fmt.Fprintf(w, "Counts of your rows are exact. Counts of persons found carry a little noise (scale %g), so that\n"+
+		"lists differing by one phone cannot tell whether it matched; those under %d are not shown.\n\n", a.NoiseScale, a.Floor)
 	row("rows submitted", fmt.Sprint(a.Rows))
 	for _, r := range slices.Sorted(maps.Keys(a.Rejected)) {
 		row("rejected: "+r, fmt.Sprint(a.Rejected[r]))
 	}
 	row("duplicates", fmt.Sprint(a.Duplicates))
+	row("usable", fmt.Sprint(a.Usable))
+	for _, c := range slices.Sorted(maps.Keys(a.Ignored)) {
+		row("ignored: "+c, fmt.Sprintf("%d cells left out (not readable); their rows count", a.Ignored[c]))
+	}
 	row("matched", c(a.Matched))
 	row("not matched", c(a.Unmatched))
 	if a.MatchRate != nil {
@@ -186,6 +202,9 @@ func (a *AdvertiserReport) Print(w io.Writer) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.ByApp)) {
 		row("matched on "+k, c(a.ByApp[k]))
+	}
+	if a.HashHint != "" {
+		row("hashed phones", a.HashHint)
 	}
 	if a.Model != "" {
 		row("model", a.Model)

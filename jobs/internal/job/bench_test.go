@@ -36,7 +36,7 @@ func BenchmarkLookalike(b *testing.B) {
 		b.Fatal(err)
 	}
 	config := worldConfig(b, dir)
-	b.Setenv("SOSIE_PEPPER", "a benchmark pepper")
+	b.Setenv("SOSIE_PEPPER", "a benchmark pepper, thirty-two bytes or more")
 	for _, mode := range []struct {
 		name  string
 		plain bool

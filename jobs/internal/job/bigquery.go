@@ -17,26 +17,31 @@ import (
 	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
-// bigQuerySink writes a run's outputs to the configured BigQuery dataset.
+// bigQuerySink writes a run's outputs to the configured BigQuery dataset:
+// the pipeline writes each table's rows to shards of the run's attempt,
+// and publish loads and swaps them in once the run has passed its checks,
+// so a run that fails leaves the tables as they were.
 type bigQuerySink struct {
 	cfg     bqio.Config
 	runID   string
 	runDate time.Time
+	attempt string
 	lists   []string
 	keys    []bqio.Key // the lists scoped by advertiser
 	adv     map[string]string
+	writes  []bqio.TableWrite
 }
 
-// newBigQuerySink is the sink of cfg.Sink.BigQuery; nil when none is
-// configured.
-func newBigQuerySink(cfg *configs.Config) *bigQuerySink {
+// newBigQuerySink is the sink of cfg.Sink.BigQuery for a run's attempt;
+// nil when none is configured.
+func newBigQuerySink(cfg *configs.Config, attempt string) *bigQuerySink {
 	b := cfg.Sink.BigQuery
 	if b == nil {
 		return nil
 	}
 	runDate, _ := cfg.AsOfTime()
 	k := &bigQuerySink{cfg: bqio.Config{Project: b.Project, Dataset: b.Dataset, Location: b.Location, TempDir: b.TempDir, Endpoint: b.Endpoint},
-		runID: cfg.RunID, runDate: runDate, adv: map[string]string{}}
+		runID: cfg.RunID, runDate: runDate, attempt: attempt, adv: map[string]string{}}
 	for _, l := range cfg.SeedLists {
 		k.lists = append(k.lists, l.ID)
 		k.keys = append(k.keys, bqio.Key{Scope: l.Advertiser, Value: l.ID})
@@ -45,20 +50,25 @@ func newBigQuerySink(cfg *configs.Config) *bigQuerySink {
 	return k
 }
 
+func (k *bigQuerySink) add(s beam.Scope, t bqio.Table, runID string, replace []bqio.Key, rows beam.PCollection) {
+	dir := bqio.ShardDir(k.cfg.TempDir, k.attempt, t)
+	bqio.WriteShards(s, dir, rows)
+	k.writes = append(k.writes, bqio.TableWrite{Table: t, Dir: dir, RunID: runID, Replace: replace})
+}
+
 // prospects adds the prospects table to the pipeline.
 func (k *bigQuerySink) prospects(s beam.Scope, prospects beam.PCollection) {
-	bqio.Write(s, k.cfg, bqio.Prospects, k.runID, k.runDate, k.keys, bqio.ProspectRows(s, k.runDate, prospects))
+	k.add(s, bqio.Prospects, k.runID, k.keys, bqio.ProspectRows(s, k.runDate, prospects))
 }
 
 // seedMatch adds the seed_match table to the pipeline.
 func (k *bigQuerySink) seedMatch(s beam.Scope, reports beam.PCollection) {
-	bqio.Write(s, k.cfg, bqio.SeedMatch, k.runID, k.runDate, k.keys, bqio.SeedMatchRows(s, k.runDate, k.runID, k.adv, reports))
+	k.add(s, bqio.SeedMatch, k.runID, k.keys, bqio.SeedMatchRows(s, k.runDate, k.runID, k.adv, reports))
 }
 
 // deadLetters adds the job's dead letters to the pipeline.
 func (k *bigQuerySink) deadLetters(s beam.Scope, job string, dead beam.PCollection) {
-	bqio.Write(s, k.cfg, bqio.DeadLetters, job+"-"+k.runID, k.runDate, []bqio.Key{{Value: bqio.JobRun(job, k.runID)}},
-		bqio.DeadLetterRows(s, k.runDate, job, k.runID, dead))
+	k.add(s, bqio.DeadLetters, job+"-"+k.runID, []bqio.Key{{Value: bqio.JobRun(job, k.runID)}}, bqio.DeadLetterRows(s, k.runDate, job, k.runID, dead))
 }
 
 // outputs are the tables a job writes.
@@ -70,9 +80,40 @@ func (k *bigQuerySink) outputs(tables ...bqio.Table) []Output {
 	return out
 }
 
-// writeRun writes the run report as the run's row of the runs table, once
-// the pipeline is done.
-func (k *bigQuerySink) writeRun(ctx context.Context, rep *Report) error {
+// preflight makes sure, before any work, that BigQuery answers and that
+// the tables the job writes exist with sosie's columns (creating what is
+// missing): an unreachable endpoint or an incompatible table fails the run
+// at once, naming it.
+func (k *bigQuerySink) preflight(ctx context.Context, tables ...bqio.Table) error {
+	cl, err := bqio.NewClient(ctx, k.cfg)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	for _, t := range tables {
+		if err := k.cfg.EnsureTable(ctx, cl, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publish puts the run's rows in place in every table it wrote, then the
+// run report as the run's row of runs.
+func (k *bigQuerySink) publish(ctx context.Context, rep *Report) error {
+	cl, err := bqio.NewClient(ctx, k.cfg)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if err := k.cfg.PublishRun(ctx, cl, k.runDate, k.writes); err != nil {
+		return err
+	}
+	return k.writeRun(ctx, cl, rep)
+}
+
+// writeRun writes the run report as the run's row of runs.
+func (k *bigQuerySink) writeRun(ctx context.Context, cl *bigquery.Client, rep *Report) error {
 	b, err := json.Marshal(rep)
 	if err != nil {
 		return err
@@ -86,11 +127,6 @@ func (k *bigQuerySink) writeRun(ctx context.Context, rep *Report) error {
 		return err
 	}
 	defer pipelines.RemoveFile(ctx, shard)
-	cl, err := bqio.NewClient(ctx, k.cfg)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
 	return k.cfg.Replace(ctx, cl, bqio.Runs, rep.Job+"-"+k.runID, k.runDate, []bqio.Key{{Value: bqio.JobRun(rep.Job, k.runID)}}, []string{shard})
 }
 

@@ -132,7 +132,7 @@ func TestLookalikeFromBigQuery(t *testing.T) {
 	if _, err := synth.Generate(synth.Config{Persons: 4000, Seed: 8, SeedSize: 200, CustomerRate: 0.1}, world); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
 	var files, tables strings.Builder
 	for _, app := range features.DefaultApps {
 		srv.CreateTable("proj", "apps", app+"_accounts", bqtest.AccountsSchema)
@@ -187,7 +187,7 @@ func TestLookalikeFromBigQuery(t *testing.T) {
 	for _, r := range srv.Rows("proj", "out", "prospects") {
 		inTable = append(inTable, pipelines.Prospect{RunID: r["run_id"].(string), Advertiser: r["advertiser_id"].(string),
 			List: r["seed_list_id"].(string), Key: r["person_key"].(string), Score: r["score"].(float64),
-			Percentile: int(r["percentile"].(float64)), Tier: int(r["tier"].(float64)), ModelKind: r["model_kind"].(string)})
+			Percentile: int(r["percentile"].(float64)), Tier: int(r["tier"].(float64)), ModelKind: r["model_kind"].(string), AsOf: r["run_date"].(string)})
 	}
 	slices.SortFunc(inTable, func(x, y pipelines.Prospect) int { return strings.Compare(x.Key, y.Key) })
 	sorted := slices.Clone(a)

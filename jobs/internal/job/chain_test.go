@@ -168,7 +168,7 @@ func TestFilesExampleConfig(t *testing.T) {
 	if _, err := synth.Generate(synth.Config{Persons: 4000, Seed: 2, SeedSize: 220, CustomerRate: 0.1}, "world"); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
 	f := testFlags("", 0)
 	*f.Config = example
 	var stdout bytes.Buffer

@@ -7,49 +7,59 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
-	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
-// RunFeaturize runs jobs/featurize: apps → persons and identities.
+// RunFeaturize runs jobs/featurize: apps → persons and identities, each
+// file stamped with the pepper's fingerprint for train and score.
 func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
 	cfg, _, err := prepare(flags, log, true, false)
 	if err != nil {
 		return ExitBadInput, err
 	}
-	p, s := beam.NewPipelineWithRoot()
-	persons, identities, dead, err := featurizeStages(ctx, s, cfg)
+	r, err := newJobRun(ctx, log, "featurize", cfg, cfg.Output)
 	if err != nil {
+		return ExitFailed, err
+	}
+	if r.sink != nil {
+		if err := r.sink.preflight(ctx, bqio.DeadLetters, bqio.Runs); err != nil {
+			r.abandon(ctx)
+			return ExitFailed, err
+		}
+	}
+	p, s := beam.NewPipelineWithRoot()
+	st, err := featurizeStages(ctx, s, cfg)
+	if err != nil {
+		r.abandon(ctx)
 		return ExitBadInput, err
 	}
-	out := func(name string) string { return configs.JoinPath(cfg.Output, name) }
-	pipelines.WriteJSONL(s, out(pipelines.PersonsFile), persons)
-	pipelines.WriteIdentities(s, out(pipelines.IdentitiesFile), identities)
-	pipelines.WriteJSONL(s, out("featurize_dead_letters.jsonl"), beam.Flatten(s, dead...))
-	rep := Report{Job: "featurize", RunID: cfg.RunID, AsOf: cfg.AsOf, Outputs: []Output{
-		{What: "persons", Path: out(pipelines.PersonsFile)},
-		{What: "identities", Path: out(pipelines.IdentitiesFile)},
-		{What: "dead letters", Path: out("featurize_dead_letters.jsonl")},
-	}}
-
-	sink := newBigQuerySink(cfg)
-	if sink != nil {
-		sink.deadLetters(s, "featurize", beam.Flatten(s, dead...))
-		rep.Outputs = append(rep.Outputs, sink.outputs(bqio.DeadLetters, bqio.Runs)...)
+	o := r.out
+	pipelines.WriteJSONL(s, o.file("persons", pipelines.PersonsFile), st.persons, pipelines.JSONLOptions{Header: r.header(pipelines.PersonsKind), Unsorted: true})
+	pipelines.WriteIdentities(s, o.file("identities", pipelines.IdentitiesFile), *r.header(pipelines.IdentitiesKind), st.identities)
+	dead := o.file("dead letters", "featurize_dead_letters.jsonl")
+	pipelines.WriteJSONL(s, dead, beam.Flatten(s, st.dead...), pipelines.JSONLOptions{})
+	o.writeInputs(s, st.inputs)
+	if r.sink != nil {
+		r.sink.deadLetters(s, "featurize", beam.Flatten(s, st.dead...))
+		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.DeadLetters, bqio.Runs)...)
 	}
 
-	log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("apps", len(cfg.Apps)).Int("window_days", cfg.WindowDays).
-		Str("output", cfg.Output).Msg("featurize starting")
-	counters, took, err := Run(ctx, log, p)
+	logStart(log, cfg).Int("apps", len(cfg.Apps)).Str("output", cfg.Output).Msg("featurize starting")
+	code, err := r.execute(ctx, p, runSpec{flags: flags, files: reportFiles{inputs: o.scratch(inputsFile)}, report: "featurize_report.json",
+		check: func() ([]string, []string) {
+			problems, warnings := checkInputs(cfg, &r.rep, dead, true)
+			if len(problems) == 0 && r.rep.Counters["join_persons"] == 0 {
+				problems = append(problems, "no person joined: every account was rejected")
+			}
+			return problems, warnings
+		}})
 	if err != nil {
-		return ExitFailed, err
+		return code, err
 	}
-	if err := rep.complete(ctx, cfg, sink, counters, took, reportFiles{}, out("featurize_report.json")); err != nil {
-		return ExitFailed, err
-	}
-	log.Info().Str("took", rep.Took).Int64("rows", counters["read_rows"]).Int64("rows_rejected", counters["read_rows_rejected"]).
-		Int64("profiles", counters["featurize_profiles"]).Int64("persons", counters["join_persons"]).Msg("featurize done")
-	rep.Print(stdout)
-	return finish(flags, &rep, out("featurize_report.json")), nil
+	c := r.rep.Counters
+	log.Info().Str("took", r.rep.Took).Int64("rows", c["read_rows"]).Int64("rows_rejected", c["read_rows_rejected"]).
+		Int64("profiles", c["featurize_profiles"]).Int64("persons", c["join_persons"]).Msg("featurize done")
+	r.rep.Print(stdout)
+	return code, nil
 }

@@ -29,7 +29,7 @@ func TestLookalikeOnCloudStorage(t *testing.T) {
 	srv := bqtest.NewServer()
 	defer srv.Close()
 	t.Setenv("STORAGE_EMULATOR_HOST", srv.GCSHost())
-	t.Setenv("SOSIE_PEPPER", "a test pepper")
+	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
 	dir := t.TempDir()
 	world := filepath.Join(dir, "world")
 	if _, err := synth.Generate(synth.Config{Persons: 4000, Seed: 8, SeedSize: 200, CustomerRate: 0.1}, world); err != nil {

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -34,16 +36,21 @@ const (
 	// random, and a scheduler should not ship them unseen. Also when a
 	// seed list's audience is under privacy.min_audience and withheld.
 	ExitNotPredictive = 3
+	// ExitInterrupted: stopped by SIGINT or SIGTERM before it published
+	// anything (128 + the signal's number, as shells report it: 130 for
+	// SIGINT, 143 for SIGTERM).
+	ExitInterrupted = 130
 )
 
 // statuses name the exit codes in the summary line.
-var statuses = map[int]string{ExitOK: "ok", ExitFailed: "failed", ExitBadInput: "bad_input", ExitNotPredictive: "not_predictive"}
+var statuses = map[int]string{ExitOK: "ok", ExitFailed: "failed", ExitBadInput: "bad_input", ExitNotPredictive: "not_predictive",
+	ExitInterrupted: "interrupted", 128 + int(syscall.SIGTERM): "interrupted"}
 
 // Summary is the last line a job prints on stdout, as JSON, for a
 // scheduler: the status its exit code means, the run, and the report.
 type Summary struct {
 	Job           string   `json:"job"`
-	Status        string   `json:"status"` // ok, failed, bad_input, not_predictive, withheld
+	Status        string   `json:"status"` // ok, failed, bad_input, not_predictive, withheld, interrupted
 	ExitCode      int      `json:"exit_code"`
 	RunID         string   `json:"run_id,omitempty"`
 	Report        string   `json:"report,omitempty"`
@@ -100,9 +107,43 @@ func RegisterFlags() *Flags {
 	return f
 }
 
+// flagGiven says whether the command line sets the flag name.
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// checkFlags refuses a flag given with an empty value, or --persons under
+// 1: an explicit value is never taken for an absent one.
+func (f *Flags) checkFlags() error {
+	var bad []string
+	for _, o := range []struct {
+		names []string
+		v     *string
+	}{{[]string{"config"}, f.Config}, {[]string{"out"}, f.Out}, {[]string{"run-id", "run_id"}, f.RunID}, {[]string{"as-of", "as_of"}, f.AsOf},
+		{[]string{"model"}, f.Model}, {[]string{"advertiser"}, f.Advertiser}, {[]string{"bigquery-endpoint"}, f.BigQueryEndpoint}} {
+		for _, n := range o.names {
+			if o.v != nil && *o.v == "" && flagGiven(n) {
+				bad = append(bad, fmt.Sprintf("--%s: empty (leave the flag out to keep the config's value)", n))
+			}
+		}
+	}
+	if f.Persons != nil && (*f.Persons != 0 || flagGiven("persons")) && *f.Persons < 1 {
+		bad = append(bad, fmt.Sprintf("--persons %d: want at least 1", *f.Persons))
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%w:\n  %s", configs.ErrInvalid, strings.Join(bad, "\n  "))
+	}
+	return nil
+}
+
 // Load reads the config (or the defaults), applies the flags and
 // validates the result.
 func (f *Flags) Load() (*configs.Config, error) {
+	if err := f.checkFlags(); err != nil {
+		return nil, err
+	}
 	cfg := configs.Default()
 	if *f.Config != "" {
 		// A config may be in Cloud Storage, as a Flex Template passes it.
@@ -131,7 +172,7 @@ func (f *Flags) Load() (*configs.Config, error) {
 			*o.dst = o.flag
 		}
 	}
-	if *f.Persons != 0 {
+	if *f.Persons > 0 {
 		cfg.Synthetic.Persons = *f.Persons
 	}
 	// An advertiser's runs are its own: their run ids, and so their rows
@@ -151,7 +192,7 @@ func (f *Flags) Load() (*configs.Config, error) {
 		return nil, err
 	}
 	if !pipelines.Remote(cfg.RunOutput()) {
-		if err := os.MkdirAll(cfg.RunOutput(), 0o755); err != nil {
+		if err := os.MkdirAll(cfg.RunOutput(), 0o750); err != nil {
 			return nil, err
 		}
 	}
@@ -176,19 +217,35 @@ func PepperOf(cfg *configs.Config) pipelines.Pepper {
 	return pipelines.Pepper{Env: cfg.PepperEnv, File: cfg.PepperFile}
 }
 
+// ErrDevelopmentPepper says the public development pepper was given for
+// real inputs.
+var ErrDevelopmentPepper = errors.New("the public development pepper protects nothing: it is for synthetic data only")
+
 // Pepper makes sure there is an identity pepper where cfg says, before
-// any work. Real inputs need one; a synthetic run without one uses
+// any work: one of at least features.MinPepperBytes, not blank. Real
+// inputs need one of their own; a synthetic run without one uses
 // DevelopmentPepper, loudly. The pepper is never logged.
 func Pepper(cfg *configs.Config, log zerolog.Logger, synthetic bool) error {
 	err := PepperOf(cfg).Check()
-	if err == nil || cfg.PepperFile != "" {
-		return err // a named pepper file must be there, synthetic or not
+	if err == nil && !synthetic {
+		if fp, _ := PepperOf(cfg).Fingerprint(); fp == developmentFingerprint() {
+			return fmt.Errorf("%w: set %s or pepper_file to a secret of your own", ErrDevelopmentPepper, cfg.PepperEnv)
+		}
+	}
+	if err == nil || cfg.PepperFile != "" || !errors.Is(err, pipelines.ErrNoPepper) {
+		return err // a named pepper file must be there, synthetic or not; a weak pepper is refused
 	}
 	if !synthetic {
 		return fmt.Errorf("%w: export %s or set pepper_file to a secret file (never the pepper itself in a config file)", pipelines.ErrNoPepper, cfg.PepperEnv)
 	}
 	log.Warn().Str("env", cfg.PepperEnv).Msg("no identity pepper set: using the public development pepper, fit for synthetic data only")
 	return os.Setenv(cfg.PepperEnv, DevelopmentPepper)
+}
+
+// developmentFingerprint is DevelopmentPepper's fingerprint.
+func developmentFingerprint() string {
+	k, _ := features.NewKeyer([]byte(DevelopmentPepper))
+	return k.Fingerprint()
 }
 
 // WorldDir is where a demo run's synthetic world lives.
@@ -251,18 +308,28 @@ func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error
 	return true, nil
 }
 
-// featurizeStages adds read → featurize → join for every app of cfg to s and
-// returns PCollection<features.Person>, the identities (PCollection<KV<
-// string, pipelines.Identity>>) and the dead letters. A file pattern that
-// matches nothing, or a table without a column sosie needs, is an error
-// before any work; BigQuery read sessions are opened here.
-func featurizeStages(ctx context.Context, s beam.Scope, cfg *configs.Config) (persons, identities beam.PCollection, dead []beam.PCollection, err error) {
+// stages are the PCollections a job's stages hand on: persons and
+// identities, every dead letter, and every input file's accounting
+// (PCollection<pipelines.InputFile>).
+type stages struct {
+	persons, identities beam.PCollection
+	dead, inputs        []beam.PCollection
+}
+
+// featurizeStages adds read → featurize → join for every app of cfg to s,
+// then the opt-out lists and the privacy policy (usable). A file pattern
+// that matches nothing, a file of a format sosie does not read, or a
+// table without a column sosie needs, is an error before any work;
+// BigQuery read sessions are opened here.
+func featurizeStages(ctx context.Context, s beam.Scope, cfg *configs.Config) (stages, error) {
+	var st stages
 	asOf, _ := cfg.AsOfTime()
 	window := features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}
 	var src *bigQuerySource
+	var err error
 	if cfg.Source.BigQuery != nil {
 		if src, err = openBigQuerySource(ctx, cfg.Source.BigQuery); err != nil {
-			return persons, identities, nil, err
+			return st, err
 		}
 		defer src.close()
 	}
@@ -273,34 +340,44 @@ func featurizeStages(ctx context.Context, s beam.Scope, cfg *configs.Config) (pe
 			a, ad, err = src.accounts(ctx, s, app)
 		} else {
 			var files []string
-			if files, err = pipelines.ExpandFiles(app.Accounts...); err == nil {
-				a, ad = pipelines.ReadAccounts(s, app.Name, files, app.AccountColumns)
+			if files, err = appFiles("accounts", app.Accounts); err == nil {
+				var ai beam.PCollection
+				a, ad, ai = pipelines.ReadAccounts(s, app.Name, files, app.AccountColumns)
+				st.inputs = append(st.inputs, ai)
 			}
 		}
 		if err != nil {
-			return persons, identities, nil, fmt.Errorf("app %s accounts: %w", app.Name, err)
+			return st, fmt.Errorf("app %s accounts: %w", app.Name, err)
 		}
 		if app.EventsTable != "" {
 			e, ed, err = src.events(ctx, s, app, window)
 		} else {
 			var files []string
-			if files, err = pipelines.ExpandFiles(app.Events...); err == nil {
-				e, ed = pipelines.ReadEvents(s, app.Name, files, app.EventColumns)
+			if files, err = appFiles("events", app.Events); err == nil {
+				var ei beam.PCollection
+				e, ed, ei = pipelines.ReadEvents(s, app.Name, files, app.EventColumns)
+				st.inputs = append(st.inputs, ei)
 			}
 		}
 		if err != nil {
-			return persons, identities, nil, fmt.Errorf("app %s events: %w", app.Name, err)
+			return st, fmt.Errorf("app %s events: %w", app.Name, err)
 		}
 		pr, id, fd := pipelines.Featurize(s, pipelines.FeaturizeOptions{App: app.Name, DefaultRegion: cfg.DefaultRegion,
 			MobileOnly: cfg.MobileOnly, MaxPerPhone: cfg.MaxAccountsPerPhone, Window: window, Pepper: PepperOf(cfg)}, a, e)
-		profiles, ids, dead = append(profiles, pr), append(ids, id), append(dead, ad, ed, fd)
+		profiles, ids, st.dead = append(profiles, pr), append(ids, id), append(st.dead, ad, ed, fd)
 	}
-	persons, identities = pipelines.JoinByPhone(s, profiles...), beam.Flatten(s, ids...)
-	persons, od, err := usable(s, cfg, persons, identities)
+	st.persons, st.identities = pipelines.JoinByPhone(s, profiles...), beam.Flatten(s, ids...)
+	return st, usable(s, cfg, &st)
+}
+
+// appFiles expands an app input's patterns and checks every file is of a
+// format sosie reads for apps.
+func appFiles(what string, patterns []string) ([]string, error) {
+	files, err := pipelines.ExpandFiles(patterns...)
 	if err != nil {
-		return persons, identities, nil, err
+		return nil, err
 	}
-	return persons, identities, append(dead, od...), nil
+	return files, pipelines.CheckFormats(what, files, pipelines.JSONL, pipelines.CSV, pipelines.TSV, pipelines.Parquet)
 }
 
 // ErrNamespace says a seed list is outside its advertiser's namespace.
@@ -335,6 +412,9 @@ func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
 				return nil, fmt.Errorf("seed list %s: %w (submit it with jobs/seeds --advertiser %s --list %s)", l.ID, err, l.Advertiser, l.ID)
 			}
 			return nil, fmt.Errorf("seed list %s: %w", l.ID, err)
+		}
+		if err := pipelines.CheckFormats("seed list "+l.ID, []string{l.File}, pipelines.CSV, pipelines.TSV, pipelines.Text, pipelines.JSONL, pipelines.Parquet); err != nil {
+			return nil, err
 		}
 		stored, err := inNamespace(cfg, l)
 		if err != nil {
@@ -395,26 +475,36 @@ func checkOwner(cfg *configs.Config, l configs.SeedList, inStore bool, owner str
 	return inStore, nil
 }
 
-// retireSeedLists deletes the stored seed lists a run matched, unless
-// privacy.keep_seed_lists: matching platforms delete the hashes once
-// matched. Lists outside the seed store are the operator's own files and
-// stay. It returns the files deleted.
-func retireSeedLists(cfg *configs.Config, log zerolog.Logger) ([]string, error) {
+// storedLists are the seed store's lists of cfg's seed lists: the ones a
+// run that matched them deletes (privacy.keep_seed_lists). Lists outside
+// the seed store are the operator's own files and stay.
+func storedLists(cfg *configs.Config) []string {
 	if cfg.Privacy.KeepSeedLists {
-		return nil, nil
+		return nil
 	}
-	var gone []string
+	var out []string
 	for _, l := range cfg.SeedLists {
 		if l.File == "" {
 			continue
 		}
-		if stored, err := inNamespace(cfg, l); err != nil || !stored {
-			continue
+		if stored, err := inNamespace(cfg, l); err == nil && stored {
+			out = append(out, l.File)
 		}
-		if err := pipelines.RemoveFile(context.Background(), l.File); err != nil {
-			return gone, fmt.Errorf("seed list %s: deleting the matched hashes: %w", l.ID, err)
+	}
+	return out
+}
+
+// retireSeedLists deletes the stored seed lists a run matched, once its
+// outputs are published (a run that fails keeps them, for its rerun):
+// matching platforms delete the hashes once matched. It returns the files
+// deleted.
+func retireSeedLists(ctx context.Context, cfg *configs.Config, log zerolog.Logger) ([]string, error) {
+	var gone []string
+	for _, f := range storedLists(cfg) {
+		if err := pipelines.RemoveFile(ctx, f); err != nil {
+			return gone, fmt.Errorf("seed list %s: deleting the matched hashes: %w", f, err)
 		}
-		gone = append(gone, l.File)
+		gone = append(gone, f)
 	}
 	if len(gone) > 0 {
 		log.Info().Int("seed_lists", len(gone)).Msg("stored seed lists deleted after matching (privacy.keep_seed_lists: false)")
@@ -447,9 +537,27 @@ func ScoreOptions(cfg *configs.Config, scoredAt time.Time) pipelines.ScoreOption
 // ProgressEvery is how often Run says the pipeline is still running.
 var ProgressEvery = 10 * time.Second
 
+// Metrics are a run's counters and distributions, each summed over the
+// whole pipeline.
+type Metrics struct {
+	Counters      map[string]int64
+	Distributions map[string]Distribution
+}
+
+// Distribution is a distribution metric's summary.
+type Distribution struct {
+	Count int64 `json:"count"`
+	Min   int64 `json:"min"`
+	Max   int64 `json:"max"`
+}
+
+// ErrInterrupted says a run was stopped by a signal.
+var ErrInterrupted = errors.New("interrupted")
+
 // Run runs the pipeline, logging a progress line every ProgressEvery, and
-// returns the counters summed over the whole pipeline.
-func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (map[string]int64, time.Duration, error) {
+// returns the counters summed over the whole pipeline. A run whose context
+// ends (SIGINT, SIGTERM) fails with ErrInterrupted.
+func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (Metrics, time.Duration, error) {
 	start := time.Now()
 	done := make(chan struct{})
 	defer close(done)
@@ -467,17 +575,36 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (map[string]
 	}()
 	res, err := beamx.RunWithMetrics(ctx, p)
 	took := time.Since(start)
+	if ctx.Err() != nil {
+		return Metrics{}, took, fmt.Errorf("%w after %s", ErrInterrupted, took.Round(time.Second))
+	}
 	if err != nil {
 		log.Debug().Err(err).Msg("the runner's whole error")
-		return nil, took, conciseError{err}
+		return Metrics{}, took, conciseError{err}
 	}
-	counters := map[string]int64{}
+	m := Metrics{Counters: map[string]int64{}, Distributions: map[string]Distribution{}}
 	if res != nil {
-		for _, c := range res.Metrics().AllMetrics().Counters() {
-			counters[c.Key.Name] += c.Result()
+		all := res.Metrics().AllMetrics()
+		for _, c := range all.Counters() {
+			m.Counters[c.Key.Name] += c.Result()
+		}
+		for _, d := range all.Distributions() {
+			v := d.Result()
+			if v.Count == 0 {
+				continue
+			}
+			sum, ok := m.Distributions[d.Key.Name]
+			if !ok || v.Min < sum.Min {
+				sum.Min = v.Min
+			}
+			if !ok || v.Max > sum.Max {
+				sum.Max = v.Max
+			}
+			sum.Count += v.Count
+			m.Distributions[d.Key.Name] = sum
 		}
 	}
-	return counters, took, nil
+	return m, took, nil
 }
 
 // ErrNoOutput says an expected output was not written.
@@ -554,7 +681,7 @@ func Main(name string, flags *Flags, run RunFunc) {
 	flag.Parse()
 	beam.Init()
 	log := NewLogger(os.Stderr)
-	code, err := run(context.Background(), log, os.Stdout, flags)
+	code, err := runInterruptibly(log, func(ctx context.Context) (int, error) { return run(ctx, log, os.Stdout, flags) })
 	exit(log, name, flags.summary, code, err)
 }
 
@@ -563,8 +690,53 @@ func Main(name string, flags *Flags, run RunFunc) {
 func SeedsMain(flags *SeedsFlags) {
 	flag.Parse()
 	log := NewLogger(os.Stderr)
-	code, err := RunSeeds(context.Background(), log, os.Stdout, flags)
+	code, err := runInterruptibly(log, func(ctx context.Context) (int, error) { return RunSeeds(ctx, log, os.Stdout, flags) })
 	exit(log, "seeds", Summary{}, code, err)
+}
+
+// InterruptGrace is how long a job stopped by a signal has to wind down
+// (the runner to stop, a publication under way to finish) before it
+// exits regardless.
+var InterruptGrace = 10 * time.Second
+
+// runInterruptibly runs a job with a context that SIGINT and SIGTERM end.
+// A job that stops for it exits with ExitInterrupted (143 for SIGTERM);
+// one that ends otherwise within InterruptGrace (done, or published)
+// exits with its own code. A second signal kills the process.
+func runInterruptibly(log zerolog.Logger, run func(context.Context) (int, error)) (int, error) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, err := run(ctx)
+		done <- result{code, err}
+	}()
+	select {
+	case r := <-done:
+		return r.code, r.err
+	case sig := <-sigs:
+		signal.Stop(sigs) // a second signal kills
+		code := ExitInterrupted
+		if sig == syscall.SIGTERM {
+			code = 128 + int(syscall.SIGTERM)
+		}
+		log.Warn().Str("signal", sig.String()).Msg("interrupted: stopping; nothing of this run is published, the previous outputs stay as they were")
+		cancel()
+		select {
+		case r := <-done:
+			if r.err == nil || r.code == ExitNotPredictive {
+				return r.code, r.err // it finished and published before it could stop
+			}
+		case <-time.After(InterruptGrace):
+		}
+		return code, fmt.Errorf("%w by %s", ErrInterrupted, sig)
+	}
 }
 
 // exit logs the error that ended a job, prints its summary line and exits
@@ -605,8 +777,9 @@ func (e conciseError) Error() string {
 
 // matchSeeds adds MatchSeeds for cfg's seed lists, each read from its
 // file or, for a list with a table, through the Storage Read API (the
-// table checked before any work).
-func matchSeeds(ctx context.Context, s beam.Scope, cfg *configs.Config, lists []pipelines.SeedList, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection, err error) {
+// table checked before any work). Its dead letters and input accounting
+// are added to st.
+func matchSeeds(ctx context.Context, s beam.Scope, cfg *configs.Config, lists []pipelines.SeedList, st *stages) (matched, reports beam.PCollection, err error) {
 	var files []pipelines.SeedList
 	var rows []beam.PCollection
 	var src *bigQuerySource
@@ -617,27 +790,24 @@ func matchSeeds(ctx context.Context, s beam.Scope, cfg *configs.Config, lists []
 		}
 		if src == nil {
 			if src, err = openBigQuerySource(ctx, cfg.Source.BigQuery); err != nil {
-				return matched, reports, dead, err
+				return matched, reports, err
 			}
 			defer src.close()
 		}
 		r, err := src.seedRows(ctx, s, l)
 		if err != nil {
-			return matched, reports, dead, fmt.Errorf("seed list %s: %w", l.ID, err)
+			return matched, reports, fmt.Errorf("seed list %s: %w", l.ID, err)
 		}
 		rows = append(rows, r)
 	}
-	var readDead beam.PCollection
 	if len(files) > 0 {
-		var r beam.PCollection
-		r, readDead = pipelines.ReadSeedFiles(s, files)
+		r, readDead, inputs := pipelines.ReadSeedFiles(s, files)
 		rows = append(rows, r)
+		st.dead, st.inputs = append(st.dead, readDead), append(st.inputs, inputs)
 	}
-	matched, reports, dead = pipelines.MatchSeedRows(s, lists, PepperOf(cfg), beam.Flatten(s, rows...), persons, identities)
-	if len(files) > 0 {
-		dead = beam.Flatten(s, readDead, dead)
-	}
-	return matched, reports, dead, nil
+	matched, reports, dead := pipelines.MatchSeedRows(s, lists, PepperOf(cfg), beam.Flatten(s, rows...), st.persons, st.identities)
+	st.dead = append(st.dead, dead)
+	return matched, reports, nil
 }
 
 // finish records the run in the summary and returns ExitNotPredictive
@@ -645,11 +815,7 @@ func matchSeeds(ctx context.Context, s beam.Scope, cfg *configs.Config, lists []
 // else ExitOK.
 func finish(flags *Flags, rep *Report, path string) int {
 	flags.summary.RunID, flags.summary.Report = rep.RunID, path
-	for _, m := range rep.Models {
-		if m.Quality != nil && !m.Quality.Predictive {
-			flags.summary.NotPredictive = append(flags.summary.NotPredictive, m.List)
-		}
-	}
+	flags.summary.NotPredictive = append(flags.summary.NotPredictive, rep.NotPredictive()...)
 	for _, a := range rep.Audiences {
 		if !a.Delivered {
 			flags.summary.Withheld = append(flags.summary.Withheld, a.List)
@@ -661,20 +827,23 @@ func finish(flags *Flags, rep *Report, path string) int {
 	return ExitOK
 }
 
-// usable keeps of persons what cfg's privacy rules allow: it removes the
-// persons on the opt-out lists, then applies the consent and regional
-// policy. Jobs that read persons another run wrote apply it again, so a
-// rule added since (a regulator's order, an objection) holds at once.
-func usable(s beam.Scope, cfg *configs.Config, persons, identities beam.PCollection) (beam.PCollection, []beam.PCollection, error) {
-	var dead []beam.PCollection
+// usable keeps of st's persons what cfg's privacy rules allow: it
+// removes the persons on the opt-out lists, then applies the consent and
+// regional policy. Jobs that read persons another run wrote apply it
+// again, so a rule added since (a regulator's order, an objection) holds
+// at once.
+func usable(s beam.Scope, cfg *configs.Config, st *stages) error {
 	if len(cfg.OptOut) > 0 {
 		files, err := pipelines.ExpandFiles(cfg.OptOut...)
-		if err != nil {
-			return persons, nil, fmt.Errorf("opt_out: %w", err)
+		if err == nil {
+			err = pipelines.CheckFormats("opt_out", files, pipelines.CSV, pipelines.TSV, pipelines.Text)
 		}
-		var d beam.PCollection
-		persons, d = pipelines.OptOut(s, files, PepperOf(cfg), persons, identities)
-		dead = append(dead, d)
+		if err != nil {
+			return fmt.Errorf("opt_out: %w", err)
+		}
+		kept, dead, inputs := pipelines.OptOut(s, files, PepperOf(cfg), cfg.DefaultRegion, st.persons, st.identities)
+		st.persons, st.dead, st.inputs = kept, append(st.dead, dead), append(st.inputs, inputs)
 	}
-	return pipelines.ApplyPolicy(s, cfg.Privacy.Policy(), persons), dead, nil
+	st.persons = pipelines.ApplyPolicy(s, cfg.Privacy.Policy(), st.persons)
+	return nil
 }

@@ -16,80 +16,106 @@ import (
 )
 
 // RunLookalike runs the whole flow in one pipeline (jobs/lookalike) and
-// returns the exit code (ExitOK, ExitFailed, ExitBadInput) and the error
-// that made it.
+// returns the exit code (ExitOK, ExitFailed, ExitBadInput,
+// ExitNotPredictive, ExitInterrupted) and the error that made it.
 func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *Flags) (int, error) {
 	cfg, lists, err := prepare(flags, log, true, true)
 	if err != nil {
 		return ExitBadInput, err
 	}
-
 	if flags.PlainGo != nil && *flags.PlainGo {
 		if cfg.Source.BigQuery != nil {
 			return ExitBadInput, fmt.Errorf("--plain-go reads files only, not source.bigquery")
 		}
 		return plainGo(log, stdout, cfg, lists)
 	}
+	r, err := newJobRun(ctx, log, "lookalike", cfg, cfg.RunOutput())
+	if err != nil {
+		return ExitFailed, err
+	}
+	if r.sink != nil {
+		if err := r.sink.preflight(ctx, bqio.Tables...); err != nil {
+			r.abandon(ctx)
+			return ExitFailed, err
+		}
+	}
 	p, s := beam.NewPipelineWithRoot()
-	persons, identities, dead, err := featurizeStages(ctx, s, cfg)
+	st, err := featurizeStages(ctx, s, cfg)
 	if err != nil {
+		r.abandon(ctx)
 		return ExitBadInput, err
 	}
-	matched, reports, md, err := matchSeeds(ctx, s, cfg, lists, persons, identities)
+	matched, reports, err := matchSeeds(ctx, s, cfg, lists, &st)
 	if err != nil {
+		r.abandon(ctx)
 		return ExitBadInput, err
 	}
-	train := TrainOptions(cfg)
-	models := pipelines.Train(s, train, persons, matched)
-	prospects, sizes := pipelines.WithholdSmallAudiences(s, cfg.Privacy.MinAudience, pipelines.Score(s, ScoreOptions(cfg, time.Now()), persons, models, matched))
+	models := pipelines.Train(s, TrainOptions(cfg), st.persons, matched)
+	prospects, sizes := pipelines.WithholdSmallAudiences(s, cfg.Privacy.MinAudience, listIDs(cfg),
+		pipelines.Score(s, ScoreOptions(cfg, time.Now()), st.persons, models, matched))
 
-	out := func(name string) string { return configs.JoinPath(cfg.RunOutput(), name) }
-	rep := Report{Job: "lookalike", RunID: cfg.RunID, AsOf: cfg.AsOf}
+	o := r.out
 	var prospectFiles []string
 	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {
-		path := out("prospects." + f)
-		prospectFiles = append(prospectFiles, path)
-		rep.Outputs = append(rep.Outputs, Output{What: "prospects", Path: path})
+		prospectFiles = append(prospectFiles, o.file("prospects", "prospects."+f))
 	}
 	pipelines.WriteProspects(s, prospects, prospectFiles...)
-	pipelines.WriteJSONL(s, out("seed_match.jsonl"), reports)
-	pipelines.WriteJSONL(s, out("audiences.jsonl"), sizes)
-	pipelines.WriteJSONL(s, out(pipelines.ModelsFile), models)
-	pipelines.WriteJSONL(s, out("dead_letters.jsonl"), beam.Flatten(s, append(dead, md)...))
-	rep.Outputs = append(rep.Outputs, Output{What: "seed match", Path: out("seed_match.jsonl")}, Output{What: "audiences", Path: out("audiences.jsonl")},
-		Output{What: "models", Path: out(pipelines.ModelsFile)}, Output{What: "dead letters", Path: out("dead_letters.jsonl")})
-	sink := newBigQuerySink(cfg)
-	if sink != nil {
-		sink.prospects(s, prospects)
-		sink.seedMatch(s, reports)
-		sink.deadLetters(s, "lookalike", beam.Flatten(s, append(dead, md)...))
-		rep.Outputs = append(rep.Outputs, sink.outputs(bqio.Tables...)...)
+	in := reportFiles{
+		seedMatch: o.file("seed match", "seed_match.jsonl"),
+		audiences: o.file("audiences", "audiences.jsonl"),
+		models:    o.file("models", pipelines.ModelsFile),
+		prospects: prospectFiles[0],
+		inputs:    o.scratch(inputsFile),
+	}
+	dead := o.file("dead letters", "dead_letters.jsonl")
+	pipelines.WriteJSONL(s, in.seedMatch, reports, pipelines.JSONLOptions{})
+	pipelines.WriteJSONL(s, in.audiences, sizes, pipelines.JSONLOptions{})
+	pipelines.WriteJSONL(s, in.models, models, pipelines.JSONLOptions{Header: r.header(pipelines.ModelsKind)})
+	pipelines.WriteJSONL(s, dead, beam.Flatten(s, st.dead...), pipelines.JSONLOptions{})
+	o.writeInputs(s, st.inputs)
+	if r.sink != nil {
+		r.sink.prospects(s, prospects)
+		r.sink.seedMatch(s, reports)
+		r.sink.deadLetters(s, "lookalike", beam.Flatten(s, st.dead...))
+		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.Tables...)...)
 	}
 
-	log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).
-		Str("model", cfg.Model.Kind).Str("output", cfg.RunOutput()).Msg("pipeline starting")
-	counters, took, err := Run(ctx, log, p)
+	logStart(log, cfg).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).
+		Str("output", cfg.RunOutput()).Msg("pipeline starting")
+	code, err := r.execute(ctx, p, runSpec{flags: flags, files: in, report: "report.json", deliver: true, retire: true,
+		check: func() ([]string, []string) { return checkInputs(cfg, &r.rep, dead, true) }})
 	if err != nil {
-		return ExitFailed, err
+		return code, err
 	}
-	if rep.SeedListsDeleted, err = retireSeedLists(cfg, log); err != nil {
-		return ExitFailed, err
-	}
-	if err := rep.complete(ctx, cfg, sink, counters, took, reportFiles{out("seed_match.jsonl"), out(pipelines.ModelsFile), out("prospects.jsonl"), out("audiences.jsonl")}, out("report.json")); err != nil {
-		return ExitFailed, err
-	}
-	ev := log.Info().Str("took", rep.Took)
+	ev := log.Info().Str("took", r.rep.Took)
 	for _, k := range []string{"featurize_accounts_in", "featurize_profiles", "join_persons", "seed_matched", "policy_persons_kept", "score_prospects", "audience_prospects_delivered"} {
-		ev = ev.Int64(k, counters[k])
+		ev = ev.Int64(k, r.rep.Counters[k])
 	}
 	ev.Msg("pipeline done")
-	for _, m := range rep.Models {
+	for _, m := range r.rep.Models {
 		if m.Quality != nil && !m.Quality.Predictive {
 			log.Warn().Str("seed_list", m.List).Msg(m.Quality.Verdict)
 		}
 	}
-	rep.Print(stdout)
-	return finish(flags, &rep, out("report.json")), nil
+	r.rep.Print(stdout)
+	return code, nil
+}
+
+// listIDs are cfg's seed lists' ids.
+func listIDs(cfg *configs.Config) []string {
+	var out []string
+	for _, l := range cfg.SeedLists {
+		out = append(out, l.ID)
+	}
+	return out
+}
+
+// logStart begins a job's start line with what decides its outcome: the
+// run, the activity window and the privacy settings (never the pepper).
+func logStart(log zerolog.Logger, cfg *configs.Config) *zerolog.Event {
+	return log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("window_days", cfg.WindowDays).
+		Int("min_seeds", cfg.MinSeeds).Int("floor", cfg.Privacy.Floor).Int("min_audience", cfg.Privacy.MinAudience).
+		Float64("noise_scale", cfg.Privacy.NoiseScale)
 }
 
 // plainGo computes the lookalike job's prospects with pipelines.Baseline,

@@ -180,13 +180,15 @@ func TestPrivacyRules(t *testing.T) {
 }
 
 // TestAdvertiserReportFloors: counts under the floor are suppressed, with
-// a second cell where the total would give the first away.
+// a second cell where the total would give the first away (without noise,
+// to see the floors alone).
 func TestAdvertiserReportFloors(t *testing.T) {
 	cfg := configs.Default()
+	cfg.Privacy.NoiseScale = 0
 	cfg.SeedLists = []configs.SeedList{{ID: "small", Advertiser: "acme"}, {ID: "big", Advertiser: "acme"}}
 	rep := &Report{RunID: "r",
 		SeedMatch: []pipelines.MatchReport{
-			{List: "small", Rows: 300, Matched: 40, Unmatched: 255, Duplicates: 5, MatchRate: 0.14,
+			{List: "small", Rows: 300, Matched: 40, Unmatched: 255, Duplicates: 5, Repeated: 5, MatchRate: 0.14,
 				ByConvention: map[string]int{"plain": 30, "sha256_digits": 10}, ByApp: map[string]int{"facebook": 38, "whatsapp": 12}},
 			{List: "big", Rows: 1000, Matched: 700, Unmatched: 300, MatchRate: 0.7,
 				ByConvention: map[string]int{"plain": 560, "sha256_e164": 120, "sha256_digits": 20}, ByApp: map[string]int{"facebook": 650, "messenger": 49}},
@@ -251,5 +253,48 @@ func TestMinimumAudience(t *testing.T) {
 	}
 	if adv.Delivered || adv.Audience != nil || adv.Matched != nil || adv.Floor != 100000 || adv.Rows == 0 {
 		t.Errorf("advertiser report %s", b)
+	}
+}
+
+// TestAdvertiserCountsResistDifferencing: two lists that differ by one
+// matched phone, reported without noise, differ by exactly one in every
+// count of persons found — the advertiser would learn the phone is on the
+// apps. With the noise (keyed by each list's digest) they do not, while
+// the counts of the advertiser's own rows stay exact and the same list
+// always gets the same counts.
+func TestAdvertiserCountsResistDifferencing(t *testing.T) {
+	mk := func(list string, digest uint64, matched int) pipelines.MatchReport {
+		return pipelines.MatchReport{List: list, Rows: 1000 + matched, Matched: 600 + matched, Unmatched: 400, ListDigest: digest,
+			ByConvention: map[string]int{"plain": 600 + matched}, ByApp: map[string]int{"facebook": 500 + matched, "whatsapp": 300 + matched}}
+	}
+	cfg := configs.Default()
+	cfg.SeedLists = []configs.SeedList{{ID: "a", Advertiser: "acme"}, {ID: "b", Advertiser: "acme"}}
+	rep := &Report{RunID: "r", SeedMatch: []pipelines.MatchReport{mk("a", 0x1234, 0), mk("b", 0x9876, 1)}}
+	cells := func(a AdvertiserReport) []int {
+		return []int{*a.Matched, *a.ByConvention["plain"], *a.ByApp["facebook"], *a.ByApp["whatsapp"]}
+	}
+	exact := *cfg
+	exact.Privacy.NoiseScale = 0
+	e := advertiserReports(&exact, rep)
+	for i, d := range cells(e[1]) {
+		if d-cells(e[0])[i] != 1 {
+			t.Fatalf("without noise, cell %d differs by %d", i, d-cells(e[0])[i])
+		}
+	}
+	got := advertiserReports(cfg, rep)
+	ones := 0
+	for i, d := range cells(got[1]) {
+		if d-cells(got[0])[i] == 1 {
+			ones++
+		}
+	}
+	if ones == len(cells(got[0])) {
+		t.Errorf("with noise, every count still differs by exactly one: %v and %v", cells(got[0]), cells(got[1]))
+	}
+	if got[0].Rows != 1000 || got[1].Rows != 1001 || got[0].Usable != 1000 {
+		t.Errorf("the advertiser's own rows are not exact: %+v", got[0])
+	}
+	if again := advertiserReports(cfg, rep); !slices.Equal(cells(again[0]), cells(got[0])) {
+		t.Error("the same list got other counts")
 	}
 }

@@ -2,6 +2,7 @@ package job
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,28 +15,48 @@ import (
 	"time"
 
 	"github.com/sosie-dev/sosie/configs"
+	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
 )
 
 // Report is a job's run report, written as JSON beside its outputs: the
-// counts of every stage (the pipeline's counters), each seed list's match
-// report, each model's kind and quality, the audience size per tier, and
-// where every output went.
+// counts of every stage (the pipeline's counters), every input file's
+// lines accounted for, each seed list's match report, each model's kind
+// and quality, the audience size per tier, and where every output went.
+// A run that fails its checks is not published: its report, with the
+// problems, stays in the run's staging place.
 type Report struct {
-	Job       string                   `json:"job"`
-	RunID     string                   `json:"run_id"`
-	AsOf      string                   `json:"as_of"`
-	Took      string                   `json:"took"`
-	Counters  map[string]int64         `json:"counters"`
-	SeedMatch []pipelines.MatchReport  `json:"seed_match,omitempty"`
-	Models    []ModelSummary           `json:"models,omitempty"`
-	Tiers     map[string]map[int]int   `json:"audience_by_tier,omitempty"` // seed list → tier → persons delivered
-	Audiences []pipelines.AudienceSize `json:"audiences,omitempty"`        // size of each prospect list, delivered or withheld
-	Outputs   []Output                 `json:"outputs"`
-	// SeedListsDeleted are the stored seed lists the run matched and then
-	// deleted (privacy.keep_seed_lists).
+	Job     string `json:"job"`
+	RunID   string `json:"run_id"`
+	AsOf    string `json:"as_of"`
+	Attempt string `json:"attempt"`
+	Status  string `json:"status"` // ok, not_predictive, withheld, failed
+	Took    string `json:"took"`
+	// Pepper is the identity pepper's fingerprint (never the pepper): the
+	// files of runs with another one do not go together.
+	Pepper   string           `json:"pepper_fingerprint,omitempty"`
+	Counters map[string]int64 `json:"counters"`
+	// EventTimes are, per app, the first and last event read (Unix
+	// seconds), whether in the activity window or not.
+	EventTimes map[string]TimeRange     `json:"event_times,omitempty"`
+	Inputs     []pipelines.InputFile    `json:"inputs,omitempty"` // lines = header + blank + read + rejected, per file
+	SeedMatch  []pipelines.MatchReport  `json:"seed_match,omitempty"`
+	Models     []ModelSummary           `json:"models,omitempty"`
+	Tiers      map[string]map[int]int   `json:"audience_by_tier,omitempty"` // seed list → tier → persons delivered
+	Audiences  []pipelines.AudienceSize `json:"audiences,omitempty"`        // size of each prospect list, delivered or withheld
+	Problems   []string                 `json:"problems,omitempty"`         // why the run failed its checks
+	Warnings   []string                 `json:"warnings,omitempty"`         // what the run went on without
+	Outputs    []Output                 `json:"outputs"`
+	// SeedListsDeleted are the stored seed lists the run matched and
+	// deletes once its outputs are published (privacy.keep_seed_lists).
 	SeedListsDeleted []string `json:"seed_lists_deleted,omitempty"`
+}
+
+// TimeRange is the span of a set of times, in Unix seconds.
+type TimeRange struct {
+	First int64 `json:"first"`
+	Last  int64 `json:"last"`
 }
 
 // Output is one file a job wrote.
@@ -49,6 +70,17 @@ type ModelSummary struct {
 	List    string        `json:"seed_list"`
 	Kind    string        `json:"kind"`
 	Quality *model.Report `json:"quality"`
+}
+
+// NotPredictive lists the seed lists whose model is not predictive.
+func (r *Report) NotPredictive() []string {
+	var out []string
+	for _, m := range r.Models {
+		if m.Quality != nil && !m.Quality.Predictive {
+			out = append(out, m.List)
+		}
+	}
+	return out
 }
 
 // AddSeedMatch reads the match reports of a seed_match file.
@@ -122,24 +154,33 @@ func (r *Report) AddAudiences(path string) error {
 	return err
 }
 
-// Write writes the report as indented JSON to path and adds it to the
-// outputs first.
-func (r *Report) Write(path string) error {
-	r.Outputs = append(r.Outputs, Output{"report", path})
+// write writes the report as indented JSON to path.
+func (r *Report) write(ctx context.Context, path string) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	return pipelines.WriteFile(context.Background(), path, func(w *bufio.Writer) error {
+	return pipelines.WriteFile(ctx, path, func(w *bufio.Writer) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
 }
 
-// Print writes the human summary: match rates, model verdicts and where
-// every output is.
+// Print writes the human summary: the inputs' lines, match rates, model
+// verdicts and where every output is.
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "%s run %s done in %s\n", r.Job, r.RunID, r.Took)
+	var in features.TextStats
+	for _, f := range r.Inputs {
+		in.Lines, in.Header, in.Blank, in.Read, in.Rejected = in.Lines+f.Lines, in.Header+f.Header, in.Blank+f.Blank, in.Read+f.Read, in.Rejected+f.Rejected
+	}
+	if len(r.Inputs) > 0 {
+		fmt.Fprintf(w, "  inputs: %d files, %d lines = %d headers + %d blank + %d read + %d rejected (dead letters)\n",
+			len(r.Inputs), in.Lines, in.Header, in.Blank, in.Read, in.Rejected)
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
 	for _, m := range r.SeedMatch {
 		fmt.Fprintf(w, "  seed list %s: %d rows, %d matched (match rate %.0f%%)\n", m.List, m.Rows, m.Matched, 100*m.MatchRate)
 	}
@@ -160,8 +201,8 @@ func (r *Report) Print(w io.Writer) {
 	}
 }
 
-// ReadLines calls fn on every line of the file at path; a file that does
-// not exist (an empty output is not written) has no line.
+// ReadLines calls fn on every line of the file at path but a header line
+// (pipelines.FileHeader); a file that does not exist has no line.
 func ReadLines(path string, fn func([]byte) error) error {
 	f, err := pipelines.OpenFile(context.Background(), path)
 	if errors.Is(err, pipelines.ErrNotExist) {
@@ -173,8 +214,18 @@ func ReadLines(path string, fn func([]byte) error) error {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 1<<20), 256<<20)
+	first := true
 	for sc.Scan() {
-		if err := fn(sc.Bytes()); err != nil {
+		b := sc.Bytes()
+		if first && bytes.Contains(b, []byte(`"sosie":`)) {
+			first = false
+			continue
+		}
+		first = false
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		if err := fn(b); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
@@ -185,22 +236,27 @@ func ReadLines(path string, fn func([]byte) error) error {
 // reports advertisers receive.
 const AdvertiserReportsDir = "advertiser_reports"
 
-// reportFiles are the outputs a job's report is completed from; an empty
-// path is skipped.
+// reportFiles are the staged outputs a job's report is filled from; an
+// empty path is skipped.
 type reportFiles struct {
-	seedMatch, models, prospects, audiences string
+	seedMatch, models, prospects, audiences, inputs string
 }
 
-// complete fills the report from the run's counters and outputs, writes
-// it to path and, with a BigQuery sink, as the run's row of runs.
-// A job that delivers prospect lists (in.audiences) also writes each
-// seed list's advertiser report (floored) under advertiser_reports.
-func (r *Report) complete(ctx context.Context, cfg *configs.Config, sink *bigQuerySink, counters map[string]int64, took time.Duration, in reportFiles, path string) error {
-	r.Took, r.Counters = took.Round(time.Millisecond).String(), counters
+// fill completes the report from the run's metrics and staged outputs.
+func (r *Report) fill(m Metrics, took time.Duration, in reportFiles) error {
+	r.Took, r.Counters = took.Round(time.Millisecond).String(), m.Counters
+	for name, d := range m.Distributions {
+		if app, ok := strings.CutPrefix(name, pipelines.DistributionEventTime+"_"); ok {
+			if r.EventTimes == nil {
+				r.EventTimes = map[string]TimeRange{}
+			}
+			r.EventTimes[app] = TimeRange{First: d.Min, Last: d.Max}
+		}
+	}
 	for _, add := range []struct {
 		path string
 		fn   func(string) error
-	}{{in.seedMatch, r.AddSeedMatch}, {in.models, r.AddModels}, {in.prospects, r.AddTiers}, {in.audiences, r.AddAudiences}} {
+	}{{in.seedMatch, r.AddSeedMatch}, {in.models, r.AddModels}, {in.prospects, r.AddTiers}, {in.audiences, r.AddAudiences}, {in.inputs, r.addInputs}} {
 		if add.path == "" {
 			continue
 		}
@@ -208,20 +264,42 @@ func (r *Report) complete(ctx context.Context, cfg *configs.Config, sink *bigQue
 			return err
 		}
 	}
-	if in.audiences != "" {
-		paths, err := writeAdvertiserReports(ctx, configs.JoinPath(cfg.RunOutput(), AdvertiserReportsDir), advertiserReports(cfg, r))
+	return nil
+}
+
+// addInputs reads the inputs' accounting.
+func (r *Report) addInputs(path string) error {
+	err := ReadLines(path, func(b []byte) error {
+		var f pipelines.InputFile
+		if err := json.Unmarshal(b, &f); err != nil {
+			return err
+		}
+		r.Inputs = append(r.Inputs, f)
+		return nil
+	})
+	slices.SortFunc(r.Inputs, func(a, b pipelines.InputFile) int { return strings.Compare(a.Kind+a.File, b.Kind+b.File) })
+	return err
+}
+
+// writeAdvertiserReports writes each seed list's advertiser report
+// (floored, noised) as outputs of the run.
+func (r *Report) writeAdvertiserReports(ctx context.Context, cfg *configs.Config, o *outputs) error {
+	for _, a := range advertiserReports(cfg, r) {
+		b, err := json.MarshalIndent(a, "", "  ")
 		if err != nil {
 			return err
 		}
-		for _, p := range paths {
-			r.Outputs = append(r.Outputs, Output{"advertiser report", p})
+		var t strings.Builder
+		a.Print(&t)
+		base := AdvertiserReportsDir + "/" + a.Advertiser + "/" + a.List
+		for _, f := range []struct {
+			name    string
+			content []byte
+		}{{base + ".json", append(b, '\n')}, {base + ".txt", []byte(t.String())}} {
+			if err := pipelines.WriteFile(ctx, o.file("advertiser report", f.name), func(w *bufio.Writer) error { _, err := w.Write(f.content); return err }); err != nil {
+				return err
+			}
 		}
-	}
-	if err := r.Write(path); err != nil {
-		return err
-	}
-	if sink != nil {
-		return sink.writeRun(ctx, r)
 	}
 	return nil
 }

@@ -59,6 +59,9 @@ type SeedsReport struct {
 	Ready    bool   `json:"ready"`
 	Problem  string `json:"problem,omitempty"`
 	Stored   string `json:"stored,omitempty"` // the hashed list in the seed store
+	// StillStored, for a refused list, is the list stored before, which
+	// stays in use (its report is readiness.json beside it).
+	StillStored string `json:"still_stored,omitempty"`
 }
 
 // ErrNotReady says a seed list cannot be used.
@@ -98,7 +101,10 @@ func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *Seed
 		slices.Sort(bad)
 		return ExitBadInput, errors.New(strings.Join(bad, "; "))
 	}
-	in, err := pipelines.OpenFile(ctx, *f.In)
+	if err := pipelines.CheckFormats("--in", []string{*f.In}, pipelines.CSV, pipelines.TSV, pipelines.Text); err != nil {
+		return ExitBadInput, err
+	}
+	in, err := pipelines.OpenInput(ctx, *f.In)
 	if err != nil {
 		return ExitBadInput, err
 	}
@@ -127,6 +133,7 @@ func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *Seed
 			fmt.Fprintf(&hashed, "%s,%s\n", h, strconv.FormatFloat(row.Value, 'g', -1, 64))
 		}
 	}
+	check.Finish(r)
 	rep.SeedReadiness = check.Readiness
 	switch {
 	case rep.Rows == 0:
@@ -139,22 +146,34 @@ func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *Seed
 	write := func(path string, b []byte) error {
 		return pipelines.WriteFile(ctx, path, func(w *bufio.Writer) error { _, err := w.Write(b); return err })
 	}
+	// The readiness report describes the stored list; a refused
+	// resubmission gets a report of its own and leaves the stored list,
+	// and its report, as they were.
+	report := "readiness"
 	if rep.Ready {
 		rep.Stored = cfg.StoredSeedList(rep.Advertiser, rep.List)
 		if err := write(rep.Stored, hashed.Bytes()); err != nil {
 			return ExitFailed, err
 		}
+	} else {
+		report = "refused"
+		if pipelines.StatFile(ctx, cfg.StoredSeedList(rep.Advertiser, rep.List)) == nil {
+			rep.StillStored = cfg.StoredSeedList(rep.Advertiser, rep.List)
+		}
 	}
 	var text strings.Builder
 	rep.Print(&text)
 	b, _ := json.MarshalIndent(rep, "", "  ")
-	for name, content := range map[string][]byte{"readiness.json": append(b, '\n'), "readiness.txt": []byte(text.String())} {
-		if err := write(configs.JoinPath(dir, name), content); err != nil {
+	for _, f := range []struct {
+		name    string
+		content []byte
+	}{{report + ".json", append(b, '\n')}, {report + ".txt", []byte(text.String())}} {
+		if err := write(configs.JoinPath(dir, f.name), f.content); err != nil {
 			return ExitFailed, err
 		}
 	}
 	fmt.Fprint(stdout, text.String())
-	fmt.Fprintf(stdout, "report: %s\n", configs.JoinPath(dir, "readiness.json"))
+	fmt.Fprintf(stdout, "report: %s\n", configs.JoinPath(dir, report+".json"))
 	log.Info().Str("advertiser", rep.Advertiser).Str("seed_list", rep.List).Int("rows", rep.Rows).Int("valid", rep.Valid).
 		Int("duplicates", rep.Duplicates).Bool("ready", rep.Ready).Msg("seed list checked")
 	if !rep.Ready {
@@ -170,25 +189,48 @@ func (r *SeedsReport) Print(w io.Writer) {
 		verdict = "NOT usable: " + r.Problem
 	}
 	fmt.Fprintf(w, "Seed list %s of advertiser %s: %s\n", r.List, r.Advertiser, verdict)
-	fmt.Fprintf(w, "  rows          %d\n", r.Rows)
+	fmt.Fprintf(w, "  lines         %d = %d header + %d blank + %d rows\n", r.Lines, r.Header, r.Blank, r.Rows)
+	if len(r.Columns) > 0 {
+		fmt.Fprintf(w, "  columns       %s\n", strings.Join(r.Columns, ", "))
+	} else if r.Rows > 0 {
+		fmt.Fprintf(w, "  columns       no header: the phone is the first column\n")
+	}
+	if r.Encoding != "" && r.Encoding != features.UTF8 {
+		fmt.Fprintf(w, "  encoding      %s, read as UTF-8\n", r.Encoding)
+	}
+	if r.Recoded > 0 {
+		fmt.Fprintf(w, "  encoding      %d lines were not UTF-8 and were read as Latin-1 (Windows-1252)\n", r.Recoded)
+	}
 	fmt.Fprintf(w, "  valid         %d distinct phones (%d plain, %d SHA-256; minimum %d)\n", r.Valid, r.ByFormat[features.SeedPlain], r.ByFormat[features.SeedSHA256], r.MinSeeds)
 	if r.WithValue > 0 {
 		fmt.Fprintf(w, "  with a value  %d\n", r.WithValue)
 	}
 	fmt.Fprintf(w, "  duplicates    %d\n", r.Duplicates)
-	for _, reason := range slices.Sorted(maps.Keys(r.Rejected)) {
-		rr := r.Rejected[reason]
-		rows := make([]string, len(rr.FirstRows))
+	rows := func(rr *features.RejectRows) string {
+		s := make([]string, len(rr.FirstRows))
 		for i, n := range rr.FirstRows {
-			rows[i] = strconv.Itoa(n)
+			s[i] = strconv.Itoa(n)
 		}
 		more := ""
 		if rr.Count > len(rr.FirstRows) {
 			more = ", …"
 		}
-		fmt.Fprintf(w, "  rejected      %d %s (rows %s%s)\n", rr.Count, reason, strings.Join(rows, ", "), more)
+		return "rows " + strings.Join(s, ", ") + more
+	}
+	for _, reason := range slices.Sorted(maps.Keys(r.Rejected)) {
+		where := "in the phone column"
+		if reason == features.ReasonBadQuote {
+			where = "the line's quotes do not pair up"
+		}
+		fmt.Fprintf(w, "  rejected      %d %s, %s (%s)\n", r.Rejected[reason].Count, reason, where, rows(r.Rejected[reason]))
+	}
+	for _, col := range slices.Sorted(maps.Keys(r.Ignored)) {
+		fmt.Fprintf(w, "  ignored       %d cells of column %s could not be read and were left out; their rows count (%s)\n", r.Ignored[col].Count, col, rows(r.Ignored[col]))
 	}
 	if r.Stored != "" {
 		fmt.Fprintf(w, "  stored        %s (SHA-256 hashes only)\n", r.Stored)
+	}
+	if r.StillStored != "" {
+		fmt.Fprintf(w, "  still in use  the list stored before, %s: this one was not stored\n", r.StillStored)
 	}
 }

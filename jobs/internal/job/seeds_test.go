@@ -72,15 +72,16 @@ func TestSeedsJob(t *testing.T) {
 	for r, rr := range rep.Rejected {
 		rejected[r] = rr.Count
 	}
-	if rep.Rows != 127 || rep.Valid != 122 || rep.Duplicates != 1 || rep.ByFormat[features.SeedPlain] != 120 || rep.ByFormat[features.SeedSHA256] != 2 ||
+	if rep.Lines != 128 || rep.Header != 1 || rep.Rows != 127 || rep.Valid != 122 || rep.Duplicates != 2 || rep.ByFormat[features.SeedPlain] != 120 || rep.ByFormat[features.SeedSHA256] != 2 ||
 		rejected[features.ReasonUnparseable] != 1 || rejected[features.ReasonInvalid] != 1 || rejected[features.ReasonEmpty] != 1 ||
-		rejected[features.ReasonBadField] != 1 || !rep.Ready || rep.WithValue != 81 {
+		len(rejected) != 3 || rep.Ignored["Value"] == nil || rep.Ignored["Value"].FirstRows[0] != 128 || !rep.Ready || rep.WithValue != 81 {
 		t.Errorf("readiness %+v, rejected %v", rep, rejected)
 	}
 	if rr := rep.Rejected[features.ReasonUnparseable]; rr == nil || len(rr.FirstRows) != 1 || rr.FirstRows[0] != 125 {
 		t.Errorf("the unparseable row is not named by its line (125): %+v", rr)
 	}
-	for _, want := range []string{"ready for matching", "122 distinct phones (120 plain, 2 SHA-256", "1 unparseable (rows 125)", "SHA-256 hashes only"} {
+	for _, want := range []string{"ready for matching", "122 distinct phones (120 plain, 2 SHA-256", "1 unparseable, in the phone column (rows 125)",
+		"128 = 1 header + 0 blank + 127 rows", "Mobile, Country, Value", "1 cells of column Value could not be read", "SHA-256 hashes only"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("the printed report lacks %q:\n%s", want, stdout.String())
 		}
@@ -121,8 +122,14 @@ func TestSeedsJob(t *testing.T) {
 	if again, _ := os.ReadFile(filepath.Join(store, "acme", "customers", "seeds.csv")); !bytes.Equal(again, stored) {
 		t.Error("a refused list replaced the stored one")
 	}
-	if !strings.Contains(stdout.String(), "NOT usable") {
-		t.Errorf("the printed report does not say the list is unusable:\n%s", stdout.String())
+	if !strings.Contains(stdout.String(), "NOT usable") || !strings.Contains(stdout.String(), "still in use") {
+		t.Errorf("the printed report does not say the list is unusable and the stored one still in use:\n%s", stdout.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(store, "acme", "customers", "readiness.txt")); !strings.Contains(string(b), "ready for matching") {
+		t.Errorf("a refused resubmission replaced the stored list's report:\n%s", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(store, "acme", "customers", "refused.txt")); !strings.Contains(string(b), "NOT usable") {
+		t.Errorf("the refused list's report:\n%s", b)
 	}
 
 	// A header without a phone column, and bad names, are refused up front.
