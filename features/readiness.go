@@ -10,7 +10,8 @@ type SeedReadiness struct {
 	Lines      int                    `json:"lines"`
 	Header     int                    `json:"header"`
 	Blank      int                    `json:"blank"`
-	Columns    []string               `json:"columns,omitempty"` // the header's, as written
+	Columns    []string               `json:"columns,omitempty"`     // the header's, as written
+	HeaderNote string                 `json:"header_note,omitempty"` // the first line looked like a header sosie does not know
 	Encoding   Encoding               `json:"encoding,omitempty"`
 	Recoded    int                    `json:"recoded_lines,omitempty"` // lines read as Windows-1252 (Latin-1)
 	Rows       int                    `json:"rows"`
@@ -31,6 +32,7 @@ func (c *SeedChecker) Finish(r *SeedCSVReader) {
 	st := r.Stats()
 	c.Readiness.Lines, c.Readiness.Header, c.Readiness.Blank = st.Lines, st.Header, st.Blank
 	c.Readiness.Encoding, c.Readiness.Recoded, c.Readiness.Columns = st.Encoding, st.Recoded, r.Columns()
+	c.Readiness.HeaderNote = r.HeaderNote()
 }
 
 // RejectRows counts the rows rejected for one reason and keeps the first

@@ -25,6 +25,21 @@ type Account struct {
 	UpdatedAt       time.Time `json:"updated_at"`
 	ConsentAds      bool      `json:"consent_ads"`       // the person allows ads personalization
 	ConsentCrossApp bool      `json:"consent_cross_app"` // the person allows combining this app's data with other apps'
+	// Source and Line say where the account was read (a file or a
+	// table's stream, and its line or row), so a rejection later on can
+	// name them.
+	Source string `json:"source,omitempty"`
+	Line   int    `json:"line,omitempty"`
+}
+
+// RecordID is a user id as a dead letter may name it: left out when it
+// could be a phone number or a hash (apps that key users by phone), since
+// a dead letter never holds one; the file and line still find the row.
+func RecordID(userID string) string {
+	if CouldBePhone(userID) {
+		return ""
+	}
+	return userID
 }
 
 // Event is one thing an account did.
@@ -282,10 +297,12 @@ func column(mapped, field string) string {
 	return mapped
 }
 
-// Required returns the source columns a row of accounts must have, as
-// mapped by c: a file whose header lacks one holds no usable account.
+// Required returns the source columns a file or table of accounts must
+// have, as mapped by c: one whose header lacks one holds no usable
+// account. The phone is among them: apps are joined by it (a row's phone
+// may be empty; a file without the column is a mapping mistake).
 func (c AccountColumns) Required() []string {
-	return requiredColumns(column(c.UserID, "user_id"))
+	return requiredColumns(column(c.UserID, "user_id"), column(c.Phone, "phone"))
 }
 
 // Required returns the source columns a row of events must have, as
@@ -399,25 +416,45 @@ func (r *fieldReader) bool(mapped, field string) bool {
 
 // ErrTimestamp is a value ParseTime cannot read. Like every error of a
 // record's field, it does not quote the value.
-var ErrTimestamp = errors.New("not a timestamp (want RFC 3339, 2006-01-02 15:04:05, a date, or Unix seconds or milliseconds)")
+var ErrTimestamp = errors.New("not a timestamp from 1970 to 2100 (want RFC 3339, 2006-01-02 15:04:05, a date, or Unix seconds or milliseconds)")
+
+// Timestamps outside these years are not times of social apps' records:
+// a phone number typed into a time column reads as Unix seconds in the
+// 25th century.
+var (
+	minTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // ParseTime reads the timestamp formats warehouses export: RFC 3339 (with or
 // without fractional seconds), "2006-01-02 15:04:05" (UTC), a bare date, or
-// Unix seconds or milliseconds.
+// Unix seconds or milliseconds (digits only), from 1970 to 2100.
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	t, ok := parseTime(s)
+	if !ok || t.Before(minTime) || !t.Before(maxTime) {
+		return time.Time{}, ErrTimestamp
+	}
+	return t, nil
+}
+
+func parseTime(s string) (time.Time, bool) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			return t.UTC(), true
 		}
 	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if n > 1e11 || n < -1e11 { // milliseconds: a date past 5138 in seconds
-			return time.UnixMilli(n).UTC(), nil
-		}
-		return time.Unix(n, 0).UTC(), nil
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return time.Time{}, false
 	}
-	return time.Time{}, ErrTimestamp
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if n > 1e11 { // milliseconds: a date past 5138 in seconds
+		return time.UnixMilli(n).UTC(), true
+	}
+	return time.Unix(n, 0).UTC(), true
 }
 
 // DecodeAccount reads an Account of app from row through the mapping c.
@@ -439,6 +476,14 @@ func (c AccountColumns) DecodeAccount(app string, row Row) (Account, error) {
 	a.Gender = ParseGender(r.text(c.Gender, "gender", false))
 	a.OS = strings.ToLower(r.text(c.OS, "os", false))
 	a.Carrier = strings.ToLower(r.text(c.Carrier, "carrier", false))
+	// Free text is carried on to the persons: a phone typed into it would
+	// be too.
+	if CouldBePhone(a.OS) {
+		r.fail(c.OS, "os", errors.New("holds what could be a phone number"))
+	}
+	if CouldBePhone(a.Carrier) {
+		r.fail(c.Carrier, "carrier", errors.New("holds what could be a phone number"))
+	}
 	a.CreatedAt = r.time(c.CreatedAt, "created_at", false)
 	a.UpdatedAt = r.time(c.UpdatedAt, "updated_at", false)
 	a.ConsentAds = r.bool(c.ConsentAds, "consent_ads")

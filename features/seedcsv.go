@@ -83,8 +83,13 @@ var ErrSeedValue = errors.New("value is not a non-negative number")
 // decimal point or a decimal comma ("12,50"), thousands separated by
 // spaces, apostrophes, or the other mark ("1.234,50", "1,234.50"), and a
 // currency sign or code around it ("€12.50", "12.50 EUR"). It must be a
-// finite number from 0 to 10^15.
+// finite number from 0 to 10^15. A cell that reads like a phone (a + or
+// a parenthesis, or eight digits or more without a decimal mark) is a
+// misplaced phone, not a value: it would be stored with the list.
 func ParseSeedValue(s string) (float64, error) {
+	if t := strings.TrimSpace(s); strings.HasPrefix(t, "+") || strings.HasPrefix(t, "(") || (digitsOf(t) >= 8 && !strings.ContainsAny(t, ".,")) {
+		return 0, ErrSeedValue
+	}
 	s = strings.TrimFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.Is(unicode.Sc, r) || unicode.IsLetter(r)
 	})
@@ -141,6 +146,20 @@ type SeedCSVReader struct {
 	headerErr                      error
 	stats                          TextStats
 	fields                         []string
+	// nameLike is the first line's one cell when it was read as a row
+	// though it looks like a column's name.
+	nameLike string
+}
+
+// HeaderNote says, when the first line was read as a row though its one
+// cell looks like a column's name, that it was, and how to make it the
+// header; otherwise it is empty.
+func (s *SeedCSVReader) HeaderNote() string {
+	if s.nameLike == "" {
+		return ""
+	}
+	return fmt.Sprintf("the first line, %q, was read as a row: it is not a phone column name sosie knows (%s); if it is the header, name the phone column (--phone-column, phone_column)",
+		s.nameLike, strings.Join(s.phoneColumns(), ", "))
 }
 
 type queuedLine struct {
@@ -246,7 +265,10 @@ func (s *SeedCSVReader) header1(n int, b []byte, cells []string) error {
 	known := phone >= 0 || slices.ContainsFunc(names, func(n string) bool {
 		return slices.Contains(SeedCountryColumns, n) || slices.Contains(SeedValueColumns, n)
 	})
-	header := known || (!slices.ContainsFunc(cells, couldBePhone) && slices.ContainsFunc(cells, hasLetter))
+	// A first line naming no known column is still a header when it has
+	// several cells, every one a name; a single cell that is no phone is
+	// read as a row (and its rejection says so).
+	header := known || (len(cells) > 1 && !slices.ContainsFunc(cells, func(c string) bool { return !columnName(c) }))
 	switch {
 	case header && phone < 0 && want != "":
 		return fmt.Errorf("%w: line %d: no column %q (columns: %s)", ErrSeedHeader, n, s.PhoneColumn, headerList(cells))
@@ -262,6 +284,9 @@ func (s *SeedCSVReader) header1(n int, b []byte, cells []string) error {
 		s.countryCol = slices.IndexFunc(names, func(n string) bool { return slices.Contains(SeedCountryColumns, n) })
 		s.valueCol = slices.IndexFunc(names, func(n string) bool { return slices.Contains(SeedValueColumns, n) })
 	default:
+		if len(cells) == 1 && columnName(cells[0]) {
+			s.nameLike = strings.TrimSpace(cells[0])
+		}
 		s.queue = append([]queuedLine{{n, append([]byte(nil), b...)}}, s.queue...)
 	}
 	return nil
@@ -321,9 +346,10 @@ func countOutsideQuotes(b []byte, c byte) int {
 	return n
 }
 
-// couldBePhone says whether a cell could be a phone or its hash: six
-// digits or more, or 64 hexadecimal characters.
-func couldBePhone(cell string) bool {
+// CouldBePhone says whether a value could be a phone number or its hash:
+// six digits or more, or 64 hexadecimal characters. Such a value is never
+// shown in a message, a dead letter or a report.
+func CouldBePhone(cell string) bool {
 	if _, err := ParseSHA256Hex(cell); err == nil {
 		return true
 	}
@@ -336,7 +362,24 @@ func couldBePhone(cell string) bool {
 	return digits >= 6
 }
 
-func hasLetter(cell string) bool { return strings.IndexFunc(cell, unicode.IsLetter) >= 0 }
+// columnName says whether a cell looks like a column's name: it starts
+// with a letter and holds letters, digits, spaces and _ - . # ( ) only,
+// and could not be a phone.
+func columnName(cell string) bool {
+	cell = strings.TrimSpace(cell)
+	if cell == "" || CouldBePhone(cell) {
+		return false
+	}
+	for i, r := range cell {
+		if i == 0 && !unicode.IsLetter(r) {
+			return false
+		}
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(" _-.#()", r) {
+			return false
+		}
+	}
+	return true
+}
 
 // headerList lists a header's cells for an error message (see
 // ColumnNames).
@@ -356,7 +399,7 @@ func ColumnNames(cells []string) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
 		c = strings.TrimSpace(c)
-		if len(c) > 40 || couldBePhone(c) || strings.ContainsAny(c, "@") {
+		if len(c) > 40 || CouldBePhone(c) || strings.ContainsAny(c, "@") {
 			c = fmt.Sprintf("<column %d>", i+1)
 		}
 		out[i] = c
@@ -432,6 +475,16 @@ func (s *SeedCSVReader) row(line int, rec []string) SeedRow {
 		}
 	}
 	return row
+}
+
+func digitsOf(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
 }
 
 // ParseCountry reads an ISO 3166 alpha-2 country code, in any case and

@@ -138,7 +138,7 @@ func TestParseSeedValue(t *testing.T) {
 		{"12.50", 12.5, true}, {"12,50", 12.5, true}, {"1.234,50", 1234.5, true}, {"1,234.50", 1234.5, true},
 		{"1 234,50", 1234.5, true}, {"1'234.50", 1234.5, true}, {"€12.50", 12.5, true}, {"12,50 EUR", 12.5, true},
 		{"$ 1,234,567", 1234567, true}, {"1.234.567", 1234567, true}, {"0", 0, true}, {"7", 7, true},
-		{"-1", 0, false}, {"lots", 0, false}, {"NaN", 0, false}, {"Inf", 0, false}, {"1e16", 0, false}, {"", 0, false},
+		{"-1", 0, false}, {"lots", 0, false}, {"+33612345678", 0, false}, {"33612345678", 0, false}, {"(415) 555 2671", 0, false}, {"NaN", 0, false}, {"Inf", 0, false}, {"1e16", 0, false}, {"", 0, false},
 	} {
 		got, err := ParseSeedValue(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {

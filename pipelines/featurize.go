@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -125,7 +126,7 @@ func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Acco
 		accountsRejected.Inc(ctx, 1)
 		reason := features.ReasonOf(err)
 		rejected(a.UserID, string(reason))
-		dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: a.UserID, Reason: reason, Detail: err.Error(), Rows: 1})
+		dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Line: a.Line, Record: features.RecordID(a.UserID), Reason: reason, Detail: where(err.Error(), a), Rows: 1})
 		return
 	}
 	a.Phone = "" // raw phones never leave this stage
@@ -152,7 +153,7 @@ func (f *sharedPhoneFn) ProcessElement(ctx context.Context, key string, accounts
 		accountsRejected.Inc(ctx, int64(len(all)))
 		for _, a := range all {
 			rejected(a.Account.UserID, string(features.ReasonShared))
-			dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: a.Account.UserID, Reason: features.ReasonShared, Detail: err.Error(), Rows: 1})
+			dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Line: a.Account.Line, Record: features.RecordID(a.Account.UserID), Reason: features.ReasonShared, Detail: where(err.Error(), a.Account), Rows: 1})
 		}
 		return
 	}
@@ -228,7 +229,7 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 			if wasRejected {
 				r = features.ReasonAccountGone
 			}
-			dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: userID, Reason: r, Rows: events})
+			dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: features.RecordID(userID), Reason: r, Rows: events})
 		}
 		return
 	}
@@ -241,8 +242,17 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 
 func (f *buildProfileFn) duplicate(ctx context.Context, dead func(DeadLetter), ka keyedAccount) {
 	accountsRejected.Inc(ctx, 1)
-	dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: ka.Account.UserID, Reason: features.ReasonDuplicate,
-		Detail: "the user id appears more than once; the most recently updated row is kept", Rows: 1})
+	dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Line: ka.Account.Line, Record: features.RecordID(ka.Account.UserID), Reason: features.ReasonDuplicate,
+		Detail: where("the user id appears more than once; the most recently updated row is kept", ka.Account), Rows: 1})
+}
+
+// where adds to a featurize dead letter's detail where its account was
+// read: its stage works on accounts, not lines, and its source is the app.
+func where(detail string, a features.Account) string {
+	if a.Source == "" {
+		return detail
+	}
+	return fmt.Sprintf("%s (%s, line %d)", detail, a.Source, a.Line)
 }
 
 // JoinByPhone joins the PCollection<features.AppProfile> of every app into

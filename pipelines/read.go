@@ -79,9 +79,10 @@ type readAccountsFn struct {
 
 func (f *readAccountsFn) ProcessElement(ctx context.Context, path string, emit func(features.Account), dead func(DeadLetter), inputs func(InputFile)) error {
 	var n int64
-	err := eachRow(ctx, path, "accounts", f.App, f.Columns.Required(), dead, inputs, func(_ int, row features.Row) error {
+	err := eachRow(ctx, path, "accounts", f.App, f.Columns.Required(), dead, inputs, func(line int, row features.Row) error {
 		a, err := f.Columns.DecodeAccount(f.App, row)
 		if err == nil {
+			a.Source, a.Line = path, line
 			n++
 			emit(a)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,18 +120,43 @@ func TestNothingLeaks(t *testing.T) {
 	}
 	sec := worldSecrets(t, world, pepper)
 	var optOut []string
-	for p := range sec.phones {
+	for _, p := range slices.Sorted(maps.Keys(sec.phones)) {
 		if strings.HasPrefix(p, "+") && len(optOut) < 5 {
 			optOut = append(optOut, p)
 		}
 	}
-	os.WriteFile(filepath.Join(dir, "optout.txt"), []byte("phone\n"+strings.Join(optOut, "\n")+"\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "optout.txt"), []byte("phone,country\n"+strings.Join(optOut, ",FR\n")+",FR\n"+optOut[0]+","+optOut[1]+"\n"), 0o600)
+
+	// Phones typed into every column of every input, each row alone: none
+	// may come out in a dead letter, a report, a log or the seed store.
+	accountCols := []string{"user_id", "phone", "country", "birth_year", "age", "gender", "os", "carrier", "created_at", "updated_at", "consent_ads", "consent_cross_app"}
+	eventCols := []string{"user_id", "time", "type", "category"}
+	badAccounts, badEvents := strings.Join(accountCols, ",")+"\n", strings.Join(eventCols, ",")+"\n"
+	for i := range accountCols {
+		row := []string{fmt.Sprintf("leak%d", i), optOut[2], "FR", "1990", "", "f", "ios", "orange", "2020-01-01", "2026-01-01", "true", "true"}
+		row[i] = optOut[i%len(optOut)]
+		badAccounts += strings.Join(row, ",") + "\n"
+	}
+	for i := range eventCols {
+		row := []string{"leak0", "2026-10-01T10:00:00Z", "like", "travel"}
+		row[i] = optOut[i%len(optOut)]
+		badEvents += strings.Join(row, ",") + "\n"
+	}
+	os.WriteFile(filepath.Join(dir, "accounts_leaky.csv"), []byte(badAccounts), 0o600)
+	os.WriteFile(filepath.Join(dir, "events_leaky.csv"), []byte(badEvents), 0o600)
+	seedList, _ := os.ReadFile(filepath.Join(world, synth.SeedListFile))
+	seedList = append(seedList, fmt.Sprintf("%s,%s,1\n%s,FR,%s\n%s,FR,%s\n", optOut[0], optOut[1], optOut[2], optOut[3], optOut[4], optOut[0][1:])...)
+	os.WriteFile(filepath.Join(dir, "customers.csv"), seedList, 0o600)
 
 	out, store := filepath.Join(dir, "out"), filepath.Join(dir, "store")
 	var apps strings.Builder
 	for _, app := range features.DefaultApps {
-		fmt.Fprintf(&apps, "  - {name: %s, accounts: [%s], events: [%s]}\n", app,
-			filepath.Join(world, synth.AccountsFile(app, synth.JSONL)), filepath.Join(world, synth.EventsFile(app, synth.JSONL)))
+		accounts, events := filepath.Join(world, synth.AccountsFile(app, synth.JSONL)), filepath.Join(world, synth.EventsFile(app, synth.JSONL))
+		if app == "messenger" {
+			accounts += ", " + filepath.Join(dir, "accounts_leaky.csv")
+			events += ", " + filepath.Join(dir, "events_leaky.csv")
+		}
+		fmt.Fprintf(&apps, "  - {name: %s, accounts: [%s], events: [%s]}\n", app, accounts, events)
 	}
 	cfg := filepath.Join(dir, "sosie.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`run_id: leaks
@@ -157,7 +183,7 @@ privacy:
 			t.Fatalf("%s %v: %v\n%s", filepath.Base(bin), args, err, b)
 		}
 	}
-	run(seeds, "--config", cfg, "--advertiser", "acme", "--list", "customers", "--in", filepath.Join(world, synth.SeedListFile))
+	run(seeds, "--config", cfg, "--advertiser", "acme", "--list", "customers", "--in", filepath.Join(dir, "customers.csv"))
 	stored := filepath.Join(store, "acme", "customers", "seeds.csv")
 	if _, err := os.Stat(stored); err != nil {
 		t.Fatalf("jobs/seeds stored nothing: %v\n%s", err, logs.String())
@@ -187,12 +213,29 @@ privacy:
 			}
 			if len(l) > 0 {
 				t.Errorf("%s holds: %v", path, dedupe(l))
+				for _, line := range strings.Split(string(b), "\n") {
+					if len(sec.leaks(line)) > 0 && os.Getenv("SOSIE_TEST_SHOW_LEAKS") != "" {
+						t.Logf("leaking line: %s", line)
+					}
+				}
 			}
 			return nil
 		})
 	}
 	if scanned < 8 {
 		t.Errorf("only %d files scanned", scanned)
+	}
+	// The leaky rows were there and were rejected (the scan looked at
+	// their dead letters).
+	leaky := 0
+	job.ReadLines(filepath.Join(out, "dead_letters.jsonl"), func(b []byte) error {
+		if strings.Contains(string(b), "leaky.csv") {
+			leaky++
+		}
+		return nil
+	})
+	if leaky < 8 {
+		t.Errorf("%d dead letters of the leaky files", leaky)
 	}
 
 	// Retention: the stored hashes are gone, the readiness report stays.
@@ -208,7 +251,7 @@ privacy:
 		t.Fatal(err)
 	}
 	c := rep.Counters
-	if len(rep.SeedListsDeleted) != 1 || c["optout_entries"] != 5 || c["optout_persons_removed"] == 0 || c["policy_block_whatsapp_DE"] == 0 {
+	if len(rep.SeedListsDeleted) != 1 || c["optout_entries"] != 6 || c["optout_persons_removed"] == 0 || c["policy_block_whatsapp_DE"] == 0 {
 		t.Errorf("deleted %v; %d opt-out entries, %d persons removed, %d persons under the whatsapp/DE block",
 			rep.SeedListsDeleted, c["optout_entries"], c["optout_persons_removed"], c["policy_block_whatsapp_DE"])
 	}

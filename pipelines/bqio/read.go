@@ -231,9 +231,10 @@ type readAccountsFn struct {
 }
 
 func (f *readAccountsFn) ProcessElement(ctx context.Context, stream string, emit func(features.Account), dead func(pipelines.DeadLetter)) error {
-	return f.Config.eachRow(ctx, f.Session, stream, &rowsRead, &rowsBad, dead, func(_ int, row features.Row) error {
+	return f.Config.eachRow(ctx, f.Session, stream, &rowsRead, &rowsBad, dead, func(n int, row features.Row) error {
 		a, err := f.Columns.DecodeAccount(f.App, row)
 		if err == nil {
+			a.Source, a.Line = f.Session.Source.Table+" "+stream, n
 			accountsRead.Inc(ctx, 1)
 			emit(a)
 		}

@@ -68,7 +68,7 @@ func checkInputs(cfg *configs.Config, rep *Report, deadLetters string, apps bool
 			r := rep.EventTimes[app.Name]
 			missing = append(missing, fmt.Sprintf("none of its %d events falls in the activity window %s to %s (as_of %s, window_days %d): they run from %s to %s",
 				events, window.Start().Format(time.DateOnly), cfg.AsOf, cfg.AsOf, cfg.WindowDays,
-				time.Unix(r.First, 0).UTC().Format(time.DateOnly), time.Unix(r.Last, 0).UTC().Format(time.DateOnly)))
+				r.First.Format(time.DateOnly), r.Last.Format(time.DateOnly)))
 		}
 		if len(missing) == 0 {
 			gave++

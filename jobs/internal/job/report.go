@@ -37,8 +37,8 @@ type Report struct {
 	// files of runs with another one do not go together.
 	Pepper   string           `json:"pepper_fingerprint,omitempty"`
 	Counters map[string]int64 `json:"counters"`
-	// EventTimes are, per app, the first and last event read (Unix
-	// seconds), whether in the activity window or not.
+	// EventTimes are, per app, the first and last event read, whether in
+	// the activity window or not.
 	EventTimes map[string]TimeRange     `json:"event_times,omitempty"`
 	Inputs     []pipelines.InputFile    `json:"inputs,omitempty"` // lines = header + blank + read + rejected, per file
 	SeedMatch  []pipelines.MatchReport  `json:"seed_match,omitempty"`
@@ -53,10 +53,10 @@ type Report struct {
 	SeedListsDeleted []string `json:"seed_lists_deleted,omitempty"`
 }
 
-// TimeRange is the span of a set of times, in Unix seconds.
+// TimeRange is the span of a set of times.
 type TimeRange struct {
-	First int64 `json:"first"`
-	Last  int64 `json:"last"`
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
 }
 
 // Output is one file a job wrote.
@@ -250,7 +250,7 @@ func (r *Report) fill(m Metrics, took time.Duration, in reportFiles) error {
 			if r.EventTimes == nil {
 				r.EventTimes = map[string]TimeRange{}
 			}
-			r.EventTimes[app] = TimeRange{First: d.Min, Last: d.Max}
+			r.EventTimes[app] = TimeRange{First: time.Unix(d.Min, 0).UTC(), Last: time.Unix(d.Max, 0).UTC()}
 		}
 	}
 	for _, add := range []struct {

@@ -195,6 +195,9 @@ func (r *SeedsReport) Print(w io.Writer) {
 	} else if r.Rows > 0 {
 		fmt.Fprintf(w, "  columns       no header: the phone is the first column\n")
 	}
+	if r.HeaderNote != "" {
+		fmt.Fprintf(w, "  note          %s\n", r.HeaderNote)
+	}
 	if r.Encoding != "" && r.Encoding != features.UTF8 {
 		fmt.Fprintf(w, "  encoding      %s, read as UTF-8\n", r.Encoding)
 	}
