@@ -52,8 +52,10 @@ func ParseSeedPhone(cell, country string, format SeedFormat) (SeedID, error) {
 
 // Column names a seed list's header may give its columns, in lower case.
 var (
-	SeedPhoneColumns   = []string{"phone", "phone_number", "phonenumber", "mobile", "mobile_number", "msisdn", "tel", "telephone", "hashed_phone", "phone_sha256", "sha256", "hash"}
-	SeedCountryColumns = []string{"country", "country_code", "countrycode"}
+	SeedPhoneColumns = []string{"phone", "phone_number", "phonenumber", "phone number", "mobile", "mobile_number", "mobile_phone", "msisdn", "tel",
+		"telephone", "téléphone", "portable", "telefon", "telefono", "teléfono", "telefone", "handy", "cell", "cellphone", "cell_phone",
+		"hashed_phone", "phone_sha256", "sha256", "hash"}
+	SeedCountryColumns = []string{"country", "country_code", "countrycode", "pays", "país", "pais", "land", "paese"}
 	SeedValueColumns   = []string{"value", "customer_value", "ltv"}
 )
 

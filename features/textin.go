@@ -212,6 +212,11 @@ func (l *LineReader) finish(b []byte) ([]byte, error) {
 		l.err = &LineError{l.line, ErrBinary}
 		return nil, l.err
 	}
+	if l.line == 1 {
+		// A byte-order mark left after decoding (written twice, or inside
+		// UTF-16) is no part of the first line.
+		b = bytes.TrimPrefix(b, []byte{0xEF, 0xBB, 0xBF})
+	}
 	if utf8.Valid(b) {
 		return b, nil
 	}

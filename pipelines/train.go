@@ -79,7 +79,8 @@ func one(features.Person) int { return 1 }
 // PCollection<MatchedSeed> in, PCollection<TrainedModel> out. Each list's
 // matched seeds are its positives; a deterministic sample of the other
 // persons is its population. A list with fewer matched seeds than
-// MinSeeds fails the run with an error that gives the numbers.
+// MinSeeds gets no model (counted in train_lists_too_few_seeds): the jobs
+// fail the run then, with the numbers and the match report's hints.
 func Train(s beam.Scope, opt TrainOptions, persons, matched beam.PCollection) beam.PCollection {
 	s = s.Scope("pipelines.Train")
 	opt = opt.withDefaults()
@@ -153,6 +154,7 @@ var (
 	trainPopulationRows = beam.NewCounter("sosie", "train_population_rows")
 	trainNotSampled     = beam.NewCounter("sosie", "train_not_sampled")
 	modelsFitted        = beam.NewCounter("sosie", "train_models")
+	listsTooFewSeeds    = beam.NewCounter("sosie", "train_lists_too_few_seeds")
 )
 
 type fitFn struct {
@@ -174,7 +176,8 @@ func (f *fitFn) ProcessElement(ctx context.Context, list string, rows func(*trai
 		}
 	}
 	if len(seeds) < f.Options.MinSeeds {
-		return fmt.Errorf("pipelines: seed list %s: %d seeds matched a person, at least %d are needed to learn from", list, len(seeds), f.Options.MinSeeds)
+		listsTooFewSeeds.Inc(ctx, 1)
+		return nil
 	}
 	if len(pop) < 2 {
 		return fmt.Errorf("pipelines: seed list %s: a population sample of %d persons is too small", list, len(pop))

@@ -193,7 +193,7 @@ func TestLookalikeJobBadInput(t *testing.T) {
 		{"missing seed list", "", func(b *string) {
 			*b = strings.Replace(*b, "seeds.csv", "no-seeds.csv", 1)
 		}, 2, "seed list l1"},
-		{"seed list below the minimum", "phone\n+33612345678\n+33612345679\n", nil, 1, "at least 100 are needed"},
+		{"seed list below the minimum", "phone\n+33612345678\n+33612345679\n", nil, 1, "at least 100 (min_seeds) are needed"},
 		{"seed list of only invalid phones", "phone\nn/a\n000\nunknown\n", nil, 1, "0 seeds matched"},
 		{"empty seed list", "", nil, 1, "0 seeds matched"},
 	}

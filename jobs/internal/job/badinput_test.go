@@ -183,13 +183,6 @@ func gzipped(b []byte) []byte {
 	return buf.Bytes()
 }
 
-func utf16LE(s string) []byte {
-	b := []byte{0xFF, 0xFE}
-	for _, r := range s {
-		b = append(b, byte(r), byte(r>>8))
-	}
-	return b
-}
 
 // featurized runs jobs/featurize under pepper into the case's output, for
 // the cases of train and score.
@@ -410,6 +403,14 @@ func TestBadInputs(t *testing.T) {
 				t.Errorf("%d persons removed by a national opt-out", n)
 			}
 		}},
+		{name: "hashes of phones as typed", prep: func(c *inputCase) {
+			var b strings.Builder
+			b.WriteString("phone\n")
+			for i := range 60 {
+				fmt.Fprintf(&b, "%s\n", features.HashPhone(fmt.Sprintf("06 12 34 %02d %02d", i/10, i%10)).Digits)
+			}
+			c.seeds = c.write("hashed.csv", []byte(b.String()))
+		}, code: ExitFailed, says: []string{"seed list spring: 0 seeds matched", "0 of its 60 SHA-256 rows matched", "E.164"}},
 		{name: "seed list nobody matches", prep: func(c *inputCase) {
 			c.seeds = c.write("seeds.csv", []byte("phone\n+33 6 99 99 99 01\n+33 6 99 99 99 02\n"))
 		}, code: ExitFailed, says: []string{"seed list spring", "0 seeds matched", "at least 20"}},

@@ -17,6 +17,10 @@ import (
 	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
+// bigQueryTimeouts bound the jobs' BigQuery calls (zero: bqio's defaults,
+// 30 s a call); tests shorten them.
+var bigQueryTimeouts bqio.Timeouts
+
 // bigQuerySink writes a run's outputs to the configured BigQuery dataset:
 // the pipeline writes each table's rows to shards of the run's attempt,
 // and publish loads and swaps them in once the run has passed its checks,
@@ -40,7 +44,8 @@ func newBigQuerySink(cfg *configs.Config, attempt string) *bigQuerySink {
 		return nil
 	}
 	runDate, _ := cfg.AsOfTime()
-	k := &bigQuerySink{cfg: bqio.Config{Project: b.Project, Dataset: b.Dataset, Location: b.Location, TempDir: b.TempDir, Endpoint: b.Endpoint},
+	k := &bigQuerySink{cfg: bqio.Config{Project: b.Project, Dataset: b.Dataset, Location: b.Location, TempDir: b.TempDir, Endpoint: b.Endpoint,
+		Timeouts: bigQueryTimeouts},
 		runID: cfg.RunID, runDate: runDate, attempt: attempt, adv: map[string]string{}}
 	for _, l := range cfg.SeedLists {
 		k.lists = append(k.lists, l.ID)
@@ -137,7 +142,7 @@ type bigQuerySource struct {
 }
 
 func openBigQuerySource(ctx context.Context, b *configs.BigQuery) (*bigQuerySource, error) {
-	c := bqio.Config{Project: b.Project, Location: b.Location, Endpoint: b.Endpoint, ReadEndpoint: b.ReadEndpoint}
+	c := bqio.Config{Project: b.Project, Location: b.Location, Endpoint: b.Endpoint, ReadEndpoint: b.ReadEndpoint, Timeouts: bigQueryTimeouts}
 	cl, err := bqio.NewClient(ctx, c)
 	if err != nil {
 		return nil, err

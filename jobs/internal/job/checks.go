@@ -124,9 +124,10 @@ func reasonsOf(path, app string) string {
 }
 
 // checkSeeds checks that every seed list matched at least min_seeds
-// persons: jobs/score enforces it as jobs/train does, since a list that
-// matches nothing (another pepper, another list) would leave its own
-// customers among its prospects.
+// persons: a model needs them, and a list that matches nothing (another
+// pepper, phones hashed before normalizing) would leave its own customers
+// among its prospects. When a list's hashed rows matched almost nothing,
+// it says how phones must be hashed.
 func checkSeeds(cfg *configs.Config, rep *Report) []string {
 	var problems []string
 	for _, l := range cfg.SeedLists {
@@ -136,8 +137,14 @@ func checkSeeds(cfg *configs.Config, rep *Report) []string {
 			matched = rep.SeedMatch[i].Matched
 		}
 		if matched < cfg.MinSeeds {
-			problems = append(problems, fmt.Sprintf("seed list %s: %d seeds matched a person, at least %d (min_seeds) are needed: its seeds could not be kept out of its prospects",
-				l.ID, matched, cfg.MinSeeds))
+			msg := fmt.Sprintf("seed list %s: %d seeds matched a person, at least %d (min_seeds) are needed to learn from them and keep them out of the prospects",
+				l.ID, matched, cfg.MinSeeds)
+			if i >= 0 {
+				if m := rep.SeedMatch[i]; m.HashedRows > 0 && m.HashedMatched*10 < m.HashedRows {
+					msg += fmt.Sprintf("; %d of its %d SHA-256 rows matched: %s", m.HashedMatched, m.HashedRows, hashHint)
+				}
+			}
+			problems = append(problems, msg)
 		}
 	}
 	return problems

@@ -83,7 +83,10 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	logStart(log, cfg).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).
 		Str("output", cfg.RunOutput()).Msg("pipeline starting")
 	code, err := r.execute(ctx, p, runSpec{flags: flags, files: in, report: "report.json", deliver: true, retire: true,
-		check: func() ([]string, []string) { return checkInputs(cfg, &r.rep, dead, true) }})
+		check: func() ([]string, []string) {
+			problems, warnings := checkInputs(cfg, &r.rep, dead, true)
+			return append(problems, checkSeeds(cfg, &r.rep)...), warnings
+		}})
 	if err != nil {
 		return code, err
 	}

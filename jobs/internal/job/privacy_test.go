@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/features/synth"
 	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
 )
@@ -296,5 +299,112 @@ func TestAdvertiserCountsResistDifferencing(t *testing.T) {
 	}
 	if again := advertiserReports(cfg, rep); !slices.Equal(cells(again[0]), cells(got[0])) {
 		t.Error("the same list got other counts")
+	}
+}
+
+// TestStoredListsDifferingByOnePhone: an advertiser stores two lists that
+// differ by one phone of a person on the apps and runs both. Without
+// noise its reports differ by exactly that person in every count of
+// persons found: it would learn the person is on the apps, and on which.
+// With the default noise they do not. A list whose SHA-256 rows hash
+// phones as typed (not normalized) is told how to hash them.
+func TestStoredListsDifferingByOnePhone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the job on prism twice")
+	}
+	c := newInputCase(t, badWorld(t))
+	base := c.worldFile(synth.SeedListFile)
+	// The extra phone: an account of the world whose number is on no
+	// seed row, with consent, so it matches.
+	listed := map[string]bool{}
+	r := features.NewSeedCSVReader(bytes.NewReader(base))
+	rows, _ := r.ReadAll()
+	for _, row := range rows {
+		if e, err := features.NormalizePhone(row.Phone, row.Country); err == nil {
+			listed[e] = true
+		}
+	}
+	var extra string
+	for _, line := range strings.Split(strings.TrimSpace(string(c.worldFile("accounts_facebook.jsonl"))), "\n") {
+		var a features.Account
+		json.Unmarshal([]byte(line), &a)
+		if e, err := features.NormalizePhone(a.Phone, a.Country); err == nil && !listed[e] && a.ConsentAds && a.ConsentCrossApp {
+			extra = e
+			break
+		}
+	}
+	var typed strings.Builder // SHA-256 of phones as typed, not normalized
+	for i := range 60 {
+		fmt.Fprintf(&typed, "%s\n", features.HashPhone(fmt.Sprintf("06 12 34 %02d %02d", i/10, i%10)).PlusE164)
+	}
+	store := filepath.Join(c.dir, "store")
+	hashed := c.write("h.csv", append(slices.Clone(base), typed.String()...)) // a file of the operator's, not stored
+	for list, body := range map[string][]byte{"a": base, "b": append(slices.Clone(base), extra+",,\n"...)} {
+		in := c.write(list+".csv", body)
+		sf := seedsFlags(store, "acme", list, in)
+		*sf.Config = c.write("seeds.yaml", []byte("min_seeds: 20\n"))
+		if code, err := RunSeeds(context.Background(), zerolog.Nop(), &bytes.Buffer{}, sf); code != ExitOK {
+			t.Fatalf("storing %s: %v", list, err)
+		}
+	}
+	cfg := func(noise string) string {
+		return fmt.Sprintf("seed_lists:\n  - {id: a, advertiser: acme}\n  - {id: b, advertiser: acme}\n  - {id: h, advertiser: acme, file: %s}\nprivacy: {min_audience: 10, keep_seed_lists: true, floor: 10%s}", hashed, noise)
+	}
+	reports := func(noise string) map[string]AdvertiserReport {
+		t.Helper()
+		body, _ := os.ReadFile(c.config())
+		// The stored lists replace the case's list.
+		text := string(body)
+		text = text[:strings.Index(text, "seed_lists:")] + cfg(noise) + "\n"
+		f := testFlags("", 0)
+		*f.Config = c.write("stored.yaml", []byte(text))
+		t.Setenv("SOSIE_PEPPER", strongPepper)
+		if code, err := RunLookalike(context.Background(), zerolog.Nop(), &bytes.Buffer{}, f); code != ExitOK && code != ExitNotPredictive {
+			t.Fatalf("exit %d: %v", code, err)
+		}
+		out := map[string]AdvertiserReport{}
+		for _, l := range []string{"a", "b", "h"} {
+			var a AdvertiserReport
+			b, err := os.ReadFile(filepath.Join(c.out(), AdvertiserReportsDir, "acme", l+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			json.Unmarshal(b, &a)
+			out[l] = a
+		}
+		return out
+	}
+	cells := func(a AdvertiserReport) []int {
+		var out []int
+		for _, n := range append([]Count{a.Matched, a.Unmatched}, a.ByApp["facebook"], a.ByApp["instagram"], a.ByApp["whatsapp"], a.ByApp["messenger"]) {
+			if n == nil {
+				out = append(out, -1)
+			} else {
+				out = append(out, *n)
+			}
+		}
+		return out
+	}
+	diff := func(r map[string]AdvertiserReport) []int {
+		a, b := cells(r["a"]), cells(r["b"])
+		out := make([]int, len(a))
+		for i := range a {
+			out[i] = b[i] - a[i]
+		}
+		return out
+	}
+	exact := diff(reports(", noise_scale: 0"))
+	if exact[0] != 1 || exact[1] != 0 || exact[2] != 1 {
+		t.Fatalf("without noise the reports differ by %v: the test's extra phone did not match on facebook", exact)
+	}
+	noisy := reports("")
+	if d := diff(noisy); slices.Equal(d, exact) {
+		t.Errorf("with noise the two lists still differ by exactly the one person in every count: %v", d)
+	}
+	if h := noisy["h"]; h.HashHint == "" || !strings.Contains(h.HashHint, "E.164") {
+		t.Errorf("a list of hashes of phones as typed gets no hint: %+v", h)
+	}
+	if a := noisy["a"]; a.HashHint != "" {
+		t.Errorf("a plain list gets the hashing hint")
 	}
 }

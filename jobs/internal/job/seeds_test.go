@@ -2,6 +2,7 @@ package job
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -216,4 +217,81 @@ func symlink(t *testing.T, target, link string) string {
 		t.Fatal(err)
 	}
 	return link
+}
+
+// TestSeedListsAsAdvertisersSendThem: jobs/seeds reads the lists
+// advertisers export — other encodings, separators, decimal commas,
+// localized or unknown headers, compression — accounts for every line
+// and says plainly what it did with each, or refuses the list naming why.
+func TestSeedListsAsAdvertisersSendThem(t *testing.T) {
+	plain, _ := messySeedList(110)
+	rows := func(header, sep string, value func(i int) string) string {
+		var b strings.Builder
+		b.WriteString(header + "\n")
+		for i := range 110 {
+			fmt.Fprintf(&b, "06 12 34 %02d %02d%s%s\n", i/100, i%100, sep, value(i))
+		}
+		return b.String()
+	}
+	latin1 := func(s string) []byte {
+		var out []byte
+		for _, r := range s {
+			out = append(out, byte(r))
+		}
+		return out
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(plain))
+	zw.Close()
+	for _, tc := range []struct {
+		name, file string
+		body       []byte
+		code       int
+		says       []string // in the printed report, or the error
+	}{
+		{"decimal commas with semicolons", "a.csv", []byte(rows("phone;value", ";", func(i int) string { return fmt.Sprintf("%d,50", i) })), ExitOK,
+			[]string{"ready for matching", "with a value  110", "columns       phone, value"}},
+		{"UTF-16 with a byte-order mark", "b.csv", utf16LE(plain), ExitOK, []string{"ready for matching", "utf-16le, read as UTF-8"}},
+		{"Latin-1 with a French header", "c.csv", latin1(rows("téléphone;pays", ";", func(int) string { return "FR" })), ExitOK,
+			[]string{"ready for matching", "110 distinct phones", "read as Latin-1"}},
+		{"gzip", "d.csv.gz", gz.Bytes(), ExitOK, []string{"ready for matching", "112 distinct phones"}},
+		{"a one-column list under an unknown header", "e.txt", []byte(rows("customers", "", func(int) string { return "" })), ExitOK,
+			[]string{"ready for matching", `the first line, "customers", was read as a row`, "1 unparseable"}},
+		{"an unknown header of several columns", "f.csv", []byte(rows("customer_phone,spend", ",", func(int) string { return "1" })), ExitBadInput,
+			[]string{`"customer_phone", "spend"`, "no phone column"}},
+		{"a stray quote", "g.csv", []byte(strings.Replace(plain, "06 12 34 00 05", `"06 12 34 00 05`, 1)), ExitOK,
+			[]string{"1 bad_quote, the line's quotes do not pair up (rows 7)", "lines         118 = 1 header + 0 blank + 117 rows"}},
+		{"values that are no numbers", "h.csv", []byte(rows("phone,value", ",", func(i int) string { return []string{"12.5", "lots", "+33612345678"}[i%3] })), ExitOK,
+			[]string{"ready for matching", "73 cells of column value could not be read and were left out"}},
+		{"an unknown extension", "i.xlsx", []byte(plain), ExitBadInput, []string{"i.xlsx", "unknown file extension"}},
+		{"an empty file", "j.csv", nil, ExitBadInput, []string{"the file has no data row"}},
+		{"a header only", "k.csv", []byte("phone,value\n"), ExitBadInput, []string{"the file has no data row"}},
+		{"a binary file", "l.csv", []byte("phone\n\x00\x01\x02\n"), ExitBadInput, []string{"l.csv", "line 2", "NUL byte"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := filepath.Join(dir, tc.file)
+			os.WriteFile(in, tc.body, 0o600)
+			var stdout bytes.Buffer
+			code, err := RunSeeds(context.Background(), zerolog.Nop(), &stdout, seedsFlags(filepath.Join(dir, "store"), "acme", "l", in))
+			if code != tc.code {
+				t.Fatalf("exit %d (%v), want %d\n%s", code, err, tc.code, stdout.String())
+			}
+			said := stdout.String() + fmt.Sprint(err)
+			for _, s := range tc.says {
+				if !strings.Contains(said, s) {
+					t.Errorf("%q not said:\n%s", s, said)
+				}
+			}
+		})
+	}
+}
+
+func utf16LE(s string) []byte {
+	b := []byte{0xFF, 0xFE}
+	for _, r := range s {
+		b = append(b, byte(r), byte(r>>8))
+	}
+	return b
 }

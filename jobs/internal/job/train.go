@@ -69,7 +69,10 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	logStart(log, cfg).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).Int("sample_size", cfg.SampleSize).
 		Str("profiles", in.Dir).Str("output", cfg.RunOutput()).Msg("train starting")
 	code, err := r.execute(ctx, p, runSpec{flags: flags, files: files, report: "train_report.json",
-		check: func() ([]string, []string) { return checkInputs(cfg, &r.rep, dead, false) }})
+		check: func() ([]string, []string) {
+			problems, warnings := checkInputs(cfg, &r.rep, dead, false)
+			return append(problems, checkSeeds(cfg, &r.rep)...), warnings
+		}})
 	if err != nil {
 		return code, err
 	}
