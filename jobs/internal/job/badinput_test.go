@@ -135,8 +135,9 @@ func (c *inputCase) config() string {
 	return c.write("config.yaml", []byte(b.String()))
 }
 
-// run runs job over the case's inputs.
-func (c *inputCase) run(job RunFunc) (int, error, string, string) {
+// run runs job over the case's inputs and returns its exit code, its
+// logs and its error.
+func (c *inputCase) run(job RunFunc) (int, string, error) {
 	c.t.Helper()
 	c.t.Setenv("SOSIE_PEPPER", c.pepper)
 	f := testFlags("", 0)
@@ -146,7 +147,7 @@ func (c *inputCase) run(job RunFunc) (int, error, string, string) {
 	}
 	var logs, stdout bytes.Buffer
 	code, err := job(context.Background(), zerolog.New(&logs), &stdout, f)
-	return code, err, logs.String(), stdout.String()
+	return code, logs.String(), err
 }
 
 // report reads a published report of the case.
@@ -183,13 +184,12 @@ func gzipped(b []byte) []byte {
 	return buf.Bytes()
 }
 
-
 // featurized runs jobs/featurize under pepper into the case's output, for
 // the cases of train and score.
 func (c *inputCase) featurized(pepper string) {
 	c.t.Helper()
 	c.pepper = pepper
-	if code, err, logs, _ := c.run(RunFeaturize); code != ExitOK {
+	if code, logs, err := c.run(RunFeaturize); code != ExitOK {
 		c.t.Fatalf("featurize: exit %d: %v\n%s", code, err, logs)
 	}
 }
@@ -198,7 +198,7 @@ func (c *inputCase) featurized(pepper string) {
 func (c *inputCase) trained(pepper string) {
 	c.t.Helper()
 	c.pepper = pepper
-	if code, err, logs, _ := c.run(RunTrain); code != ExitOK && code != ExitNotPredictive {
+	if code, logs, err := c.run(RunTrain); code != ExitOK && code != ExitNotPredictive {
 		c.t.Fatalf("train: exit %d: %v\n%s", code, err, logs)
 	}
 }
@@ -484,7 +484,7 @@ func TestBadInputs(t *testing.T) {
 				job = RunLookalike
 			}
 			before := snapshot(t, c.out())
-			code, err, logs, _ := c.run(job)
+			code, logs, err := c.run(job)
 			if code != tc.code {
 				t.Fatalf("exit %d (%v), want %d\n%s", code, err, tc.code, lastLines(logs, 8))
 			}

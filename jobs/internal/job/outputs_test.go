@@ -46,7 +46,7 @@ func TestOutputsNeverMix(t *testing.T) {
 	}
 	c := newInputCase(t, badWorld(t))
 	// Run 1: every format.
-	if code, err, logs, _ := c.run(RunLookalike); code != ExitOK {
+	if code, logs, err := c.run(RunLookalike); code != ExitOK {
 		t.Fatalf("run 1: exit %d: %v\n%s", code, err, lastLines(logs, 5))
 	}
 	out := c.out()
@@ -67,7 +67,7 @@ func TestOutputsNeverMix(t *testing.T) {
 	// Run 2: JSONL only, the list renamed.
 	c.extra = append(c.extra, "prospect_formats: []")
 	c.listID = "autumn"
-	if code, err, logs, _ := c.run(RunLookalike); code != ExitOK {
+	if code, logs, err := c.run(RunLookalike); code != ExitOK {
 		t.Fatalf("run 2: exit %d: %v\n%s", code, err, lastLines(logs, 5))
 	}
 	second := manifestFiles(t, out, "lookalike")
@@ -92,7 +92,7 @@ func TestOutputsNeverMix(t *testing.T) {
 		failing.files[k] = v
 	}
 	failing.files["accounts_instagram"] = []string{c.write("empty.jsonl", nil)}
-	if code, _, _, _ := failing.run(RunLookalike); code != ExitFailed {
+	if code, _, _ := failing.run(RunLookalike); code != ExitFailed {
 		t.Fatalf("run 3: exit %d, want a failure", code)
 	}
 	if after := contents(t, out); !maps2Equal(before, after) {
@@ -102,7 +102,7 @@ func TestOutputsNeverMix(t *testing.T) {
 	// Run 4 is withheld (an audience under the minimum): exit 3, and its
 	// report names its own, empty, prospect files.
 	c.extra = append(c.extra, "privacy: {min_audience: 1000000}")
-	code, err, logs, _ := c.run(RunLookalike)
+	code, logs, err := c.run(RunLookalike)
 	if code != ExitNotPredictive {
 		t.Fatalf("run 4: exit %d: %v\n%s", code, err, lastLines(logs, 5))
 	}
@@ -201,7 +201,7 @@ func TestUnreachableServicesFailFast(t *testing.T) {
 			c := newInputCase(t, world)
 			tc.prep(c)
 			start := time.Now()
-			code, err, logs, _ := c.run(RunLookalike)
+			code, logs, err := c.run(RunLookalike)
 			if code == ExitOK || err == nil {
 				t.Fatalf("exit %d with an unreachable service\n%s", code, lastLines(logs, 4))
 			}
