@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -267,12 +268,28 @@ func apply(ctx context.Context, dir string, j journal) error {
 	if err := RemoveFile(ctx, configs.JoinPath(dir, journalFile)); err != nil && !errors.Is(err, ErrNotExist) {
 		return fail(err)
 	}
-	return RemoveAll(ctx, j.Staging)
+	if err := RemoveAll(ctx, j.Staging); err != nil {
+		return err
+	}
+	if !Remote(dir) { // empty directories of staging places gone
+		os.Remove(filepath.Join(dir, stagingDir, j.Job))
+		os.Remove(filepath.Join(dir, stagingDir))
+	}
+	return nil
 }
 
 // Discard removes the run's staging place: what an interrupted run
 // wrote.
-func (p *Publication) Discard(ctx context.Context) error { return RemoveAll(ctx, p.staging) }
+func (p *Publication) Discard(ctx context.Context) error {
+	if err := RemoveAll(ctx, p.staging); err != nil {
+		return err
+	}
+	if !Remote(p.Dir) {
+		os.Remove(filepath.Join(p.Dir, stagingDir, p.Job))
+		os.Remove(filepath.Join(p.Dir, stagingDir))
+	}
+	return nil
+}
 
 // stagingOwner says which process a staging place belongs to.
 type stagingOwner struct {

@@ -149,7 +149,7 @@ func Generate(cfg Config, dir string) (Stats, error) {
 	if err := cfg.defaults(); err != nil {
 		return Stats{}, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return Stats{}, err
 	}
 	g := &generator{cfg: cfg, dir: dir}
@@ -191,7 +191,8 @@ type generator struct {
 }
 
 func (g *generator) open(name string) (*output, error) {
-	f, err := os.Create(filepath.Join(g.dir, name))
+	// The world holds phone numbers, synthetic as they are: its owner's only.
+	f, err := os.OpenFile(filepath.Join(g.dir, name), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, err
 	}

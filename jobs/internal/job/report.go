@@ -48,6 +48,8 @@ type Report struct {
 	Problems   []string                 `json:"problems,omitempty"`         // why the run failed its checks
 	Warnings   []string                 `json:"warnings,omitempty"`         // what the run went on without
 	Outputs    []Output                 `json:"outputs"`
+	// Manifest lists the output directory's published files, by job.
+	Manifest string `json:"manifest,omitempty"`
 	// SeedListsDeleted are the stored seed lists the run matched and
 	// deletes once its outputs are published (privacy.keep_seed_lists).
 	SeedListsDeleted []string `json:"seed_lists_deleted,omitempty"`
@@ -175,7 +177,7 @@ func (r *Report) Print(w io.Writer) {
 		in.Lines, in.Header, in.Blank, in.Read, in.Rejected = in.Lines+f.Lines, in.Header+f.Header, in.Blank+f.Blank, in.Read+f.Read, in.Rejected+f.Rejected
 	}
 	if len(r.Inputs) > 0 {
-		fmt.Fprintf(w, "  inputs: %d files, %d lines = %d headers + %d blank + %d read + %d rejected (dead letters)\n",
+		fmt.Fprintf(w, "  inputs: %d files, %d lines = %d header + %d blank + %d read + %d rejected (dead letters)\n",
 			len(r.Inputs), in.Lines, in.Header, in.Blank, in.Read, in.Rejected)
 	}
 	for _, warn := range r.Warnings {
@@ -198,6 +200,9 @@ func (r *Report) Print(w io.Writer) {
 	}
 	for _, o := range r.Outputs {
 		fmt.Fprintf(w, "%-14s %s\n", o.What+":", o.Path)
+	}
+	if r.Manifest != "" {
+		fmt.Fprintf(w, "%-14s %s\n", "manifest:", r.Manifest)
 	}
 }
 

@@ -109,6 +109,7 @@ func (r *jobRun) execute(ctx context.Context, p *beam.Pipeline, spec runSpec) (i
 	if spec.retire {
 		r.rep.SeedListsDeleted = storedLists(r.cfg)
 	}
+	r.rep.Manifest = configs.JoinPath(r.out.pub.Dir, pipelines.ManifestFile)
 	if err := r.rep.write(ctx, r.out.file("report", spec.report)); err != nil {
 		return ExitFailed, err
 	}
