@@ -257,22 +257,22 @@ func Default() *Config {
 // something there.
 func (c *Config) Defaults() {
 	unset := func(path string, zero bool) bool { return zero && !c.given[path] }
-	if c.AsOf == "" {
+	if unset("as_of", c.AsOf == "") {
 		c.AsOf = "2026-11-01"
 	}
-	if c.RunID == "" {
+	if unset("run_id", c.RunID == "") {
 		c.RunID = "lookalike-" + c.AsOf
 	}
 	if unset("window_days", c.WindowDays == 0) {
 		c.WindowDays = features.DefaultWindowDays
 	}
-	if c.Output == "" {
+	if unset("output", c.Output == "") {
 		c.Output = "sosie-out"
 	}
-	if c.PepperEnv == "" {
+	if unset("pepper_env", c.PepperEnv == "") {
 		c.PepperEnv = "SOSIE_PEPPER"
 	}
-	if c.SeedStore == "" {
+	if unset("seed_store", c.SeedStore == "") {
 		c.SeedStore = "sosie-seeds"
 	}
 	if unset("privacy.floor", c.Privacy.Floor == 0) {
@@ -304,7 +304,7 @@ func (c *Config) Defaults() {
 	if unset("max_accounts_per_phone", c.MaxAccountsPerPhone == 0) {
 		c.MaxAccountsPerPhone = features.DefaultMaxAccountsPerPhone
 	}
-	if c.Model.Kind == "" {
+	if unset("model.kind", c.Model.Kind == "") {
 		c.Model.Kind = string(model.KindAuto)
 	}
 	if unset("sample_size", c.SampleSize == 0) {
@@ -381,6 +381,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.AsOfTime(); err != nil {
 		add("as_of", "%q is not a YYYY-MM-DD date", c.AsOf)
+	}
+	for _, k := range []struct{ key, v string }{{"run_id", c.RunID}, {"output", c.Output}, {"seed_store", c.SeedStore}} {
+		if k.v == "" {
+			add(k.key, "empty (leave the key out for its default)")
+		}
 	}
 	if c.WindowDays < 1 || c.WindowDays > features.MaxWindowDays {
 		add("window_days", "%d, want 1 to %d", c.WindowDays, features.MaxWindowDays)

@@ -122,6 +122,9 @@ func TestZeroIsNotUnset(t *testing.T) {
 		"synthetic.seed_size":            "synthetic: {seed_size: 0}",
 		"seed_lists[0].audience_percent": "seed_lists: [{id: l, advertiser: a, file: s.csv, audience_percent: 0}]",
 		"privacy.floor":                  "privacy: {floor: -3}",
+		"output":                         "output: ''",
+		"run_id":                         `run_id: ""`,
+		"as_of":                          "as_of: ''",
 		"apps[0].account_columns.phone":  "apps: [{name: facebook, accounts: [a.jsonl], events: [e.jsonl], account_columns: {phone: '-'}}]",
 	} {
 		c, err := Load(writeConfig(t, body+"\n"))

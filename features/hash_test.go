@@ -107,3 +107,26 @@ func TestKeyerHashKey(t *testing.T) {
 		t.Fatalf("HashKey %s: not a keyed, stable, pepper-bound form distinct from person keys", a)
 	}
 }
+
+// TestNormalizeListPhone: digits with the country code and no + (as CRMs
+// export them) read as international when they are no national number;
+// a valid national number stays national.
+func TestNormalizeListPhone(t *testing.T) {
+	for _, tc := range []struct{ cell, country, want string }{
+		{"33612345678", "FR", "+33612345678"},
+		{"33612345678", "", "+33612345678"},
+		{"447400123456", "FR", "+447400123456"},
+		{"0612345678", "FR", "+33612345678"},
+		{"4155552671", "US", "+14155552671"},
+		{"14155552671", "US", "+14155552671"},
+	} {
+		if got, err := NormalizeListPhone(tc.cell, tc.country); err != nil || got != tc.want {
+			t.Errorf("NormalizeListPhone(%q, %q) = %q, %v; want %s", tc.cell, tc.country, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"99999999999", "0033612", "33-6-12"} {
+		if _, err := NormalizeListPhone(bad, "FR"); err == nil {
+			t.Errorf("NormalizeListPhone(%q) passed", bad)
+		}
+	}
+}

@@ -38,7 +38,7 @@ func ParseSeedFormat(s string) (SeedFormat, error) {
 func ParseSeedPhone(cell, country string, format SeedFormat) (SeedID, error) {
 	switch format {
 	case SeedPlain:
-		e164, err := NormalizePhone(cell, country)
+		e164, err := NormalizeListPhone(cell, country)
 		return SeedID{E164: e164}, err
 	case SeedSHA256:
 		if strings.TrimSpace(cell) == "" {

@@ -22,7 +22,7 @@ type Format string
 // The file formats sosie reads.
 const (
 	JSONL   Format = "jsonl"   // one JSON object per line (.jsonl, .ndjson, .json)
-	CSV     Format = "csv"     // comma-separated, with a header row
+	CSV     Format = "csv"     // comma-separated (or semicolons, or tabs, when its header has no comma), with a header row
 	TSV     Format = "tsv"     // tab-separated, with a header row
 	Parquet Format = "parquet" // Apache Parquet, flat columns
 	Text    Format = "txt"     // one entry per line (opt-out and seed lists)
@@ -315,6 +315,16 @@ func (r *rowReader) csv(in io.Reader, comma byte) error {
 			continue
 		}
 		if header == nil {
+			// A spreadsheet's "CSV" export may be separated by semicolons
+			// or tabs: the header says which, when it holds no comma.
+			if comma == ',' && !bytes.ContainsRune(b, ',') {
+				for _, c := range []byte{';', '\t'} {
+					if bytes.IndexByte(b, c) >= 0 {
+						comma = c
+						break
+					}
+				}
+			}
 			h, err := features.SplitCSVLine(b, comma, nil)
 			if err != nil {
 				return fmt.Errorf("line %d: the header does not split: %w", line, err)

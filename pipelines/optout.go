@@ -100,7 +100,7 @@ func (f *readOptOutFn) ProcessElement(ctx context.Context, path string, key func
 		if region == "" {
 			region = f.DefaultRegion
 		}
-		e164, err := features.NormalizePhone(row.Phone, region)
+		e164, err := features.NormalizeListPhone(row.Phone, region)
 		if err != nil {
 			reject(err)
 			continue

@@ -146,13 +146,14 @@ func TestReadAccountsEveryLine(t *testing.T) {
 		write(t, dir, "more.jsonl.gz", gz.String()),
 		write(t, dir, "utf16.csv", string(utf16)),
 		write(t, dir, "latin1.csv", "user_id,phone,carrier\nl1,+33612340004,soci\xe9t\xe9\n"),
+		write(t, dir, "semicolons.csv", "user_id;phone;country\ns1;+33612340005;FR\n"),
 	}
 	p, s := beam.NewPipelineWithRoot()
 	accounts, dead, inputs := ReadAccounts(s, "facebook", files, features.AccountColumns{})
-	passert.Count(s, accounts, "accounts", 39+1+1+1)
+	passert.Count(s, accounts, "accounts", 39+1+1+1+1)
 	passert.Equals(s, beam.ParDo(s, deadSummary, dead), "quote.csv|bad_quote|8|read|1", "more.jsonl.gz|bad_line|3|read|1")
 	passert.Equals(s, beam.ParDo(s, inputSummary, inputs),
-		"quote.csv 41 = 1+0+39+1", "more.jsonl.gz 3 = 0+1+1+1", "utf16.csv 2 = 1+0+1+0", "latin1.csv 2 = 1+0+1+0")
+		"quote.csv 41 = 1+0+39+1", "more.jsonl.gz 3 = 0+1+1+1", "utf16.csv 2 = 1+0+1+0", "latin1.csv 2 = 1+0+1+0", "semicolons.csv 2 = 1+0+1+0")
 	passert.Equals(s, beam.ParDo(s, carrierOf, beam.ParDo(s, keepLatin1, accounts)), "société")
 	if err := ptest.Run(p); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
 )
 
@@ -46,11 +47,27 @@ type AdvertiserReport struct {
 	// HashHint says, when hashed rows matched (almost) nothing, how to hash
 	// phones so they can match.
 	HashHint    string        `json:"hash_hint,omitempty"`
-	Model       string        `json:"model,omitempty"` // the model's verdict
+	Model       string        `json:"model,omitempty"` // how well the model ranks held-out customers, in bands
 	Audience    Count         `json:"audience"`
 	Delivered   bool          `json:"delivered"`
 	MinAudience int           `json:"min_audience"`
 	ByTier      map[int]Count `json:"audience_by_tier,omitempty"`
+}
+
+// modelBand says how well a list's model ranks its held-out customers, in
+// bands rather than figures: the exact held-out AUC moves with every seed
+// that matched, and two lists that differ by one phone would tell whether
+// it did.
+func modelBand(auc float64) string {
+	switch {
+	case auc < model.NotPredictiveAUC:
+		return "not predictive: your customers rank about as well as random people, and the audience would be little better than untargeted"
+	case auc < 0.65:
+		return "weak: your customers stand out a little from everybody else"
+	case auc < 0.75:
+		return "good: your customers stand out clearly from everybody else"
+	}
+	return "strong: your customers stand out strongly from everybody else"
 }
 
 // hashHint is said when hashed rows of a list match (almost) nothing.
@@ -98,7 +115,7 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 			}
 		}
 		if i := slices.IndexFunc(rep.Models, func(m ModelSummary) bool { return m.List == l.ID }); i >= 0 && rep.Models[i].Quality != nil {
-			a.Model = rep.Models[i].Quality.Verdict
+			a.Model = modelBand(rep.Models[i].Quality.HeldOut.AUC)
 		}
 		size := 0
 		if i := slices.IndexFunc(rep.Audiences, func(s pipelines.AudienceSize) bool { return s.List == l.ID }); i >= 0 {

@@ -434,6 +434,30 @@ func TestBadInputs(t *testing.T) {
 			b, _ := os.ReadFile(p)
 			os.WriteFile(p, b[bytes.IndexByte(b, '\n')+1:], 0o600)
 		}, code: ExitBadInput, says: []string{pipelines.PersonsFile, "no header line"}},
+		{name: "identities of another featurize run", job: RunTrain, prep: func(c *inputCase) {
+			c.featurized(strongPepper)
+			ids, _ := os.ReadFile(filepath.Join(c.out(), pipelines.IdentitiesFile))
+			c.extra = append(c.extra, "as_of: 2026-10-25")
+			c.featurized(strongPepper)
+			c.extra = c.extra[:len(c.extra)-1]
+			c.write("out/"+pipelines.IdentitiesFile, ids)
+		}, code: ExitBadInput, says: []string{"files of different runs", "as of 2026-10-25", "as of 2026-11-01"}},
+		{name: "semicolon-separated accounts named .csv", prep: func(c *inputCase) {
+			b := c.csvOf("accounts_instagram.jsonl", "user_id", "phone", "country", "consent_ads", "consent_cross_app")
+			c.files["accounts_instagram"] = []string{c.write("accounts_instagram.csv", bytes.ReplaceAll(b, []byte(","), []byte(";")))}
+		}, code: ExitOK, check: func(t *testing.T, c *inputCase, _ string) {
+			if n := c.report("report.json").Counters[pipelines.AppCounter(pipelines.CounterProfiles, "instagram")]; n == 0 {
+				t.Error("no instagram profile from a semicolon-separated file")
+			}
+		}},
+		{name: "opt-outs as digits with the country code", prep: func(c *inputCase) {
+			c.extra = append(c.extra, "opt_out: ["+c.write("optout.txt", []byte(frenchPhone(c)[1:]+"\n"))+"]")
+		}, code: ExitOK, check: func(t *testing.T, c *inputCase, _ string) {
+			if n := c.report("report.json").Counters["optout_persons_removed"]; n != 1 {
+				t.Errorf("%d persons removed by a digits-only opt-out", n)
+			}
+		}},
+		{name: "empty key", prep: func(c *inputCase) { c.extra = append(c.extra, "as_of: ''") }, code: ExitBadInput, says: []string{`as_of: "" is not a YYYY-MM-DD date`}},
 		{name: "models file for another list", job: RunScore, prep: func(c *inputCase) {
 			c.featurized(strongPepper)
 			c.trained(strongPepper)

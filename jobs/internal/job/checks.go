@@ -157,6 +157,8 @@ func checkSeeds(cfg *configs.Config, rep *Report) []string {
 func checkHandoff(ctx context.Context, fingerprint string, files map[string][]string) error {
 	type stamp struct{ file, pepper string }
 	var seen []stamp
+	var profiles []pipelines.FileHeader
+	var profileFiles []string
 	for _, kind := range slices.Sorted(maps.Keys(files)) {
 		for _, f := range files[kind] {
 			h, err := pipelines.ReadFileHeader(ctx, f, kind)
@@ -164,6 +166,16 @@ func checkHandoff(ctx context.Context, fingerprint string, files map[string][]st
 				return err
 			}
 			seen = append(seen, stamp{f, h.Pepper})
+			if kind == pipelines.PersonsKind || kind == pipelines.IdentitiesKind {
+				profiles, profileFiles = append(profiles, h), append(profileFiles, f)
+			}
+		}
+	}
+	// Persons and identities go together: one featurize run's.
+	for i := range profiles {
+		if a, b := profiles[0], profiles[i]; a.RunID != b.RunID || a.AsOf != b.AsOf {
+			return fmt.Errorf("%w: %s is of featurize run %s (as of %s), %s of run %s (as of %s): give the persons and identities of one run",
+				ErrMixedRuns, profileFiles[0], a.RunID, a.AsOf, profileFiles[i], b.RunID, b.AsOf)
 		}
 	}
 	for _, a := range seen {
@@ -180,6 +192,10 @@ func checkHandoff(ctx context.Context, fingerprint string, files map[string][]st
 	}
 	return nil
 }
+
+// ErrMixedRuns says the persons and identities given are of different
+// featurize runs.
+var ErrMixedRuns = errors.New("files of different runs")
 
 // ErrPepperMismatch says files the jobs hand each other were made under
 // different peppers. Peppers are named by their fingerprints, never
