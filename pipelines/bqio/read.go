@@ -483,14 +483,19 @@ func (f *readSeedRowsFn) ProcessElement(ctx context.Context, stream string, emit
 	}, func(n int, row features.Row) error {
 		r := pipelines.SeedRow{List: f.List, Source: f.Session.Source.Table + " " + stream, Line: n, Value: 1}
 		r.Phone, _ = row.Field("phone")
-		r.Country, _ = row.Field("country")
-		r.Country = strings.ToUpper(strings.TrimSpace(r.Country))
-		if v, ok := row.Field("value"); ok && v != "" {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil || x < 0 || math.IsNaN(x) {
-				r.Reason, r.Detail = features.ReasonBadField, "value is not a non-negative number"
+		// A country or value that cannot be read is left out, as from a
+		// file: the row counts.
+		if c, ok := row.Field("country"); ok && strings.TrimSpace(c) != "" {
+			if r.Country, ok = features.ParseCountry(c); !ok {
+				r.Ignored = append(r.Ignored, "country")
 			}
-			r.Value = x
+		}
+		if v, ok := row.Field("value"); ok && v != "" {
+			if x, err := features.ParseSeedValue(v); err == nil {
+				r.Value = x
+			} else {
+				r.Ignored = append(r.Ignored, "value")
+			}
 		}
 		emit(r)
 		return nil
