@@ -9,8 +9,16 @@
 //     conventions advertisers hash phones with, person keys (HMAC-SHA256
 //     under a secret pepper), shared-number detection, and the named
 //     Reason of every rejection;
+//   - text inputs: LineReader (one physical line at a time: any line end,
+//     UTF-8, UTF-16, Latin-1 lines) and SplitCSVLine (a record never spans
+//     lines), so every line of a file is accounted for;
 //   - records: Account and Event, and the column mappings that read them
-//     from any source Row (CSV, JSON, BigQuery);
+//     from any source Row (CSV, JSON, BigQuery), with errors that name the
+//     column and never quote the value;
+//   - seed lists: SeedCSVReader (separator, header, cells left out), the
+//     readiness check (SeedChecker), and the privacy rules: Policy,
+//     CheckPepper and the pepper's Fingerprint, NoisyCount against
+//     differencing;
 //   - aggregation: ActivityWindow, a mergeable accumulator of one account's
 //     events up to an explicit as-of time, shaped as a Beam CombineFn;
 //   - profiles: AppProfile per app, Person across apps (MergePerson), and

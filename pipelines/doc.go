@@ -4,12 +4,21 @@
 // phone is normalized, what a feature is) live in the features and model
 // packages; the DoFns here only call them.
 //
-// Built so far: reading accounts and events from local JSONL and CSV files
-// (ReadAccounts, ReadEvents), per-app featurization (Featurize), the
-// cross-app join (JoinByPhone), seed matching with a match report
-// (MatchSeeds), one model per seed list (Train), scoring into tiered
-// prospect lists (Score) and JSONL output (WriteJSONL). Every rejected row
-// goes to a dead-letter PCollection of DeadLetter with its reason;
-// counters count every outcome. The jobs that wire them (jobs/lookalike
-// and the rest) and their configuration are not written yet.
+// The stages: reading accounts and events from files (ReadAccounts,
+// ReadEvents: JSON lines, CSV, TSV, Parquet, gzip by name), per-app
+// featurization (Featurize), the cross-app join (JoinByPhone), opt-out
+// lists (OptOut) and the privacy policy (ApplyPolicy), seed matching with a
+// match report (MatchSeeds), one model per seed list (Train), scoring into
+// tiered prospect lists (Score, WithholdSmallAudiences) and the writers
+// (WriteProspects, WriteJSONL). Every input is read one physical line at a
+// time and accounted for in an InputFile (lines = header + blank + read +
+// rejected); every rejected row goes to a dead-letter PCollection of
+// DeadLetter with its reason, never its value; counters count every
+// outcome, per app where the jobs check it.
+//
+// The files the jobs hand each other start with a FileHeader that names
+// the pepper's fingerprint. A job's outputs are staged and published at
+// once with a manifest (Publication). Files may be local or gs://; calls
+// to a remote filesystem have deadlines (RemoteTimeout). The jobs in
+// jobs/ wire the stages; pipelines/bqio reads from and writes to BigQuery.
 package pipelines
