@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -523,7 +524,7 @@ func TestBadInputs(t *testing.T) {
 			if code == ExitFailed || code == ExitBadInput {
 				// Nothing of a failed run is published: the directory holds
 				// what it held (the synthetic world and staging aside).
-				if after := snapshot(t, c.out()); !maps2Equal(before, after) {
+				if after := snapshot(t, c.out()); !maps.Equal(before, after) {
 					t.Errorf("a failed run changed the published outputs:\nbefore %v\nafter  %v", before, after)
 				}
 			}
@@ -562,18 +563,6 @@ func snapshot(t *testing.T, dir string) map[string]string {
 		return nil
 	})
 	return out
-}
-
-func maps2Equal(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func lastLines(s string, n int) string {

@@ -3,6 +3,7 @@ package job
 import (
 	"encoding/json"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,7 +96,7 @@ func TestOutputsNeverMix(t *testing.T) {
 	if code, _, _ := failing.run(RunLookalike); code != ExitFailed {
 		t.Fatalf("run 3: exit %d, want a failure", code)
 	}
-	if after := contents(t, out); !maps2Equal(before, after) {
+	if after := contents(t, out); !maps.Equal(before, after) {
 		t.Error("a failed run changed the published outputs")
 	}
 
