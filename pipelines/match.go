@@ -11,6 +11,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/rows"
 )
 
 // SeedList is an advertiser's list of customers: a CSV file of phones,
@@ -285,12 +286,12 @@ func readSeedRows(list SeedList, f io.Reader, dead func(DeadLetter)) ([]features
 	if phoneCol == "" {
 		phoneCol = "phone"
 	}
-	var rows []features.SeedRow
-	src, err := newRowReader(list.File, "seeds", "", []string{phoneCol}, nil, nil)
+	var seeds []features.SeedRow
+	src, err := rows.NewReader(list.File, "seeds", "", []string{phoneCol}, nil, nil)
 	if err != nil {
 		return nil, InputFile{}, err
 	}
-	src.decode = func(line int, r features.Row) error {
+	src.Decode = func(line int, r features.Row) error {
 		row := features.SeedRow{Line: line, Value: 1}
 		row.Phone, _ = r.Field(phoneCol)
 		row.Phone = strings.TrimSpace(row.Phone)
@@ -307,26 +308,26 @@ func readSeedRows(list SeedList, f io.Reader, dead func(DeadLetter)) ([]features
 				row.Value = x
 			}
 		}
-		rows = append(rows, row)
+		seeds = append(seeds, row)
 		return nil
 	}
-	src.dead = func(d DeadLetter) {
-		if d.Rows == 0 {
-			dead(d) // an empty file
+	src.Reject = func(r rows.Rejection) {
+		if r.Rows == 0 {
+			deadLetters(list.File, dead)(r) // an empty file
 			return
 		}
-		for i := 0; i < d.Rows; i++ { // a line, or every row of a file without a phone column
-			rows = append(rows, features.SeedRow{Line: d.Line, Err: features.NewRejectError(d.Reason, d.Detail)})
+		for i := 0; i < r.Rows; i++ { // a line, or every row of a file without a phone column
+			seeds = append(seeds, features.SeedRow{Line: r.Line, Err: features.NewRejectError(r.Reason, r.Detail)})
 		}
 	}
-	if err := src.read(f); err != nil {
+	if err := src.Read(f); err != nil {
 		return nil, InputFile{}, err
 	}
 	// Rejected lines are handed on as rows with their error: MatchSeeds
 	// counts them.
-	src.stats.Read += src.stats.Rejected
-	src.stats.Rejected = 0
-	return rows, src.stats, nil
+	src.Stats.Read += src.Stats.Rejected
+	src.Stats.Rejected = 0
+	return seeds, src.Stats, nil
 }
 
 // resolveHash matches hashed seed rows to the person whose phone hashes to

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/rows"
 )
 
 // ErrNoFiles is returned by ExpandFiles when a pattern matches nothing.
@@ -112,11 +113,11 @@ func (f *readEventsFn) ProcessElement(ctx context.Context, path string, emit fun
 }
 
 // eachRow calls decode on every row of the file at path and accounts for
-// the file's every line (see rowReader), emitting its InputFile. A file
+// the file's every line (see rows.Reader), emitting its InputFile. A file
 // that cannot be opened or read to its end fails the bundle, naming the
 // file and line: that is a broken input, not a bad row.
 func eachRow(ctx context.Context, path, kind, app string, required []string, dead func(DeadLetter), inputs func(InputFile), decode func(int, features.Row) error) error {
-	r, err := newRowReader(path, kind, app, required, decode, dead)
+	r, err := rows.NewReader(path, kind, app, required, decode, deadLetters(path, dead))
 	if err != nil {
 		return err
 	}
@@ -126,16 +127,16 @@ func eachRow(ctx context.Context, path, kind, app string, required []string, dea
 		return fmt.Errorf("pipelines: %w", err)
 	}
 	defer f.Close()
-	if err := r.read(f); err != nil {
+	if err := r.Read(f); err != nil {
 		readFailure.Inc(ctx, 1)
 		return err
 	}
-	rowsRead.Inc(ctx, int64(r.stats.Read+r.stats.Rejected))
-	rowsBad.Inc(ctx, int64(r.stats.Rejected))
-	if r.stats.Read+r.stats.Rejected == 0 {
+	rowsRead.Inc(ctx, int64(r.Stats.Read+r.Stats.Rejected))
+	rowsBad.Inc(ctx, int64(r.Stats.Rejected))
+	if r.Stats.Read+r.Stats.Rejected == 0 {
 		filesEmpty.Inc(ctx, 1)
 	}
-	inputs(r.stats)
+	inputs(r.Stats)
 	return nil
 }
 

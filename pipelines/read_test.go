@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -173,27 +172,6 @@ func init() {
 	register.Function1x1(carrierOf)
 }
 
-func TestFormatOf(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		format Format
-		gz     bool
-		ok     bool
-	}{
-		{"a.jsonl", JSONL, false, true}, {"gs://b/x/a.JSON", JSONL, false, true}, {"a.ndjson.gz", JSONL, true, true},
-		{"a.csv.gz", CSV, true, true}, {"a.tsv", TSV, false, true}, {"a.parquet", Parquet, false, true},
-		{"a.parquet.gz", "", false, false}, {"a.xlsx", "", false, false}, {"a", "", false, false}, {"a.gz", "", false, false},
-	} {
-		f, gz, err := FormatOf(tc.name)
-		if (err == nil) != tc.ok || f != tc.format || gz != tc.gz {
-			t.Errorf("FormatOf(%q) = %q, %v, %v", tc.name, f, gz, err)
-		}
-		if err != nil && (!errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), tc.name)) {
-			t.Errorf("FormatOf(%q): %v does not name the file", tc.name, err)
-		}
-	}
-}
-
 // TestOpenInputRefusesMisnamedGzip: gzip without .gz, or .gz that is not
 // gzip, is refused by name rather than read as noise.
 func TestOpenInputRefusesMisnamedGzip(t *testing.T) {
@@ -208,75 +186,4 @@ func TestOpenInputRefusesMisnamedGzip(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-}
-
-// FuzzReadRows: whatever a CSV or JSONL file holds, reading it never
-// panics, and every physical line is accounted for: a header, blank, a row
-// read or a row rejected with a dead letter that quotes no value of the
-// file.
-func FuzzReadRows(f *testing.F) {
-	for _, s := range []string{
-		"user_id,phone\nu1,+33612345678\n",
-		"user_id,phone\n\"u1,+336\nu2,+33612345679\n",
-		"user_id,phone\r\nu1,\"+33 6\"\"\"\r\n\r\n",
-		`{"user_id":"u1","phone":"+33612345678"}` + "\n[1]\n{\"a\":\n",
-		"\xff\xfeu\x00\n\x00",
-		"phone\n+33612345678\n",
-		"user_id\ra\rb",
-	} {
-		f.Add(s, true)
-		f.Add(s, false)
-	}
-	f.Fuzz(func(t *testing.T, in string, csv bool) {
-		name := "x.jsonl"
-		if csv {
-			name = "x.csv"
-		}
-		var dead []DeadLetter
-		rows := 0
-		r, err := newRowReader(name, "accounts", "facebook", []string{"user_id"}, func(_ int, row features.Row) error {
-			_, err := features.AccountColumns{}.DecodeAccount("facebook", row)
-			if err == nil {
-				rows++
-			}
-			return err
-		}, func(d DeadLetter) { dead = append(dead, d) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.read(strings.NewReader(in)); err != nil {
-			var le *features.LineError
-			if !errors.As(err, &le) && !strings.Contains(err.Error(), "header does not split") {
-				t.Fatalf("an error from a string: %v", err)
-			}
-			return
-		}
-		st := r.stats
-		if !st.Balanced() || st.Read != rows {
-			t.Fatalf("lines do not balance: %+v, %d rows decoded", st, rows)
-		}
-		letters := 0
-		for _, d := range dead {
-			letters += d.Rows
-			if d.Reason == "" {
-				t.Fatalf("a dead letter without a reason: %+v", d)
-			}
-			data := in
-			if csv { // the first line is the header: column names, which letters may name
-				if i := strings.IndexAny(strings.TrimLeft(in, " \t\r\n,"), "\r\n"); i >= 0 {
-					data = strings.TrimLeft(in, " \t\r\n,")[i:]
-				} else {
-					data = ""
-				}
-			}
-			for _, field := range strings.FieldsFunc(data, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == '"' }) {
-				if len(field) >= 8 && strings.Contains(d.Detail, field) {
-					t.Fatalf("dead letter %q quotes the input %q", d.Detail, field)
-				}
-			}
-		}
-		if letters != st.Rejected {
-			t.Fatalf("%d rows rejected, %d in dead letters", st.Rejected, letters)
-		}
-	})
 }

@@ -1,4 +1,4 @@
-package pipelines
+package rows
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 // field of the row, named as in the file; timestamps and dates (by their
 // logical type) become RFC 3339 text, as features.ParseTime reads them.
 // Nested columns are ignored.
-func (r *rowReader) parquet(in io.Reader) error {
+func (r *Reader) parquet(in io.Reader) error {
 	// Parquet is read from its footer: a local file seeks, a remote one is
 	// read whole first.
 	var f io.ReaderAt
@@ -61,10 +61,10 @@ func (r *rowReader) parquet(in io.Reader) error {
 		}
 		cols = append(cols, c)
 	}
-	r.stats.Columns = have
-	if r.stats.Missing = r.missing(func(c string) bool { _, ok := names[c]; return ok }); len(r.stats.Missing) > 0 {
+	r.Stats.Columns = have
+	if r.Stats.Missing = r.missing(func(c string) bool { _, ok := names[c]; return ok }); len(r.Stats.Missing) > 0 {
 		if n := int(pf.NumRows()); n > 0 {
-			r.stats.Lines += n
+			r.Stats.Lines += n
 			r.rejectFile(n)
 		}
 		return nil
@@ -77,7 +77,7 @@ func (r *rowReader) parquet(in io.Reader) error {
 			n, err := rows.ReadRows(buf)
 			for _, row := range buf[:n] {
 				line++
-				r.stats.Lines++
+				r.Stats.Lines++
 				m := make(features.MapRow, len(names))
 				var bad error
 				for _, v := range row {
