@@ -3,6 +3,9 @@ package model
 import (
 	"math"
 	"sort"
+
+	"gonum.org/v1/gonum/integrate"
+	"gonum.org/v1/gonum/stat"
 )
 
 // The metrics below rank rows by score, highest first. Ties in score are
@@ -13,29 +16,28 @@ import (
 // AUC is the area under the ROC curve of score for labels: the probability
 // that a random positive scores above a random negative, a tie counting one
 // half (the Mann–Whitney U statistic over nPos·nNeg). It is 0.5 when either
-// class is empty.
+// class is empty. The curve is gonum's (stat.ROC, every distinct score a
+// cut-off), its area the trapezoidal rule's.
 func AUC(score, label []float64) float64 {
 	idx := order(score, false)
-	var rankSum, nPos float64
-	for i := 0; i < len(idx); {
-		j := i + 1
-		for j < len(idx) && same(score[idx[j]], score[idx[i]]) {
-			j++
+	y := make([]float64, len(idx))
+	positive := make([]bool, len(idx))
+	nPos := 0
+	for i, k := range idx {
+		y[i] = score[k]
+		if math.IsNaN(y[i]) {
+			y[i] = math.Inf(-1) // NaNs rank lowest and tie with each other
 		}
-		mid := float64(i+1+j) / 2 // the mean 1-based rank of the tie block
-		for _, k := range idx[i:j] {
-			if label[k] == 1 {
-				rankSum += mid
-				nPos++
-			}
+		positive[i] = label[k] == 1
+		if positive[i] {
+			nPos++
 		}
-		i = j
 	}
-	nNeg := float64(len(score)) - nPos
-	if nPos == 0 || nNeg == 0 {
+	if nPos == 0 || nPos == len(y) {
 		return 0.5
 	}
-	return (rankSum - nPos*(nPos+1)/2) / (nPos * nNeg)
+	tpr, fpr, _ := stat.ROC(nil, y, positive, nil)
+	return integrate.Trapezoidal(fpr, tpr)
 }
 
 // order returns the indices of score sorted ascending (desc false) or
