@@ -20,6 +20,11 @@ type Quality struct {
 	Lift10    float64 `json:"lift_at_10pct"`
 }
 
+// Name names the candidate the quality is of: its kind, with the penalty
+// of a logistic regression whose penalty is not the default
+// ("logistic(λ=0.1)").
+func (q Quality) Name() string { return candidate{q.Kind, q.Lambda}.String() }
+
 // FeatureWeight is one feature's part in a model: its weight on
 // standardized features for the linear kinds, the seed centroid's deviation
 // from the population in standard deviations for the centroid kinds, and

@@ -1,5 +1,5 @@
 // Command evaluate measures sosie's lookalike models on any labelled CSV
-// table with the seed-list protocol (model.RunProtocol): for each seed size
+// table with the seed-list protocol (eval.RunProtocol): for each seed size
 // and repeat, a random seed list of positives, a model fitted against a
 // population sample, every other row scored and checked against the truth.
 //
@@ -22,6 +22,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/model"
+	"github.com/sosie-dev/sosie/model/eval"
 )
 
 func main() {
@@ -78,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		log.Error().Str("comma", *comma).Msg("--comma must be one character")
 		return 2
 	}
-	var ps model.ProtocolSettings
+	var ps eval.ProtocolSettings
 	for _, s := range splitList(*sizes) {
 		k, err := strconv.Atoi(s)
 		if err != nil {
@@ -114,7 +115,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer f.Close()
-	t, err := model.ReadTable(f, model.TableOptions{
+	t, err := eval.ReadTable(f, eval.TableOptions{
 		Comma: sep[0], NoHeader: *noHeader, Label: *label, Positive: *positive,
 		Drop: splitList(*drop), Categorical: splitList(*cats), Bins: *bins, ModeFlags: *flags, Gaussianize: *gauss,
 	})
@@ -130,7 +131,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	log.Info().Str("file", *path).Int("rows", n).Int("features", d).Int("positives", pos).Msg("table read")
 
 	start := time.Now()
-	rows, err := model.RunProtocol(t, ps, func(k, r int, kind model.Kind, auc float64) {
+	rows, err := eval.RunProtocol(t, ps, func(k, r int, kind model.Kind, auc float64) {
 		log.Debug().Int("k", k).Int("repeat", r).Str("model", string(kind)).Float64("auc", auc).Msg("fit")
 	})
 	if err != nil {

@@ -1,4 +1,11 @@
-package model
+// Package eval measures sosie's lookalike models on labelled tables:
+// ReadTable reads a CSV table into features (categorical columns one-hot,
+// numeric ones with quantile bins), and RunProtocol runs the seed-list
+// protocol on it — for each seed size and repeat, a random list of
+// positives as seeds, a model fitted against a population sample, every
+// other row scored and checked against its true label. jobs/evaluate is
+// its command line.
+package eval
 
 import (
 	"encoding/csv"

@@ -1,11 +1,13 @@
-package model
+package eval
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/sosie-dev/sosie/model"
+	"gonum.org/v1/gonum/stat"
 )
 
 // ProtocolSettings configures RunProtocol, the seed-list protocol: for each
@@ -14,12 +16,12 @@ import (
 // sample of min(rest, PopulationRatio·k) of those rows, score every
 // non-seed row and measure against the true labels.
 type ProtocolSettings struct {
-	SeedSizes       []int    `json:"seed_sizes"`
-	Repeats         int      `json:"repeats"`          // 0 means 5
-	PopulationRatio int      `json:"population_ratio"` // 0 means 20
-	Kinds           []Kind   `json:"kinds"`            // nil means [auto]
-	Seed            uint64   `json:"seed"`             // repeat r draws from a source seeded with (Seed, 1000+r)
-	Model           Settings `json:"model"`            // Kind is set per row
+	SeedSizes       []int          `json:"seed_sizes"`
+	Repeats         int            `json:"repeats"`          // 0 means 5
+	PopulationRatio int            `json:"population_ratio"` // 0 means 20
+	Kinds           []model.Kind   `json:"kinds"`            // nil means [auto]
+	Seed            uint64         `json:"seed"`             // repeat r draws from a source seeded with (Seed, 1000+r)
+	Model           model.Settings `json:"model"`            // Kind is set per row
 	// Draws, if set, replaces the random draws: for every seed size and
 	// repeat, the seed rows and population rows to use (0-based data rows),
 	// so two implementations can be compared on identical seed lists.
@@ -41,22 +43,14 @@ type Summary struct {
 }
 
 func summarize(x []float64) Summary {
-	var m float64
-	for _, v := range x {
-		m += v
-	}
-	m /= float64(len(x))
-	var s float64
-	for _, v := range x {
-		s += (v - m) * (v - m)
-	}
-	return Summary{m, math.Sqrt(s / float64(len(x)))}
+	m, s := stat.PopMeanStdDev(x, nil)
+	return Summary{m, s}
 }
 
 // ProtocolRow is the result of one seed size and kind over the repeats.
 type ProtocolRow struct {
 	SeedSize   int            `json:"seed_size"`
-	Kind       Kind           `json:"kind"`
+	Kind       model.Kind     `json:"kind"`
 	AUC        Summary        `json:"auc"`
 	Recall1    Summary        `json:"recall_at_1pct"`
 	Recall5    Summary        `json:"recall_at_5pct"`
@@ -69,7 +63,7 @@ type ProtocolRow struct {
 
 // RunProtocol runs the seed-list protocol on t. progress, if not nil, is
 // called after every fit.
-func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kind Kind, auc float64)) ([]ProtocolRow, error) {
+func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kind model.Kind, auc float64)) ([]ProtocolRow, error) {
 	if ps.Repeats == 0 {
 		ps.Repeats = 5
 	}
@@ -77,7 +71,7 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 		ps.PopulationRatio = 20
 	}
 	if len(ps.Kinds) == 0 {
-		ps.Kinds = []Kind{KindAuto}
+		ps.Kinds = []model.Kind{model.KindAuto}
 	}
 	var pos []int
 	for i, l := range t.Label {
@@ -108,14 +102,14 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 					rest = append(rest, i)
 				}
 			}
-			seedX, popX, restX := Rows(t.X, seedIdx), Rows(t.X, popIdx), Rows(t.X, rest)
+			seedX, popX, restX := model.Rows(t.X, seedIdx), model.Rows(t.X, popIdx), model.Rows(t.X, rest)
 			restY := make([]float64, len(rest))
 			for i, j := range rest {
 				restY[i] = t.Label[j]
 			}
 			// Production standardizes on the whole population; here that is
 			// every non-seed row.
-			std, err := FitStandardizer(restX, nil)
+			std, err := model.FitStandardizer(restX, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -126,28 +120,28 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 				set.Seed = ps.Seed + uint64(r)
 				set.Standardizer = std
 				start := time.Now()
-				model, rep, err := Fit(seedX, popX, nil, set)
+				m, rep, err := model.Fit(seedX, popX, nil, set)
 				if err != nil {
 					return nil, fmt.Errorf("model: k=%d repeat %d %s: %w", k, r, kind, err)
 				}
 				secs := time.Since(start).Seconds()
-				if err := model.Score(scores, restX); err != nil {
+				if err := m.Score(scores, restX); err != nil {
 					return nil, err
 				}
-				rank := NewRanking(scores, restY)
+				rank := model.NewRanking(scores, restY)
 				mt := &per[ki]
-				mt.auc = append(mt.auc, AUC(scores, restY))
+				mt.auc = append(mt.auc, model.AUC(scores, restY))
 				mt.r1 = append(mt.r1, rank.RecallAt(1))
 				mt.r5 = append(mt.r5, rank.RecallAt(5))
 				mt.r10 = append(mt.r10, rank.RecallAt(10))
 				mt.r20 = append(mt.r20, rank.RecallAt(20))
 				mt.lift = append(mt.lift, rank.LiftAt(10))
 				mt.secs = append(mt.secs, secs)
-				if kind == KindAuto {
+				if kind == model.KindAuto {
 					if chosen[ki] == nil {
 						chosen[ki] = map[string]int{}
 					}
-					chosen[ki][candidate{rep.Chosen, rep.HeldOut.Lambda}.String()]++
+					chosen[ki][model.Quality{Kind: rep.Chosen, Lambda: rep.HeldOut.Lambda}.Name()]++
 				}
 				if progress != nil {
 					progress(k, r, kind, mt.auc[len(mt.auc)-1])
