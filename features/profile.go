@@ -57,6 +57,26 @@ func MergeAppProfiles(p, q AppProfile) AppProfile {
 	return out
 }
 
+// NewestAccount picks, of the rows one user id has in one app's accounts
+// (an export may hold a user twice), the one to keep: the most recently
+// updated; of rows updated alike, the first read (by source, then line).
+// The others are duplicates. It returns the kept row's index, or -1 for
+// none.
+func NewestAccount(accounts []Account) int {
+	best := -1
+	for i, a := range accounts {
+		if best < 0 {
+			best = i
+			continue
+		}
+		b := accounts[best]
+		if c := a.UpdatedAt.Compare(b.UpdatedAt); c > 0 || (c == 0 && (a.Source < b.Source || (a.Source == b.Source && a.Line < b.Line))) {
+			best = i
+		}
+	}
+	return best
+}
+
 // newer orders profiles for the demographics rule: the later UpdatedAt
 // first, then the app name, then the creation time, so the order is total
 // and the merge deterministic.

@@ -141,3 +141,22 @@ func TestVectorize(t *testing.T) {
 		t.Errorf("unknown and other columns: %v", v[:20])
 	}
 }
+
+func TestNewestAccount(t *testing.T) {
+	at := func(day int) time.Time { return time.Date(2026, 1, day, 0, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		name     string
+		accounts []Account
+		want     int
+	}{
+		{"none", nil, -1},
+		{"one", []Account{{UpdatedAt: at(1)}}, 0},
+		{"the newest", []Account{{UpdatedAt: at(1)}, {UpdatedAt: at(3)}, {UpdatedAt: at(2)}}, 1},
+		{"a tie: the first read", []Account{{UpdatedAt: at(3), Source: "b.csv", Line: 2}, {UpdatedAt: at(3), Source: "a.csv", Line: 9}, {UpdatedAt: at(3), Source: "a.csv", Line: 4}}, 2},
+		{"no time: the first read", []Account{{Source: "a", Line: 5}, {Source: "a", Line: 3}}, 1},
+	} {
+		if got := NewestAccount(tc.accounts); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

@@ -189,11 +189,7 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy featur
 				cuts = append(cuts, sample[min(len(sample)-1, int(math.Round(float64(q)*float64(len(sample)-1)/100)))])
 			}
 		}
-		pct := opt.AudiencePercent[l]
-		if pct == 0 {
-			pct = 5
-		}
-		tier := &tierFn{List: l, Percent: pct, RunID: topt.RunID, Advertiser: opt.Advertisers[l], ScoredAt: opt.ScoredAt, AsOf: topt.Window.AsOf.Format("2006-01-02")}
+		tier := &tierFn{List: l, Percent: opt.AudiencePercent[l], RunID: topt.RunID, Advertiser: opt.Advertisers[l], ScoredAt: opt.ScoredAt, AsOf: topt.Window.AsOf.Format("2006-01-02")}
 		for _, s := range scores[l] {
 			tier.ProcessElement(ctx, s, cuts, func(p Prospect) { prospects = append(prospects, p) })
 		}

@@ -208,21 +208,19 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 	wasRejected := rejected(&reason)
 	for rejected(&reason) {
 	}
-	var best keyedAccount
-	n := 0
+	var all []keyedAccount
+	var rows []features.Account
 	var ka keyedAccount
 	for accounts(&ka) {
-		n++
-		if n == 1 || ka.Account.UpdatedAt.After(best.Account.UpdatedAt) {
-			if n > 1 {
-				f.duplicate(ctx, dead, best)
-			}
-			best = ka
-		} else {
+		all, rows = append(all, ka), append(rows, ka.Account)
+	}
+	keep := features.NewestAccount(rows)
+	for i, ka := range all {
+		if i != keep {
 			f.duplicate(ctx, dead, ka)
 		}
 	}
-	if n == 0 {
+	if keep < 0 {
 		if events > 0 {
 			eventsUnattached.Inc(ctx, int64(events))
 			r := features.ReasonUnknown
@@ -237,7 +235,7 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 	eventsProfiled.Inc(ctx, int64(events))
 	profilesOut.Inc(ctx, 1)
 	f.appProfiles.Inc(ctx, 1)
-	emit(features.NewAppProfile(best.Key, best.Account, act))
+	emit(features.NewAppProfile(all[keep].Key, all[keep].Account, act))
 }
 
 func (f *buildProfileFn) duplicate(ctx context.Context, dead func(DeadLetter), ka keyedAccount) {

@@ -73,12 +73,8 @@ func Score(s beam.Scope, opt ScoreOptions, persons, models, matched beam.PCollec
 		// run, and bounded in memory whatever the population.
 		sample := beam.ParDo(ls, &sampleScoreFn{Seed: opt.Train.RunSeed, Size: quantileSample}, mine, beam.SideInput{Input: count})
 		cuts := stats.ApproximateQuantiles(ls, sample, less, stats.Opts{K: 4 * quantileSample, NumQuantiles: 100})
-		pct := opt.AudiencePercent[list]
-		if pct == 0 {
-			pct = 5
-		}
 		out = append(out, beam.ParDo(ls, &tierFn{
-			List: list, Percent: pct, RunID: opt.Train.RunID, Advertiser: opt.Advertisers[list], ScoredAt: opt.ScoredAt,
+			List: list, Percent: opt.AudiencePercent[list], RunID: opt.Train.RunID, Advertiser: opt.Advertisers[list], ScoredAt: opt.ScoredAt,
 			AsOf: opt.Train.Window.AsOf.Format("2006-01-02"),
 		}, mine, beam.SideInput{Input: cuts}))
 	}
@@ -115,7 +111,7 @@ type sampleScoreFn struct {
 }
 
 func (f *sampleScoreFn) ProcessElement(s listScore, persons int, emit func(float64)) {
-	if sampled(s.Key, f.Seed^0x51ce, float64(f.Size)/float64(persons)) {
+	if model.InSample(s.Key, f.Seed^0x51ce, float64(f.Size)/float64(persons)) {
 		emit(s.Score)
 	}
 }
@@ -202,10 +198,8 @@ type tierFn struct {
 }
 
 func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64, emit func(Prospect)) {
-	// The percentile is how many of the 99 cut points lie below the score.
-	p := sort.SearchFloat64s(cuts, s.Score)
-	tier := 100 - p
-	if tier > f.Percent {
+	p, tier, prospect := model.Tier(cuts, s.Score, f.Percent)
+	if !prospect {
 		belowAudience.Inc(ctx, 1)
 		return
 	}

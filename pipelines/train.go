@@ -3,11 +3,8 @@ package pipelines
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
-	"math"
 	"slices"
 	"time"
 
@@ -89,16 +86,6 @@ func Train(s beam.Scope, opt TrainOptions, persons, matched beam.PCollection) be
 	return beam.ParDo(s, &fitFn{Options: opt}, beam.GroupByKey(s, rows))
 }
 
-// sampled reports whether key falls in the population sample at rate.
-func sampled(key string, seed uint64, rate float64) bool {
-	h := fnv.New64a()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], seed)
-	h.Write(b[:])
-	h.Write([]byte(key))
-	return float64(h.Sum64()>>11)/float64(1<<53) < rate
-}
-
 type trainRowsFn struct {
 	Options TrainOptions `json:"options"`
 	schema  *features.Schema
@@ -121,7 +108,7 @@ func (f *trainRowsFn) ProcessElement(ctx context.Context, key string, persons fu
 		lists = append(lists, so)
 	}
 	trainPersonsIn.Inc(ctx, 1)
-	inSample := sampled(key, f.Options.RunSeed, float64(f.Options.SampleSize)/float64(count))
+	inSample := model.InSample(key, f.Options.RunSeed, float64(f.Options.SampleSize)/float64(count))
 	var x []float64 // vectorized only for a row that is kept
 	vector := func() []float64 {
 		if x == nil {
@@ -197,10 +184,7 @@ func (f *fitFn) ProcessElement(ctx context.Context, list string, rows func(*trai
 	}
 	weights := make([]float64, len(seeds))
 	for i, s := range seeds {
-		weights[i] = s.Weight
-		if !(s.Weight > 0) || math.IsInf(s.Weight, 0) {
-			weights[i] = 1
-		}
+		weights[i] = model.SeedWeight(s.Weight)
 	}
 	set := f.Options.Model
 	set.Seed = f.Options.RunSeed
