@@ -169,11 +169,16 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy featur
 		return res, err
 	}
 	scores := map[string][]listScore{}
+	keep := func(s listScore) { scores[s.List] = append(scores[s.List], s) }
 	for k, p := range persons {
-		if err := score.ProcessElement(ctx, k, iterOf([]features.Person{p}), iterOf(seedsOf[k]), iterOf(models),
-			func(s listScore) { scores[s.List] = append(scores[s.List], s) }); err != nil {
+		var in scoreInput
+		personToScore(k, iterOf([]features.Person{p}), iterOf(seedsOf[k]), func(i scoreInput) { in = i })
+		if err := score.ProcessElement(ctx, in, iterOf(models), keep); err != nil {
 			return res, err
 		}
+	}
+	if err := score.FinishBundle(ctx, iterOf(models), keep); err != nil {
+		return res, err
 	}
 	var prospects []Prospect
 	for _, l := range topt.Lists {

@@ -61,7 +61,8 @@ var (
 // scores, with no global sort; a list keeps its top AudiencePercent.
 func Score(s beam.Scope, opt ScoreOptions, persons, models, matched beam.PCollection) beam.PCollection {
 	s = s.Scope("pipelines.Score")
-	all := beam.ParDo(s, &scoreFn{Options: opt.Train}, withSeeds(s, persons, matched), beam.SideInput{Input: models})
+	toScore := beam.ParDo(s, personToScore, withSeeds(s, persons, matched))
+	all := beam.ParDo(s, &scoreFn{Options: opt.Train}, toScore, beam.SideInput{Input: models})
 	count := stats.Sum(s, beam.ParDo(s, one, persons))
 	var out []beam.PCollection
 	for _, list := range opt.Train.Lists {
@@ -118,22 +119,35 @@ func (f *sampleScoreFn) ProcessElement(s listScore, persons int, emit func(float
 
 func less(a, b float64) bool { return a < b }
 
-// scoreFn scores one person with every list's model.
+// scoreBlock is how many persons scoreFn scores at once: one matrix–
+// vector product per list and block (2 MiB of features at 112 columns).
+const scoreBlock = 2048
+
+// scoreFn scores persons with every list's model, in blocks: each person
+// is vectorized once into a block, and a full block (or the bundle's
+// last) is scored list by list.
 type scoreFn struct {
 	Options TrainOptions `json:"options"`
 	schema  *features.Schema
 	models  map[string]*model.Artifact
 	lists   []string // the keys of models, sorted
-	row     *mat.Dense
+	block   *mat.Dense
+	keys    []string
+	seedOf  [][]string // the lists each person of the block is a seed of
+	n       int
 	out     []float64
 }
 
 func (f *scoreFn) Setup() error {
 	s, err := features.NewSchema(f.Options.Schema)
+	if err != nil {
+		return err
+	}
 	f.schema = s
-	f.row = mat.NewDense(1, s.Len(), nil)
-	f.out = make([]float64, 1)
-	return err
+	f.block = mat.NewDense(scoreBlock, s.Len(), nil)
+	f.keys, f.seedOf = make([]string, scoreBlock), make([][]string, scoreBlock)
+	f.out = make([]float64, scoreBlock)
+	return nil
 }
 
 // loadModels decodes the side input once per bundle.
@@ -150,7 +164,28 @@ func loadModels(schema *features.Schema, models func(*TrainedModel) bool) (map[s
 	return out, nil
 }
 
-func (f *scoreFn) ProcessElement(ctx context.Context, key string, persons func(*features.Person) bool, seeds func(*seedOf) bool, models func(*TrainedModel) bool, emit func(listScore)) error {
+// scoreInput is one person to score and the lists it is a seed of.
+type scoreInput struct {
+	Key    string
+	Person features.Person
+	SeedOf []string
+}
+
+// personToScore pairs a person with the lists it is a seed of; keys
+// with seeds but no person (dropped since the match) are skipped.
+func personToScore(key string, persons func(*features.Person) bool, seeds func(*seedOf) bool, emit func(scoreInput)) {
+	in := scoreInput{Key: key}
+	if !persons(&in.Person) {
+		return
+	}
+	var so seedOf
+	for seeds(&so) {
+		in.SeedOf = append(in.SeedOf, so.List)
+	}
+	emit(in)
+}
+
+func (f *scoreFn) ProcessElement(ctx context.Context, in scoreInput, models func(*TrainedModel) bool, emit func(listScore)) error {
 	if f.models == nil {
 		m, err := loadModels(f.schema, models)
 		if err != nil {
@@ -162,28 +197,44 @@ func (f *scoreFn) ProcessElement(ctx context.Context, key string, persons func(*
 		}
 		sort.Strings(f.lists)
 	}
-	var p features.Person
-	if !persons(&p) {
+	scorePersonsIn.Inc(ctx, 1)
+	f.schema.Vectorize(&in.Person, f.Options.Window.AsOf, f.Options.Window, f.block.RawRowView(f.n))
+	f.keys[f.n], f.seedOf[f.n] = in.Key, in.SeedOf
+	f.n++
+	if f.n == scoreBlock {
+		return f.flush(ctx, emit)
+	}
+	return nil
+}
+
+// FinishBundle scores the bundle's last, partial block. (Beam gives it
+// the side input too; the models were loaded with the first person.)
+func (f *scoreFn) FinishBundle(ctx context.Context, _ func(*TrainedModel) bool, emit func(listScore)) error {
+	return f.flush(ctx, emit)
+}
+
+// flush scores the block with every list's model; seeds are never in
+// their own prospect list.
+func (f *scoreFn) flush(ctx context.Context, emit func(listScore)) error {
+	if f.n == 0 {
 		return nil
 	}
-	scorePersonsIn.Inc(ctx, 1)
-	var mine []string
-	var so seedOf
-	for seeds(&so) {
-		mine = append(mine, so.List)
-	}
-	f.schema.Vectorize(&p, f.Options.Window.AsOf, f.Options.Window, f.row.RawRowView(0))
+	rows := f.block.Slice(0, f.n, 0, f.schema.Len()).(*mat.Dense)
 	for _, list := range f.lists {
-		if slices.Contains(mine, list) {
-			seedsExcluded.Inc(ctx, 1)
-			continue // seeds are never in their own prospect list
-		}
-		scoresOut.Inc(ctx, 1)
-		if err := f.models[list].Model.Score(f.out, f.row); err != nil {
+		if err := f.models[list].Model.Score(f.out[:f.n], rows); err != nil {
 			return err
 		}
-		emit(listScore{List: list, Key: key, Score: f.out[0], Kind: string(f.models[list].Kind)})
+		kind := string(f.models[list].Kind)
+		for i, key := range f.keys[:f.n] {
+			if slices.Contains(f.seedOf[i], list) {
+				seedsExcluded.Inc(ctx, 1)
+				continue
+			}
+			scoresOut.Inc(ctx, 1)
+			emit(listScore{List: list, Key: key, Score: f.out[i], Kind: kind})
+		}
 	}
+	f.n = 0
 	return nil
 }
 
@@ -209,7 +260,9 @@ func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64
 }
 
 func init() {
-	register.DoFn6x1[context.Context, string, func(*features.Person) bool, func(*seedOf) bool, func(*TrainedModel) bool, func(listScore), error](&scoreFn{})
+	register.Function4x0(personToScore)
+	register.Emitter1[scoreInput]()
+	register.DoFn4x1[context.Context, scoreInput, func(*TrainedModel) bool, func(listScore), error](&scoreFn{})
 	register.DoFn4x0[context.Context, listScore, []float64, func(Prospect)](&tierFn{})
 	register.DoFn2x0[listScore, func(listScore)](&keepListFn{})
 	register.DoFn3x0[listScore, int, func(float64)](&sampleScoreFn{})
