@@ -64,10 +64,6 @@ func below(a, b float64) bool {
 	return a < b
 }
 
-func same(a, b float64) bool {
-	return a == b || (math.IsNaN(a) && math.IsNaN(b))
-}
-
 // topCount is how many rows make the top pct percent of n: round(n·pct/100).
 func topCount(n int, pct float64) int {
 	return int(math.Round(float64(n) * pct / 100))

@@ -22,10 +22,11 @@ func TestInSample(t *testing.T) {
 	in := 0
 	for i := range n {
 		key := personKey(i)
-		if InSample(key, 7, rate) {
+		first := InSample(key, 7, rate)
+		if first {
 			in++
 		}
-		if InSample(key, 7, rate) != InSample(key, 7, rate) || (InSample(key, 7, 0.1) && !InSample(key, 7, rate)) {
+		if again := InSample(key, 7, rate); again != first || (InSample(key, 7, 0.1) && !first) {
 			t.Fatalf("%s: the sample is not a deterministic, nested function of the rate", key)
 		}
 	}
