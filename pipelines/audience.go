@@ -5,6 +5,8 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // AudienceSize is the size of a seed list's prospect list and whether it
@@ -75,7 +77,7 @@ func init() {
 	register.Function1x2(prospectList)
 	register.Function1x2(noProspect)
 	register.Function2x1(sumInts)
-	register.DoFn3x1[context.Context, string, int, AudienceSize](&audienceSizeFn{})
+	reg.DoFn3x1[context.Context, string, int, AudienceSize](&audienceSizeFn{})
 	register.Function4x0(keepDelivered)
 	register.Emitter1[AudienceSize]()
 }

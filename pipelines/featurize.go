@@ -8,6 +8,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // FeaturizeOptions configures Featurize for one app.
@@ -277,11 +278,11 @@ func mergePerson(ctx context.Context, key string, profiles func(*features.AppPro
 }
 
 func init() {
-	register.DoFn6x0[context.Context, features.Account, func(string, keyedAccount), func(string, string), func(string, Identity), func(DeadLetter)](&normalizeAccountFn{})
+	reg.DoFn6x0[context.Context, features.Account, func(string, keyedAccount), func(string, string), func(string, Identity), func(DeadLetter)](&normalizeAccountFn{})
 	register.Emitter2[string, Identity]()
-	register.DoFn6x0[context.Context, string, func(*keyedAccount) bool, func(string, keyedAccount), func(string, string), func(DeadLetter)](&sharedPhoneFn{})
-	register.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(features.AppProfile), func(DeadLetter)](&buildProfileFn{})
-	register.DoFn2x2[context.Context, features.Event, string, features.Event](&keyEventFn{})
+	reg.DoFn6x0[context.Context, string, func(*keyedAccount) bool, func(string, keyedAccount), func(string, string), func(DeadLetter)](&sharedPhoneFn{})
+	reg.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(features.AppProfile), func(DeadLetter)](&buildProfileFn{})
+	reg.DoFn2x2[context.Context, features.Event, string, features.Event](&keyEventFn{})
 	register.Function1x2(keyProfile)
 	register.Function3x1(mergePerson)
 	register.Combiner3[features.Activity, features.Event, features.Activity](&features.ActivityWindow{})

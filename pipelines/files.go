@@ -19,6 +19,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // The files the jobs hand each other in an output directory: featurize
@@ -371,10 +372,10 @@ func encodeProspects(w *bufio.Writer, format Format, all []Prospect) error {
 func init() {
 	register.Function2x1(toIdentityRecord)
 	register.Function1x2(fromIdentityRecord)
-	register.DoFn5x1[context.Context, string, func(features.Person), func(DeadLetter), func(InputFile), error](&readPersonsFn{})
-	register.DoFn5x1[context.Context, string, func(IdentityRecord), func(DeadLetter), func(InputFile), error](&readIdentitiesFn{})
-	register.DoFn5x1[context.Context, string, func(TrainedModel), func(DeadLetter), func(InputFile), error](&readModelsFn{})
-	register.DoFn3x1[context.Context, []byte, func(*Prospect) bool, error](&writeProspectsFn{})
+	reg.DoFn5x1[context.Context, string, func(features.Person), func(DeadLetter), func(InputFile), error](&readPersonsFn{})
+	reg.DoFn5x1[context.Context, string, func(IdentityRecord), func(DeadLetter), func(InputFile), error](&readIdentitiesFn{})
+	reg.DoFn5x1[context.Context, string, func(TrainedModel), func(DeadLetter), func(InputFile), error](&readModelsFn{})
+	reg.DoFn3x1[context.Context, []byte, func(*Prospect) bool, error](&writeProspectsFn{})
 	register.Emitter1[features.Person]()
 	register.Emitter1[IdentityRecord]()
 	register.Emitter1[TrainedModel]()

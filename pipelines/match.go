@@ -11,6 +11,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 	"github.com/sosie-dev/sosie/pipelines/rows"
 )
 
@@ -493,8 +494,8 @@ func finishReport(list string, r MatchReport) MatchReport {
 }
 
 func init() {
-	register.DoFn5x1[context.Context, SeedList, func(SeedRow), func(DeadLetter), func(InputFile), error](&readSeedsFn{})
-	register.DoFn5x0[context.Context, SeedRow, func(string, seedHit), func(string, seedOutcome), func(DeadLetter)](&seedRowFn{})
+	reg.DoFn5x1[context.Context, SeedList, func(SeedRow), func(DeadLetter), func(InputFile), error](&readSeedsFn{})
+	reg.DoFn5x0[context.Context, SeedRow, func(string, seedHit), func(string, seedOutcome), func(DeadLetter)](&seedRowFn{})
 	register.Function5x0(firstOfIdentity)
 	register.Emitter1[SeedRow]()
 	register.Function5x0(resolveHash)

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // OptOut removes the persons on opt-out lists (people who objected to ad
@@ -141,7 +142,7 @@ func dropOptedOut(ctx context.Context, _ string, persons func(*features.Person) 
 }
 
 func init() {
-	register.DoFn6x1[context.Context, string, func(string, bool), func(string, bool), func(DeadLetter), func(InputFile), error](&readOptOutFn{})
+	reg.DoFn6x1[context.Context, string, func(string, bool), func(string, bool), func(DeadLetter), func(InputFile), error](&readOptOutFn{})
 	register.Function4x0(optOutHash)
 	register.Function5x0(dropOptedOut)
 	register.Emitter2[string, bool]()

@@ -4,9 +4,9 @@ import (
 	"context"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // ApplyPolicy keeps of every person only the data the privacy policy
@@ -49,5 +49,5 @@ func (f *applyPolicyFn) ProcessElement(ctx context.Context, p features.Person, e
 }
 
 func init() {
-	register.DoFn3x0[context.Context, features.Person, func(features.Person)](&applyPolicyFn{})
+	reg.DoFn3x0[context.Context, features.Person, func(features.Person)](&applyPolicyFn{})
 }

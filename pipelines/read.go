@@ -9,6 +9,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 	"github.com/sosie-dev/sosie/pipelines/rows"
 )
 
@@ -141,8 +142,8 @@ func eachRow(ctx context.Context, path, kind, app string, required []string, dea
 }
 
 func init() {
-	register.DoFn5x1[context.Context, string, func(features.Account), func(DeadLetter), func(InputFile), error](&readAccountsFn{})
-	register.DoFn5x1[context.Context, string, func(features.Event), func(DeadLetter), func(InputFile), error](&readEventsFn{})
+	reg.DoFn5x1[context.Context, string, func(features.Account), func(DeadLetter), func(InputFile), error](&readAccountsFn{})
+	reg.DoFn5x1[context.Context, string, func(features.Event), func(DeadLetter), func(InputFile), error](&readEventsFn{})
 	register.Emitter1[features.Account]()
 	register.Emitter1[features.Event]()
 	register.Emitter1[DeadLetter]()

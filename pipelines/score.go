@@ -15,6 +15,7 @@ import (
 
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/model"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // ScoreOptions configures Score.
@@ -262,10 +263,10 @@ func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64
 func init() {
 	register.Function4x0(personToScore)
 	register.Emitter1[scoreInput]()
-	register.DoFn4x1[context.Context, scoreInput, func(*TrainedModel) bool, func(listScore), error](&scoreFn{})
-	register.DoFn4x0[context.Context, listScore, []float64, func(Prospect)](&tierFn{})
-	register.DoFn2x0[listScore, func(listScore)](&keepListFn{})
-	register.DoFn3x0[listScore, int, func(float64)](&sampleScoreFn{})
+	reg.DoFn4x1[context.Context, scoreInput, func(*TrainedModel) bool, func(listScore), error](&scoreFn{})
+	reg.DoFn4x0[context.Context, listScore, []float64, func(Prospect)](&tierFn{})
+	reg.DoFn2x0[listScore, func(listScore)](&keepListFn{})
+	reg.DoFn3x0[listScore, int, func(float64)](&sampleScoreFn{})
 	register.Emitter1[float64]()
 	register.Function2x1(less)
 	register.Emitter1[listScore]()

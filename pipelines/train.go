@@ -15,6 +15,7 @@ import (
 
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/model"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // TrainOptions configures Train and Score.
@@ -209,8 +210,8 @@ func (f *fitFn) ProcessElement(ctx context.Context, list string, rows func(*trai
 func init() {
 	register.Function1x2(keySeed)
 	register.Function1x1(one)
-	register.DoFn6x0[context.Context, string, func(*features.Person) bool, func(*seedOf) bool, int, func(string, trainRow)](&trainRowsFn{})
-	register.DoFn4x1[context.Context, string, func(*trainRow) bool, func(TrainedModel), error](&fitFn{})
+	reg.DoFn6x0[context.Context, string, func(*features.Person) bool, func(*seedOf) bool, int, func(string, trainRow)](&trainRowsFn{})
+	reg.DoFn4x1[context.Context, string, func(*trainRow) bool, func(TrainedModel), error](&fitFn{})
 	register.Emitter2[string, trainRow]()
 	register.Emitter1[TrainedModel]()
 	register.Iter1[seedOf]()

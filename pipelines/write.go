@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // JSONLOptions say how WriteJSONL writes a file.
@@ -79,6 +81,6 @@ func (f *writeLinesFn) ProcessElement(ctx context.Context, _ []byte, lines func(
 
 func init() {
 	register.Function1x2(toJSON)
-	register.DoFn3x1[context.Context, []byte, func(*string) bool, error](&writeLinesFn{})
+	reg.DoFn3x1[context.Context, []byte, func(*string) bool, error](&writeLinesFn{})
 	register.Iter1[string]()
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // Source is a table to read: "dataset.table" (in Config.Project) or
@@ -445,8 +446,8 @@ func decodeAvroRow(b []byte, fields []avroField, row features.MapRow) ([]byte, e
 }
 
 func init() {
-	register.DoFn4x1[context.Context, string, func(features.Account), func(pipelines.DeadLetter), error](&readAccountsFn{})
-	register.DoFn4x1[context.Context, string, func(features.Event), func(pipelines.DeadLetter), error](&readEventsFn{})
+	reg.DoFn4x1[context.Context, string, func(features.Account), func(pipelines.DeadLetter), error](&readAccountsFn{})
+	reg.DoFn4x1[context.Context, string, func(features.Event), func(pipelines.DeadLetter), error](&readEventsFn{})
 	register.Emitter1[features.Account]()
 	register.Emitter1[features.Event]()
 	register.Emitter1[pipelines.DeadLetter]()
@@ -503,6 +504,6 @@ func (f *readSeedRowsFn) ProcessElement(ctx context.Context, stream string, emit
 }
 
 func init() {
-	register.DoFn3x1[context.Context, string, func(pipelines.SeedRow), error](&readSeedRowsFn{})
+	reg.DoFn3x1[context.Context, string, func(pipelines.SeedRow), error](&readSeedRowsFn{})
 	register.Emitter1[pipelines.SeedRow]()
 }

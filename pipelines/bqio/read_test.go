@@ -18,6 +18,7 @@ import (
 	"github.com/sosie-dev/sosie/features/synth"
 	"github.com/sosie-dev/sosie/internal/bqtest"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 func accountLine(a features.Account) string {
@@ -123,7 +124,7 @@ func (f *windowFn) ProcessElement(e features.Event, emit func(features.Event)) {
 	}
 }
 
-func init() { register.DoFn2x0[features.Event, func(features.Event)](&windowFn{}) }
+func init() { reg.DoFn2x0[features.Event, func(features.Event)](&windowFn{}) }
 
 // TestCheckColumnsNamesTheProblem: a wrong type or a missing required
 // column is an error naming table, column and type, before any work.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
 // Shards is how many files a table's rows are written to before the
@@ -131,7 +132,7 @@ func isGCS(path string) bool { return strings.HasPrefix(path, "gs://") }
 
 func init() {
 	register.Function1x2(shardOf)
-	register.DoFn3x1[context.Context, int, func(*string) bool, error](&writeShardFn{})
+	reg.DoFn3x1[context.Context, int, func(*string) bool, error](&writeShardFn{})
 	register.Iter1[string]()
 }
 
@@ -182,7 +183,7 @@ func (f *deadLetterRowFn) ProcessElement(d pipelines.DeadLetter) (string, error)
 }
 
 func init() {
-	register.DoFn1x2[pipelines.Prospect, string, error](&prospectRowFn{})
-	register.DoFn1x2[pipelines.MatchReport, string, error](&seedMatchRowFn{})
-	register.DoFn1x2[pipelines.DeadLetter, string, error](&deadLetterRowFn{})
+	reg.DoFn1x2[pipelines.Prospect, string, error](&prospectRowFn{})
+	reg.DoFn1x2[pipelines.MatchReport, string, error](&seedMatchRowFn{})
+	reg.DoFn1x2[pipelines.DeadLetter, string, error](&deadLetterRowFn{})
 }
