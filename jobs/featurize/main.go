@@ -11,10 +11,8 @@
 // it writes a synthetic world first, as jobs/lookalike does.
 package main
 
-import (
-	"github.com/sosie-dev/sosie/jobs/internal/job"
-)
+import "github.com/sosie-dev/sosie/jobs/internal/job"
 
-var flags = job.RegisterFlags()
+var flags = job.RegisterFlags("featurize")
 
 func main() { job.Main("featurize", flags, job.RunFeaturize) }

@@ -202,3 +202,41 @@ func TestExplicitFlagValues(t *testing.T) {
 		}
 	}
 }
+
+// --help shows sosie's flags, grouped, and only points to Beam's runner
+// flags; --help-beam lists those and none of sosie's.
+func TestHelpShowsSosieFlagsFirst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildJob(t, t.TempDir(), "lookalike", ".")
+	help, err := exec.Command(bin, "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--help: %v\n%s", err, help)
+	}
+	h := string(help)
+	for _, want := range []string{"Inputs and outputs:\n  --config string", "  --out string", "Run:\n", "  --plain-go\n", "BigQuery:\n  --bigquery-endpoint", "--help-beam lists them"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("--help lacks %q:\n%s", want, h)
+		}
+	}
+	for _, beamFlag := range []string{"  --runner", "  --dataflow_endpoint", "  --job_name"} {
+		if strings.Contains(h, beamFlag+" ") || strings.Contains(h, beamFlag+"\n") {
+			t.Errorf("--help describes Beam's %s among sosie's flags:\n%s", strings.TrimSpace(beamFlag), h)
+		}
+	}
+	if !strings.Contains(h, "--runner") {
+		t.Errorf("--help does not name --runner where it points to Beam's flags:\n%s", h)
+	}
+	beam, err := exec.Command(bin, "--help-beam").Output()
+	if err != nil {
+		t.Fatalf("--help-beam: %v", err)
+	}
+	b := string(beam)
+	if !strings.Contains(b, "  --runner string") || !strings.Contains(b, "  --endpoint string") {
+		t.Errorf("--help-beam lacks --runner or --endpoint:\n%s", b)
+	}
+	if strings.Contains(b, "  --config") || strings.Contains(b, "  --plain-go") {
+		t.Errorf("--help-beam lists sosie's flags:\n%s", b)
+	}
+}

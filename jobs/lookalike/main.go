@@ -14,16 +14,8 @@
 // jobs/featurize, jobs/train and jobs/score.
 package main
 
-import (
-	"flag"
+import "github.com/sosie-dev/sosie/jobs/internal/job"
 
-	"github.com/sosie-dev/sosie/jobs/internal/job"
-)
-
-var flags = job.RegisterFlags()
-
-func init() {
-	flags.PlainGo = flag.Bool("plain-go", false, "compute the prospects in one plain Go loop without Beam (pipelines.Baseline), to benchmark the pipeline against; holds everything in memory")
-}
+var flags = job.RegisterFlags("lookalike")
 
 func main() { job.Main("lookalike", flags, job.RunLookalike) }

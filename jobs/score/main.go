@@ -12,17 +12,8 @@
 // score_dead_letters.jsonl and score_report.json.
 package main
 
-import (
-	"flag"
+import "github.com/sosie-dev/sosie/jobs/internal/job"
 
-	"github.com/sosie-dev/sosie/jobs/internal/job"
-)
-
-var flags = job.RegisterFlags()
-
-func init() {
-	flags.Profiles = flag.String("profiles", "", "directory of jobs/featurize's persons.jsonl and identities.jsonl (default: the output directory)")
-	flags.Models = flag.String("models", "", "jobs/train's models.jsonl (default: models.jsonl in the output directory)")
-}
+var flags = job.RegisterFlags("score")
 
 func main() { job.Main("score", flags, job.RunScore) }

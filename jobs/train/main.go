@@ -10,16 +10,8 @@
 // matched seeds than min_seeds fails the run (exit 1) with the numbers.
 package main
 
-import (
-	"flag"
+import "github.com/sosie-dev/sosie/jobs/internal/job"
 
-	"github.com/sosie-dev/sosie/jobs/internal/job"
-)
-
-var flags = job.RegisterFlags()
-
-func init() {
-	flags.Profiles = flag.String("profiles", "", "directory of jobs/featurize's persons.jsonl and identities.jsonl (default: the output directory)")
-}
+var flags = job.RegisterFlags("train")
 
 func main() { job.Main("train", flags, job.RunTrain) }

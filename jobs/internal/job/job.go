@@ -87,23 +87,35 @@ type Flags struct {
 	PlainGo *bool
 }
 
-// RegisterFlags defines the common flags on the process's flag set, where
-// beam.Init expects them.
-func RegisterFlags() *Flags {
+// RegisterFlags defines the job's flags on the process's flag set, where
+// beam.Init expects them, grouped for --help: the common ones, then
+// jobs/train's and jobs/score's inputs and jobs/lookalike's --plain-go.
+func RegisterFlags(name string) *Flags {
+	const files, run, bq = "Inputs and outputs", "Run", "BigQuery"
 	f := &Flags{
-		Config:           flag.String("config", "", "YAML config (configs/local.yaml documents every key); none: defaults and a synthetic world"),
-		Out:              flag.String("out", "", "output directory (overrides output)"),
-		RunID:            flag.String("run-id", "", "run id (overrides run_id)"),
-		AsOf:             flag.String("as-of", "", "YYYY-MM-DD end of the activity window (overrides as_of)"),
-		Model:            flag.String("model", "", "model kind (overrides model.kind)"),
-		Persons:          flag.Int("persons", 0, "persons in the synthetic world (overrides synthetic.persons)"),
-		Advertiser:       flag.String("advertiser", "", "run only this advertiser's seed lists, in its namespace (overrides advertiser)"),
-		BigQueryEndpoint: flag.String("bigquery-endpoint", "", "BigQuery endpoint without authentication, for an emulator (overrides sink.bigquery.endpoint)"),
+		Config:     flag.String(own(files, "config"), "", "YAML config (configs/local.yaml documents every key); none: defaults and a synthetic world"),
+		Out:        flag.String(own(files, "out"), "", "output directory (overrides output)"),
+		RunID:      flag.String(own(run, "run-id"), "", "run id (overrides run_id)"),
+		AsOf:       flag.String(own(run, "as-of"), "", "YYYY-MM-DD end of the activity window (overrides as_of)"),
+		Model:      flag.String(own(run, "model"), "", "model kind (overrides model.kind)"),
+		Advertiser: flag.String(own(run, "advertiser"), "", "run only this advertiser's seed lists, in its namespace (overrides advertiser)"),
+		Persons:    flag.Int(own(run, "persons"), 0, "persons in the synthetic world (overrides synthetic.persons)"),
 	}
 	// Flex Template parameters are identifiers: the dashed flags have
 	// underscore aliases.
-	flag.StringVar(f.RunID, "run_id", "", "alias of --run-id")
-	flag.StringVar(f.AsOf, "as_of", "", "alias of --as-of")
+	flag.StringVar(f.RunID, own(run, "run_id"), "", "alias of --run-id")
+	flag.StringVar(f.AsOf, own(run, "as_of"), "", "alias of --as-of")
+	switch name {
+	case "train", "score":
+		f.Profiles = flag.String(own(files, "profiles"), "", "directory of jobs/featurize's persons.jsonl and identities.jsonl (default: the output directory)")
+		if name == "score" {
+			f.Models = flag.String(own(files, "models"), "", "jobs/train's models.jsonl (default: models.jsonl in the output directory)")
+		}
+	case "lookalike":
+		f.PlainGo = flag.Bool(own(run, "plain-go"), false, "compute the prospects in one plain Go loop without Beam (pipelines.Baseline), to benchmark the pipeline against; holds everything in memory")
+	}
+	f.BigQueryEndpoint = flag.String(own(bq, "bigquery-endpoint"), "", "BigQuery endpoint without authentication, for an emulator (overrides sink.bigquery.endpoint)")
+	setUsage(name, true)
 	return f
 }
 
@@ -679,6 +691,10 @@ type RunFunc func(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 // job and exits with its code, logging the error that made it.
 func Main(name string, flags *Flags, run RunFunc) {
 	flag.Parse()
+	if *helpBeam {
+		usageBeam(os.Stdout, name, flag.CommandLine)
+		return
+	}
 	beam.Init()
 	log := NewLogger(os.Stderr)
 	code, err := runInterruptibly(log, func(ctx context.Context) (int, error) { return run(ctx, log, os.Stdout, flags) })

@@ -35,16 +35,19 @@ type SeedsFlags struct {
 
 // RegisterSeedsFlags defines jobs/seeds' flags on the process's flag set.
 func RegisterSeedsFlags() *SeedsFlags {
-	return &SeedsFlags{
-		Config:      flag.String("config", "", "YAML config: seed_store and min_seeds (default: sosie-seeds, 100)"),
-		Advertiser:  flag.String("advertiser", "", "the advertiser's id (required): its namespace in the seed store"),
-		List:        flag.String("list", "", "the seed list's id (required)"),
-		In:          flag.String("in", "", "the seed list CSV (required)"),
-		PhoneColumn: flag.String("phone-column", "", "the phone column's header (default: phone, mobile, msisdn, … or the first column without a header)"),
-		Format:      flag.String("format", "auto", "how phones are written: auto (per row), plain or sha256"),
-		Country:     flag.String("country", "", "ISO country of national numbers in rows without a country column"),
-		Store:       flag.String("store", "", "the seed store directory (overrides seed_store)"),
+	const list, store = "The seed list", "The seed store"
+	f := &SeedsFlags{
+		Advertiser:  flag.String(own(list, "advertiser"), "", "the advertiser's id (required): its namespace in the seed store"),
+		List:        flag.String(own(list, "list"), "", "the seed list's id (required)"),
+		In:          flag.String(own(list, "in"), "", "the seed list CSV (required)"),
+		PhoneColumn: flag.String(own(list, "phone-column"), "", "the phone column's header (default: phone, mobile, msisdn, … or the first column without a header)"),
+		Format:      flag.String(own(list, "format"), "auto", "how phones are written: auto (per row), plain or sha256"),
+		Country:     flag.String(own(list, "country"), "", "ISO country of national numbers in rows without a country column"),
+		Config:      flag.String(own(store, "config"), "", "YAML config: seed_store and min_seeds (default: sosie-seeds, 100)"),
+		Store:       flag.String(own(store, "store"), "", "the seed store directory (overrides seed_store)"),
 	}
+	setUsage("seeds", false)
+	return f
 }
 
 // SeedsReport is jobs/seeds' match-readiness report: what the check of a
