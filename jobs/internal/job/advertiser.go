@@ -1,7 +1,6 @@
 package job
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -14,8 +13,9 @@ import (
 )
 
 // Count is a count an advertiser may see: nil when it is under the
-// privacy floor (suppressed), so a small cell cannot single people out.
-type Count = *int
+// privacy floor (suppressed), so a small cell cannot single people out
+// (features.Floored).
+type Count = features.Floored
 
 // AdvertiserReport is what an advertiser learns of a run for one of its
 // seed lists: sizes only, never who. Counts of the advertiser's own rows
@@ -94,7 +94,7 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 			}
 			a.Usable = m.Rows - rejected - m.Repeated
 			matched := min(a.Usable, noisy("matched", m.Matched+m.Duplicates-m.Repeated))
-			both := suppress(floor, map[string]int{"matched": matched, "unmatched": a.Usable - matched})
+			both := features.Suppress(floor, map[string]int{"matched": matched, "unmatched": a.Usable - matched})
 			a.Matched, a.Unmatched = both["matched"], both["unmatched"]
 			if a.Matched != nil && a.Unmatched != nil && a.Usable > 0 {
 				rate := float64(matched) / float64(a.Usable)
@@ -104,12 +104,12 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 			for k, n := range m.ByConvention {
 				byConvention[k] = noisy("matched_as_"+k, n)
 			}
-			a.ByConvention = suppressTotal(floor, byConvention, a.Matched)
+			a.ByConvention = features.SuppressTotal(floor, byConvention, a.Matched)
 			byApp := map[string]int{}
 			for k, n := range m.ByApp {
 				byApp[k] = noisy("matched_on_"+k, n)
 			}
-			a.ByApp = floorEach(floor, byApp) // a person is on several apps: cells do not add up to a total
+			a.ByApp = features.FloorEach(floor, byApp) // a person is on several apps: cells do not add up to a total
 			if m.HashedRows >= max(floor, 1) && noisy("hashed_matched", m.HashedMatched) < max(floor, 1) {
 				a.HashHint = hashHint
 			}
@@ -121,71 +121,17 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 		if i := slices.IndexFunc(rep.Audiences, func(s pipelines.AudienceSize) bool { return s.List == l.ID }); i >= 0 {
 			size, a.Delivered = rep.Audiences[i].Size, rep.Audiences[i].Delivered
 		}
-		a.Audience = floored(floor, noisy("audience", size))
+		a.Audience = features.Floor(floor, noisy("audience", size))
 		if a.Delivered {
 			tiers := map[int]int{}
 			for t, n := range rep.Tiers[l.ID] {
 				tiers[t] = noisy(fmt.Sprintf("tier_%d", t), n)
 			}
-			a.ByTier = suppressTotal(floor, tiers, a.Audience)
+			a.ByTier = features.SuppressTotal(floor, tiers, a.Audience)
 		}
 		out = append(out, a)
 	}
 	return out
-}
-
-func floored(floor, n int) Count {
-	if n < floor {
-		return nil
-	}
-	return &n
-}
-
-func floorEach[K comparable](floor int, m map[K]int) map[K]Count {
-	out := map[K]Count{}
-	for k, n := range m {
-		out[k] = floored(floor, n)
-	}
-	return out
-}
-
-// suppress floors cells that add up to a total the reader knows: when
-// exactly one cell is under the floor, the smallest other is suppressed
-// too, or the total minus the shown cells would give it away.
-func suppress[K cmp.Ordered](floor int, m map[K]int) map[K]Count {
-	out := floorEach(floor, m)
-	hidden := 0
-	for _, c := range out {
-		if c == nil {
-			hidden++
-		}
-	}
-	if hidden == 1 {
-		var smallest K
-		found := false
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			if out[k] != nil && (!found || m[k] < m[smallest]) {
-				smallest, found = k, true
-			}
-		}
-		if found {
-			out[smallest] = nil
-		}
-	}
-	return out
-}
-
-// suppressTotal is suppress for cells of a total shown as total: when the
-// total itself is suppressed, so is every cell.
-func suppressTotal[K cmp.Ordered](floor int, m map[K]int, total Count) map[K]Count {
-	if total == nil {
-		out := map[K]Count{}
-		for k := range m {
-			out[k] = nil
-		}
-		return out
-	}
-	return suppress(floor, m)
 }
 
 // Print writes the report for a person to read.
