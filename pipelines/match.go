@@ -21,6 +21,9 @@ type SeedList struct {
 	ID         string `json:"id"`
 	Advertiser string `json:"advertiser"`
 	File       string `json:"file"` // empty for a list read elsewhere (MatchSeedRows)
+	// Table is the BigQuery table the list is read from instead of a
+	// file (GraphOptions.Tables).
+	Table string `json:"table,omitempty"`
 	// Country reads the list's national numbers where a row has no
 	// country of its own.
 	Country string `json:"country"`

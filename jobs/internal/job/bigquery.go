@@ -26,6 +26,7 @@ var bigQueryTimeouts bqio.Timeouts
 // and publish loads and swaps them in once the run has passed its checks,
 // so a run that fails leaves the tables as they were.
 type bigQuerySink struct {
+	job     string
 	cfg     bqio.Config
 	runID   string
 	runDate time.Time
@@ -38,13 +39,13 @@ type bigQuerySink struct {
 
 // newBigQuerySink is the sink of cfg.Sink.BigQuery for a run's attempt;
 // nil when none is configured.
-func newBigQuerySink(cfg *configs.Config, attempt string) *bigQuerySink {
+func newBigQuerySink(cfg *configs.Config, job, attempt string) *bigQuerySink {
 	b := cfg.Sink.BigQuery
 	if b == nil {
 		return nil
 	}
 	runDate, _ := cfg.AsOfTime()
-	k := &bigQuerySink{cfg: bqio.Config{Project: b.Project, Dataset: b.Dataset, Location: b.Location, TempDir: b.TempDir, Endpoint: b.Endpoint,
+	k := &bigQuerySink{job: job, cfg: bqio.Config{Project: b.Project, Dataset: b.Dataset, Location: b.Location, TempDir: b.TempDir, Endpoint: b.Endpoint,
 		Timeouts: bigQueryTimeouts},
 		runID: cfg.RunID, runDate: runDate, attempt: attempt, adv: map[string]string{}}
 	for _, l := range cfg.SeedLists {
@@ -61,19 +62,19 @@ func (k *bigQuerySink) add(s beam.Scope, t bqio.Table, runID string, replace []b
 	k.writes = append(k.writes, bqio.TableWrite{Table: t, Dir: dir, RunID: runID, Replace: replace})
 }
 
-// prospects adds the prospects table to the pipeline.
-func (k *bigQuerySink) prospects(s beam.Scope, prospects beam.PCollection) {
+// Prospects adds the prospects table to the pipeline.
+func (k *bigQuerySink) Prospects(s beam.Scope, prospects beam.PCollection) {
 	k.add(s, bqio.Prospects, k.runID, k.keys, bqio.ProspectRows(s, k.runDate, prospects))
 }
 
-// seedMatch adds the seed_match table to the pipeline.
-func (k *bigQuerySink) seedMatch(s beam.Scope, reports beam.PCollection) {
+// SeedMatch adds the seed_match table to the pipeline.
+func (k *bigQuerySink) SeedMatch(s beam.Scope, reports beam.PCollection) {
 	k.add(s, bqio.SeedMatch, k.runID, k.keys, bqio.SeedMatchRows(s, k.runDate, k.runID, k.adv, reports))
 }
 
-// deadLetters adds the job's dead letters to the pipeline.
-func (k *bigQuerySink) deadLetters(s beam.Scope, job string, dead beam.PCollection) {
-	k.add(s, bqio.DeadLetters, job+"-"+k.runID, []bqio.Key{{Value: bqio.JobRun(job, k.runID)}}, bqio.DeadLetterRows(s, k.runDate, job, k.runID, dead))
+// DeadLetters adds the job's dead letters to the pipeline.
+func (k *bigQuerySink) DeadLetters(s beam.Scope, dead beam.PCollection) {
+	k.add(s, bqio.DeadLetters, k.job+"-"+k.runID, []bqio.Key{{Value: bqio.JobRun(k.job, k.runID)}}, bqio.DeadLetterRows(s, k.runDate, k.job, k.runID, dead))
 }
 
 // outputs are the tables a job writes.
@@ -135,12 +136,15 @@ func (k *bigQuerySink) writeRun(ctx context.Context, cl *bigquery.Client, rep *R
 	return k.cfg.Replace(ctx, cl, bqio.Runs, rep.Job+"-"+k.runID, k.runDate, []bqio.Key{{Value: bqio.JobRun(rep.Job, k.runID)}}, []string{shard})
 }
 
-// bigQuerySource reads apps' tables through the Storage Read API.
+// bigQuerySource reads apps' and seed lists' tables through the Storage
+// Read API: the graphs' pipelines.TableSource.
 type bigQuerySource struct {
 	cfg bqio.Config
 	cl  *bigquery.Client
 }
 
+// openBigQuerySource opens the source of b; the caller closes it once
+// the graph is built (the reads carry b, not the client).
 func openBigQuerySource(ctx context.Context, b *configs.BigQuery) (*bigQuerySource, error) {
 	c := bqio.Config{Project: b.Project, Location: b.Location, Endpoint: b.Endpoint, ReadEndpoint: b.ReadEndpoint, Timeouts: bigQueryTimeouts}
 	cl, err := bqio.NewClient(ctx, c)
@@ -152,8 +156,8 @@ func openBigQuerySource(ctx context.Context, b *configs.BigQuery) (*bigQuerySour
 
 func (b *bigQuerySource) close() { b.cl.Close() }
 
-// accounts checks the app's accounts table and opens its read session.
-func (b *bigQuerySource) accounts(ctx context.Context, s beam.Scope, app configs.App) (beam.PCollection, beam.PCollection, error) {
+// Accounts checks the app's accounts table and opens its read session.
+func (b *bigQuerySource) Accounts(ctx context.Context, s beam.Scope, app configs.App) (beam.PCollection, beam.PCollection, error) {
 	src := bqio.Source{Table: app.AccountsTable, Restriction: app.Filter}
 	cols := app.AccountColumns
 	sel, err := b.cfg.CheckColumns(ctx, b.cl, src, cols.Columns(), bqio.AccountFieldTypes, cols.Required())
@@ -168,9 +172,9 @@ func (b *bigQuerySource) accounts(ctx context.Context, s beam.Scope, app configs
 	return a, d, nil
 }
 
-// events checks the app's events table and opens a read session on the
+// Events checks the app's events table and opens a read session on the
 // activity window (and the app's filter).
-func (b *bigQuerySource) events(ctx context.Context, s beam.Scope, app configs.App, w features.ActivityWindow) (beam.PCollection, beam.PCollection, error) {
+func (b *bigQuerySource) Events(ctx context.Context, s beam.Scope, app configs.App, w features.ActivityWindow) (beam.PCollection, beam.PCollection, error) {
 	cols := app.EventColumns
 	timeCol := cols.Columns()["time"]
 	from := w.AsOf.AddDate(0, 0, -w.Days).Format("2006-01-02")
@@ -192,8 +196,8 @@ func (b *bigQuerySource) events(ctx context.Context, s beam.Scope, app configs.A
 	return e, d, nil
 }
 
-// seedRows checks a seed list's table and opens its read session.
-func (b *bigQuerySource) seedRows(ctx context.Context, s beam.Scope, l configs.SeedList) (beam.PCollection, error) {
+// SeedRows checks a seed list's table and opens its read session.
+func (b *bigQuerySource) SeedRows(ctx context.Context, s beam.Scope, l pipelines.SeedList) (beam.PCollection, error) {
 	src := bqio.Source{Table: l.Table}
 	sel, err := b.cfg.CheckColumns(ctx, b.cl, src, bqio.SeedColumns, bqio.SeedFieldTypes, []string{"phone"})
 	if err != nil {

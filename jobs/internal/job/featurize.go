@@ -3,8 +3,8 @@ package job
 import (
 	"context"
 	"io"
+	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/pipelines"
@@ -28,25 +28,24 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 			return ExitFailed, err
 		}
 	}
-	p, s := beam.NewPipelineWithRoot()
-	st, err := featurizeStages(ctx, s, cfg)
+	o := r.out
+	opt := graphOptions(cfg, nil, time.Now())
+	opt.Out.Persons = o.file("persons", pipelines.PersonsFile)
+	opt.Out.Identities = o.file("identities", pipelines.IdentitiesFile)
+	opt.Out.DeadLetters = o.file("dead letters", "featurize_dead_letters.jsonl")
+	opt.Out.Inputs = o.scratch(inputsFile)
+	p, err := r.build(ctx, pipelines.FeaturizeGraph, opt)
 	if err != nil {
 		r.abandon(ctx)
 		return ExitBadInput, err
 	}
-	o := r.out
-	pipelines.WriteJSONL(s, o.file("persons", pipelines.PersonsFile), st.persons, pipelines.JSONLOptions{Header: r.header(pipelines.PersonsKind), Unsorted: true})
-	pipelines.WriteIdentities(s, o.file("identities", pipelines.IdentitiesFile), *r.header(pipelines.IdentitiesKind), st.identities)
-	dead := o.file("dead letters", "featurize_dead_letters.jsonl")
-	pipelines.WriteJSONL(s, dead, beam.Flatten(s, st.dead...), pipelines.JSONLOptions{})
-	o.writeInputs(s, st.inputs)
 	if r.sink != nil {
-		r.sink.deadLetters(s, "featurize", beam.Flatten(s, st.dead...))
 		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.DeadLetters, bqio.Runs)...)
 	}
+	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("apps", len(cfg.Apps)).Str("output", cfg.Output).Msg("featurize starting")
-	code, err := r.execute(ctx, p, runSpec{flags: flags, files: reportFiles{inputs: o.scratch(inputsFile)}, report: "featurize_report.json",
+	code, err := r.execute(ctx, p, runSpec{flags: flags, files: reportFiles{inputs: opt.Out.Inputs}, report: "featurize_report.json",
 		check: func() ([]string, []string) {
 			problems, warnings := checkInputs(cfg, &r.rep, dead, true)
 			if len(problems) == 0 && r.rep.Counters["join_persons"] == 0 {

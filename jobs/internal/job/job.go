@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -320,103 +319,22 @@ func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error
 	return true, nil
 }
 
-// stages are the PCollections a job's stages hand on: persons and
-// identities, every dead letter, and every input file's accounting
-// (PCollection<pipelines.InputFile>).
-type stages struct {
-	persons, identities beam.PCollection
-	dead, inputs        []beam.PCollection
-}
-
-// featurizeStages adds read → featurize → join for every app of cfg to s,
-// then the opt-out lists and the privacy policy (usable). A file pattern
-// that matches nothing, a file of a format sosie does not read, or a
-// table without a column sosie needs, is an error before any work;
-// BigQuery read sessions are opened here.
-func featurizeStages(ctx context.Context, s beam.Scope, cfg *configs.Config) (stages, error) {
-	var st stages
-	asOf, _ := cfg.AsOfTime()
-	window := features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}
-	var src *bigQuerySource
-	var err error
-	if cfg.Source.BigQuery != nil {
-		if src, err = openBigQuerySource(ctx, cfg.Source.BigQuery); err != nil {
-			return st, err
-		}
-		defer src.close()
-	}
-	var profiles, ids []beam.PCollection
-	for _, app := range cfg.Apps {
-		var a, ad, e, ed beam.PCollection
-		if app.AccountsTable != "" {
-			a, ad, err = src.accounts(ctx, s, app)
-		} else {
-			var files []string
-			if files, err = appFiles("accounts", app.Accounts); err == nil {
-				var ai beam.PCollection
-				a, ad, ai = pipelines.ReadAccounts(s, app.Name, files, app.AccountColumns)
-				st.inputs = append(st.inputs, ai)
-			}
-		}
-		if err != nil {
-			return st, fmt.Errorf("app %s accounts: %w", app.Name, err)
-		}
-		if app.EventsTable != "" {
-			e, ed, err = src.events(ctx, s, app, window)
-		} else {
-			var files []string
-			if files, err = appFiles("events", app.Events); err == nil {
-				var ei beam.PCollection
-				e, ed, ei = pipelines.ReadEvents(s, app.Name, files, app.EventColumns)
-				st.inputs = append(st.inputs, ei)
-			}
-		}
-		if err != nil {
-			return st, fmt.Errorf("app %s events: %w", app.Name, err)
-		}
-		pr, id, fd := pipelines.Featurize(s, pipelines.FeaturizeOptions{App: app.Name, DefaultRegion: cfg.DefaultRegion,
-			MobileOnly: cfg.MobileOnly, MaxPerPhone: cfg.MaxAccountsPerPhone, Window: window, Pepper: PepperOf(cfg)}, a, e)
-		profiles, ids, st.dead = append(profiles, pr), append(ids, id), append(st.dead, ad, ed, fd)
-	}
-	st.persons, st.identities = pipelines.JoinByPhone(s, profiles...), beam.Flatten(s, ids...)
-	return st, usable(s, cfg, &st)
-}
-
-// appFiles expands an app input's patterns and checks every file is of a
-// format sosie reads for apps.
-func appFiles(what string, patterns []string) ([]string, error) {
-	files, err := pipelines.ExpandFiles(patterns...)
-	if err != nil {
-		return nil, err
-	}
-	return files, pipelines.CheckFormats(what, files, pipelines.JSONL, pipelines.CSV, pipelines.TSV, pipelines.Parquet)
-}
-
 // ErrNamespace says a seed list is outside its advertiser's namespace.
-var ErrNamespace = errors.New("outside the advertiser's namespace")
+var ErrNamespace = configs.ErrNamespace
 
 // SeedLists returns cfg's seed lists for MatchSeeds, each file checked.
 // An advertiser's run (cfg.Advertiser) keeps only that advertiser's lists
 // in cfg, and each must be in its namespace of the seed store; in any
 // run, a list in the store must be in its own advertiser's namespace.
 func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
-	if cfg.Advertiser != "" {
-		cfg.SeedLists = slices.DeleteFunc(cfg.SeedLists, func(l configs.SeedList) bool { return l.Advertiser != cfg.Advertiser })
-		if len(cfg.SeedLists) == 0 {
-			return nil, fmt.Errorf("advertiser %s: no seed list of it in seed_lists", cfg.Advertiser)
-		}
-	}
-	if len(cfg.SeedLists) == 0 {
-		return nil, fmt.Errorf("seed_lists: none configured; this job needs at least one")
+	if err := cfg.KeepAdvertiserLists(); err != nil {
+		return nil, err
 	}
 	var lists []pipelines.SeedList
 	for _, l := range cfg.SeedLists {
 		format, _ := features.ParseSeedFormat(l.Format) // validated
 		if l.Table != "" {
-			if cfg.Advertiser != "" {
-				return nil, fmt.Errorf("seed list %s: %w: an advertiser's run reads seed lists from its namespace of the seed store only (submit the list with jobs/seeds), not from table %s", l.ID, ErrNamespace, l.Table)
-			}
-			lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, Country: l.Country, Format: format})
+			lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, Table: l.Table, Country: l.Country, Format: format})
 			continue
 		}
 		if err := pipelines.StatFile(context.Background(), l.File); err != nil {
@@ -428,7 +346,7 @@ func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
 		if err := pipelines.CheckFormats("seed list "+l.ID, []string{l.File}, pipelines.CSV, pipelines.TSV, pipelines.Text, pipelines.JSONL, pipelines.Parquet); err != nil {
 			return nil, err
 		}
-		stored, err := inNamespace(cfg, l)
+		stored, err := cfg.InSeedStore(l)
 		if err != nil {
 			return nil, fmt.Errorf("seed list %s of advertiser %s: %w", l.ID, l.Advertiser, err)
 		}
@@ -440,79 +358,13 @@ func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
 	return lists, nil
 }
 
-// inNamespace checks that a seed list file in the seed store is in its
-// advertiser's namespace, and that an advertiser's run reads only from
-// there. Paths are compared after resolving symbolic links.
-// It reports whether the file is in the seed store.
-func inNamespace(cfg *configs.Config, l configs.SeedList) (bool, error) {
-	if pipelines.Remote(l.File) || pipelines.Remote(cfg.SeedStore) {
-		// Object stores have no links: names are compared as they are.
-		store := strings.TrimSuffix(cfg.SeedStore, "/") + "/"
-		rel, inStore := strings.CutPrefix(l.File, store)
-		owner, _, _ := strings.Cut(rel, "/")
-		return checkOwner(cfg, l, inStore, owner)
-	}
-	file, err := filepath.EvalSymlinks(l.File)
-	if err != nil {
-		return false, err
-	}
-	if file, err = filepath.Abs(file); err != nil {
-		return false, err
-	}
-	store, err := filepath.Abs(cfg.SeedStore)
-	if err != nil {
-		return false, err
-	}
-	if s, err := filepath.EvalSymlinks(store); err == nil {
-		store = s
-	}
-	rel, err := filepath.Rel(store, file)
-	inStore := err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-	owner := ""
-	if inStore {
-		owner, _, _ = strings.Cut(rel, string(filepath.Separator))
-	}
-	return checkOwner(cfg, l, inStore, owner)
-}
-
-// checkOwner refuses a list in another advertiser's namespace, or outside
-// the store in an advertiser's run.
-func checkOwner(cfg *configs.Config, l configs.SeedList, inStore bool, owner string) (bool, error) {
-	switch {
-	case inStore && owner != l.Advertiser:
-		return true, fmt.Errorf("%w: %s is in advertiser %s's namespace of the seed store", ErrNamespace, l.File, owner)
-	case cfg.Advertiser != "" && !inStore:
-		return false, fmt.Errorf("%w: an advertiser's run reads seed lists from %s only, not %s", ErrNamespace, cfg.SeedNamespace(cfg.Advertiser), l.File)
-	}
-	return inStore, nil
-}
-
-// storedLists are the seed store's lists of cfg's seed lists: the ones a
-// run that matched them deletes (privacy.keep_seed_lists). Lists outside
-// the seed store are the operator's own files and stay.
-func storedLists(cfg *configs.Config) []string {
-	if cfg.Privacy.KeepSeedLists {
-		return nil
-	}
-	var out []string
-	for _, l := range cfg.SeedLists {
-		if l.File == "" {
-			continue
-		}
-		if stored, err := inNamespace(cfg, l); err == nil && stored {
-			out = append(out, l.File)
-		}
-	}
-	return out
-}
-
 // retireSeedLists deletes the stored seed lists a run matched, once its
 // outputs are published (a run that fails keeps them, for its rerun):
 // matching platforms delete the hashes once matched. It returns the files
 // deleted.
 func retireSeedLists(ctx context.Context, cfg *configs.Config, log zerolog.Logger) ([]string, error) {
 	var gone []string
-	for _, f := range storedLists(cfg) {
+	for _, f := range cfg.SeedListsToDelete() {
 		if err := pipelines.RemoveFile(ctx, f); err != nil {
 			return gone, fmt.Errorf("seed list %s: deleting the matched hashes: %w", f, err)
 		}
@@ -791,41 +643,6 @@ func (e conciseError) Error() string {
 	return e.err.Error()
 }
 
-// matchSeeds adds MatchSeeds for cfg's seed lists, each read from its
-// file or, for a list with a table, through the Storage Read API (the
-// table checked before any work). Its dead letters and input accounting
-// are added to st.
-func matchSeeds(ctx context.Context, s beam.Scope, cfg *configs.Config, lists []pipelines.SeedList, st *stages) (matched, reports beam.PCollection, err error) {
-	var files []pipelines.SeedList
-	var rows []beam.PCollection
-	var src *bigQuerySource
-	for i, l := range cfg.SeedLists {
-		if l.Table == "" {
-			files = append(files, lists[i])
-			continue
-		}
-		if src == nil {
-			if src, err = openBigQuerySource(ctx, cfg.Source.BigQuery); err != nil {
-				return matched, reports, err
-			}
-			defer src.close()
-		}
-		r, err := src.seedRows(ctx, s, l)
-		if err != nil {
-			return matched, reports, fmt.Errorf("seed list %s: %w", l.ID, err)
-		}
-		rows = append(rows, r)
-	}
-	if len(files) > 0 {
-		r, readDead, inputs := pipelines.ReadSeedFiles(s, files)
-		rows = append(rows, r)
-		st.dead, st.inputs = append(st.dead, readDead), append(st.inputs, inputs)
-	}
-	matched, reports, dead := pipelines.MatchSeedRows(s, lists, PepperOf(cfg), beam.Flatten(s, rows...), st.persons, st.identities)
-	st.dead = append(st.dead, dead)
-	return matched, reports, nil
-}
-
 // finish records the run in the summary and returns ExitNotPredictive
 // when a seed list's model is not predictive or its audience withheld,
 // else ExitOK.
@@ -841,25 +658,4 @@ func finish(flags *Flags, rep *Report, path string) int {
 		return ExitNotPredictive
 	}
 	return ExitOK
-}
-
-// usable keeps of st's persons what cfg's privacy rules allow: it
-// removes the persons on the opt-out lists, then applies the consent and
-// regional policy. Jobs that read persons another run wrote apply it
-// again, so a rule added since (a regulator's order, an objection) holds
-// at once.
-func usable(s beam.Scope, cfg *configs.Config, st *stages) error {
-	if len(cfg.OptOut) > 0 {
-		files, err := pipelines.ExpandFiles(cfg.OptOut...)
-		if err == nil {
-			err = pipelines.CheckFormats("opt_out", files, pipelines.CSV, pipelines.TSV, pipelines.Text)
-		}
-		if err != nil {
-			return fmt.Errorf("opt_out: %w", err)
-		}
-		kept, dead, inputs := pipelines.OptOut(s, files, PepperOf(cfg), cfg.DefaultRegion, st.persons, st.identities)
-		st.persons, st.dead, st.inputs = kept, append(st.dead, dead), append(st.inputs, inputs)
-	}
-	st.persons = pipelines.ApplyPolicy(s, cfg.Privacy.Policy(), st.persons)
-	return nil
 }

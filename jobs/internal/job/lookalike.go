@@ -6,11 +6,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/configs"
-	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
@@ -39,46 +37,27 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 			return ExitFailed, err
 		}
 	}
-	p, s := beam.NewPipelineWithRoot()
-	st, err := featurizeStages(ctx, s, cfg)
-	if err != nil {
-		r.abandon(ctx)
-		return ExitBadInput, err
-	}
-	matched, reports, err := matchSeeds(ctx, s, cfg, lists, &st)
-	if err != nil {
-		r.abandon(ctx)
-		return ExitBadInput, err
-	}
-	models := pipelines.Train(s, TrainOptions(cfg), st.persons, matched)
-	prospects, sizes := pipelines.WithholdSmallAudiences(s, cfg.Privacy.MinAudience, listIDs(cfg),
-		pipelines.Score(s, ScoreOptions(cfg, time.Now()), st.persons, models, matched))
-
 	o := r.out
-	var prospectFiles []string
+	opt := graphOptions(cfg, lists, time.Now())
 	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {
-		prospectFiles = append(prospectFiles, o.file("prospects", "prospects."+f))
+		opt.Out.Prospects = append(opt.Out.Prospects, o.file("prospects", "prospects."+f))
 	}
-	pipelines.WriteProspects(s, prospects, prospectFiles...)
-	in := reportFiles{
-		seedMatch: o.file("seed match", "seed_match.jsonl"),
-		audiences: o.file("audiences", "audiences.jsonl"),
-		models:    o.file("models", pipelines.ModelsFile),
-		prospects: prospectFiles[0],
-		inputs:    o.scratch(inputsFile),
+	opt.Out.SeedMatch = o.file("seed match", "seed_match.jsonl")
+	opt.Out.Audiences = o.file("audiences", "audiences.jsonl")
+	opt.Out.Models = o.file("models", pipelines.ModelsFile)
+	opt.Out.DeadLetters = o.file("dead letters", "dead_letters.jsonl")
+	opt.Out.Inputs = o.scratch(inputsFile)
+	p, err := r.build(ctx, pipelines.LookalikeGraph, opt)
+	if err != nil {
+		r.abandon(ctx)
+		return ExitBadInput, err
 	}
-	dead := o.file("dead letters", "dead_letters.jsonl")
-	pipelines.WriteJSONL(s, in.seedMatch, reports, pipelines.JSONLOptions{})
-	pipelines.WriteJSONL(s, in.audiences, sizes, pipelines.JSONLOptions{})
-	pipelines.WriteJSONL(s, in.models, models, pipelines.JSONLOptions{Header: r.header(pipelines.ModelsKind)})
-	pipelines.WriteJSONL(s, dead, beam.Flatten(s, st.dead...), pipelines.JSONLOptions{})
-	o.writeInputs(s, st.inputs)
 	if r.sink != nil {
-		r.sink.prospects(s, prospects)
-		r.sink.seedMatch(s, reports)
-		r.sink.deadLetters(s, "lookalike", beam.Flatten(s, st.dead...))
 		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.Tables...)...)
 	}
+	in := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, models: opt.Out.Models,
+		prospects: opt.Out.Prospects[0], inputs: opt.Out.Inputs}
+	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).
 		Str("output", cfg.RunOutput()).Msg("pipeline starting")
@@ -104,15 +83,6 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	return code, nil
 }
 
-// listIDs are cfg's seed lists' ids.
-func listIDs(cfg *configs.Config) []string {
-	var out []string
-	for _, l := range cfg.SeedLists {
-		out = append(out, l.ID)
-	}
-	return out
-}
-
 // logStart begins a job's start line with what decides its outcome: the
 // run, the activity window and the privacy settings (never the pepper).
 func logStart(log zerolog.Logger, cfg *configs.Config) *zerolog.Event {
@@ -124,7 +94,7 @@ func logStart(log zerolog.Logger, cfg *configs.Config) *zerolog.Event {
 // plainGo computes the lookalike job's prospects with pipelines.Baseline,
 // in one plain Go loop: the yardstick of the pipeline's cost.
 func plainGo(log zerolog.Logger, stdout io.Writer, cfg *configs.Config, lists []pipelines.SeedList) (int, error) {
-	asOf, _ := cfg.AsOfTime()
+	opt := graphOptions(cfg, lists, time.Now())
 	var apps []pipelines.BaselineApp
 	for _, app := range cfg.Apps {
 		accounts, err := pipelines.ExpandFiles(app.Accounts...)
@@ -135,14 +105,14 @@ func plainGo(log zerolog.Logger, stdout io.Writer, cfg *configs.Config, lists []
 		if err != nil {
 			return ExitBadInput, fmt.Errorf("app %s events: %w", app.Name, err)
 		}
-		apps = append(apps, pipelines.BaselineApp{Accounts: accounts, Events: events, Columns: app.AccountColumns, EventCol: app.EventColumns,
-			Options: pipelines.FeaturizeOptions{App: app.Name, DefaultRegion: cfg.DefaultRegion, MobileOnly: cfg.MobileOnly,
-				MaxPerPhone: cfg.MaxAccountsPerPhone, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}, Pepper: PepperOf(cfg)}})
+		fo := opt.Featurize
+		fo.App = app.Name
+		apps = append(apps, pipelines.BaselineApp{Accounts: accounts, Events: events, Columns: app.AccountColumns, EventCol: app.EventColumns, Options: fo})
 	}
 	path := configs.JoinPath(cfg.RunOutput(), "prospects.plain.jsonl")
 	log.Info().Int("apps", len(apps)).Msg("plain Go run starting (no Beam)")
 	start := time.Now()
-	res, err := pipelines.Baseline(apps, lists, PepperOf(cfg), cfg.Privacy.Policy(), ScoreOptions(cfg, time.Now()), path)
+	res, err := pipelines.Baseline(apps, lists, opt.Featurize.Pepper, opt.Policy, opt.Score, path)
 	if err != nil {
 		return ExitFailed, err
 	}

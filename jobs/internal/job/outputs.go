@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/configs"
@@ -49,14 +48,6 @@ func (o *outputs) scratch(name string) string { return o.pub.Stage("_scratch/" +
 
 // inputsFile is the scratch file of the inputs' accounting.
 const inputsFile = "inputs.jsonl"
-
-// writeInputs writes the input files' accounting for the report.
-func (o *outputs) writeInputs(s beam.Scope, inputs []beam.PCollection) {
-	if len(inputs) == 0 {
-		inputs = append(inputs, beam.CreateList(s, []pipelines.InputFile{}))
-	}
-	pipelines.WriteJSONL(s, o.scratch(inputsFile), beam.Flatten(s, inputs...), pipelines.JSONLOptions{})
-}
 
 // failed says where a run that will not be published left its outputs;
 // an interrupted run's are removed.

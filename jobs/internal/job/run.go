@@ -34,7 +34,7 @@ func newJobRun(ctx context.Context, log zerolog.Logger, job string, cfg *configs
 	if r.out, err = startOutputs(ctx, log, dir, job, &r.rep); err != nil {
 		return nil, fmt.Errorf("output %s: %w", dir, err)
 	}
-	r.sink = newBigQuerySink(cfg, r.out.pub.Attempt)
+	r.sink = newBigQuerySink(cfg, job, r.out.pub.Attempt)
 	return r, nil
 }
 
@@ -107,7 +107,7 @@ func (r *jobRun) execute(ctx context.Context, p *beam.Pipeline, spec runSpec) (i
 		}
 	}
 	if spec.retire {
-		r.rep.SeedListsDeleted = storedLists(r.cfg)
+		r.rep.SeedListsDeleted = r.cfg.SeedListsToDelete()
 	}
 	r.rep.Manifest = configs.JoinPath(r.out.pub.Dir, pipelines.ManifestFile)
 	if err := r.rep.write(ctx, r.out.file("report", spec.report)); err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/configs"
@@ -58,41 +57,29 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		}
 	}
 
-	p, s := beam.NewPipelineWithRoot()
-	st := readProfiles(s, in)
-	if err := usable(s, cfg, &st); err != nil {
-		r.abandon(ctx)
-		return ExitBadInput, err
+	o := r.out
+	opt := graphOptions(cfg, lists, time.Now())
+	opt.Profiles = pipelines.ProfileFiles{Persons: in.Persons, Identities: in.Identities}
+	opt.Models = modelFile
+	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {
+		opt.Out.Prospects = append(opt.Out.Prospects, o.file("prospects", "prospects."+f))
 	}
-	trained, td, ti := pipelines.ReadModels(s, []string{modelFile})
-	st.dead, st.inputs = append(st.dead, td), append(st.inputs, ti)
-	matched, reports, err := matchSeeds(ctx, s, cfg, lists, &st)
+	opt.Out.SeedMatch = o.file("seed match", "score_seed_match.jsonl")
+	opt.Out.Audiences = o.file("audiences", "audiences.jsonl")
+	opt.Out.DeadLetters = o.file("dead letters", "score_dead_letters.jsonl")
+	opt.Out.Inputs = o.scratch(inputsFile)
+	p, err := r.build(ctx, pipelines.ScoreGraph, opt)
 	if err != nil {
 		r.abandon(ctx)
 		return ExitBadInput, err
 	}
-	prospects, sizes := pipelines.WithholdSmallAudiences(s, cfg.Privacy.MinAudience, listIDs(cfg),
-		pipelines.Score(s, ScoreOptions(cfg, time.Now()), st.persons, trained, matched))
-	o := r.out
-	var files []string
-	for _, f := range append([]string{"jsonl"}, cfg.ProspectFormats...) {
-		files = append(files, o.file("prospects", "prospects."+f))
-	}
-	pipelines.WriteProspects(s, prospects, files...)
-	in2 := reportFiles{seedMatch: o.file("seed match", "score_seed_match.jsonl"), audiences: o.file("audiences", "audiences.jsonl"),
-		prospects: files[0], inputs: o.scratch(inputsFile)}
-	dead := o.file("dead letters", "score_dead_letters.jsonl")
-	pipelines.WriteJSONL(s, in2.seedMatch, reports, pipelines.JSONLOptions{})
-	pipelines.WriteJSONL(s, in2.audiences, sizes, pipelines.JSONLOptions{})
-	pipelines.WriteJSONL(s, dead, beam.Flatten(s, st.dead...), pipelines.JSONLOptions{})
-	o.writeInputs(s, st.inputs)
-	// The models come from the file given, read as the report's.
-	in2.models = modelFile
 	if r.sink != nil {
-		r.sink.prospects(s, prospects)
-		r.sink.deadLetters(s, "score", beam.Flatten(s, st.dead...))
 		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.Prospects, bqio.DeadLetters, bqio.Runs)...)
 	}
+	// The models come from the file given, read as the report's.
+	in2 := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, prospects: opt.Out.Prospects[0],
+		inputs: opt.Out.Inputs, models: modelFile}
+	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("seed_lists", len(lists)).Str("profiles", in.Dir).Str("models", modelFile).
 		Str("output", cfg.RunOutput()).Msg("score starting")

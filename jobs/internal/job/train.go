@@ -3,8 +3,8 @@ package job
 import (
 	"context"
 	"io"
+	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/pipelines"
@@ -41,30 +41,23 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		}
 	}
 
-	p, s := beam.NewPipelineWithRoot()
-	st := readProfiles(s, in)
-	if err := usable(s, cfg, &st); err != nil {
-		r.abandon(ctx)
-		return ExitBadInput, err
-	}
-	matched, reports, err := matchSeeds(ctx, s, cfg, lists, &st)
+	o := r.out
+	opt := graphOptions(cfg, lists, time.Now())
+	opt.Profiles = pipelines.ProfileFiles{Persons: in.Persons, Identities: in.Identities}
+	opt.Out.Models = o.file("models", pipelines.ModelsFile)
+	opt.Out.SeedMatch = o.file("seed match", "seed_match.jsonl")
+	opt.Out.DeadLetters = o.file("dead letters", "train_dead_letters.jsonl")
+	opt.Out.Inputs = o.scratch(inputsFile)
+	p, err := r.build(ctx, pipelines.TrainGraph, opt)
 	if err != nil {
 		r.abandon(ctx)
 		return ExitBadInput, err
 	}
-	models := pipelines.Train(s, TrainOptions(cfg), st.persons, matched)
-	o := r.out
-	files := reportFiles{models: o.file("models", pipelines.ModelsFile), seedMatch: o.file("seed match", "seed_match.jsonl"), inputs: o.scratch(inputsFile)}
-	dead := o.file("dead letters", "train_dead_letters.jsonl")
-	pipelines.WriteJSONL(s, files.models, models, pipelines.JSONLOptions{Header: r.header(pipelines.ModelsKind)})
-	pipelines.WriteJSONL(s, files.seedMatch, reports, pipelines.JSONLOptions{})
-	pipelines.WriteJSONL(s, dead, beam.Flatten(s, st.dead...), pipelines.JSONLOptions{})
-	o.writeInputs(s, st.inputs)
 	if r.sink != nil {
-		r.sink.seedMatch(s, reports)
-		r.sink.deadLetters(s, "train", beam.Flatten(s, st.dead...))
 		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.SeedMatch, bqio.DeadLetters, bqio.Runs)...)
 	}
+	files := reportFiles{models: opt.Out.Models, seedMatch: opt.Out.SeedMatch, inputs: opt.Out.Inputs}
+	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).Int("sample_size", cfg.SampleSize).
 		Str("profiles", in.Dir).Str("output", cfg.RunOutput()).Msg("train starting")
@@ -85,11 +78,4 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	}
 	r.rep.Print(stdout)
 	return code, nil
-}
-
-// readProfiles reads the persons and identities featurize wrote.
-func readProfiles(s beam.Scope, in Profiles) stages {
-	persons, pd, pi := pipelines.ReadPersons(s, in.Persons)
-	identities, id, ii := pipelines.ReadIdentities(s, in.Identities)
-	return stages{persons: persons, identities: identities, dead: []beam.PCollection{pd, id}, inputs: []beam.PCollection{pi, ii}}
 }

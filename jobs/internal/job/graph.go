@@ -1,0 +1,73 @@
+package job
+
+import (
+	"context"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/sosie-dev/sosie/configs"
+	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines"
+)
+
+// graphOptions are cfg's inputs, rules and options as the graphs of
+// pipelines take them (pipelines.GraphOptions); each job sets the
+// outputs it writes.
+func graphOptions(cfg *configs.Config, lists []pipelines.SeedList, scoredAt time.Time) pipelines.GraphOptions {
+	asOf, _ := cfg.AsOfTime()
+	return pipelines.GraphOptions{
+		Apps: cfg.Apps,
+		Featurize: pipelines.FeaturizeOptions{DefaultRegion: cfg.DefaultRegion, MobileOnly: cfg.MobileOnly,
+			MaxPerPhone: cfg.MaxAccountsPerPhone, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}, Pepper: PepperOf(cfg)},
+		OptOut:      cfg.OptOut,
+		Policy:      cfg.Privacy.Policy(),
+		Lists:       lists,
+		Score:       ScoreOptions(cfg, scoredAt),
+		MinAudience: cfg.Privacy.MinAudience,
+	}
+}
+
+// graph is one of the graphs of pipelines: LookalikeGraph, FeaturizeGraph,
+// TrainGraph, ScoreGraph.
+type graph func(ctx context.Context, s beam.Scope, o pipelines.GraphOptions) error
+
+// build builds the run's pipeline from g and o, with the run's file
+// headers and BigQuery sink, and a BigQuery source while the graph is
+// built when an app or a seed list names a table. The error is about
+// the inputs: a file, a format or a table sosie cannot read.
+func (r *jobRun) build(ctx context.Context, g graph, o pipelines.GraphOptions) (*beam.Pipeline, error) {
+	p, s := beam.NewPipelineWithRoot()
+	if namesTable(r.cfg) {
+		src, err := openBigQuerySource(ctx, r.cfg.Source.BigQuery)
+		if err != nil {
+			return nil, err
+		}
+		defer src.close()
+		o.Tables = src
+	}
+	o.Out.Header = r.header
+	if r.sink != nil {
+		o.Out.Tables = r.sink
+	}
+	return p, g(ctx, s, o)
+}
+
+// namesTable says whether an app or a seed list of cfg is read from
+// BigQuery.
+func namesTable(cfg *configs.Config) bool {
+	if cfg.Source.BigQuery == nil {
+		return false
+	}
+	for _, a := range cfg.Apps {
+		if a.AccountsTable != "" || a.EventsTable != "" {
+			return true
+		}
+	}
+	for _, l := range cfg.SeedLists {
+		if l.Table != "" {
+			return true
+		}
+	}
+	return false
+}
