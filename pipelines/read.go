@@ -63,7 +63,8 @@ func stringsToAny(s []string) []any {
 	return out
 }
 
-// The read counters balance: read_rows = read_accounts + read_events +
+// The read counters, of every reader (files here, BigQuery tables in
+// bqio), balance: read_rows = read_accounts + read_events +
 // read_rows_rejected.
 var (
 	rowsRead     = beam.NewCounter("sosie", "read_rows")
@@ -74,24 +75,40 @@ var (
 	filesEmpty   = beam.NewCounter("sosie", "read_files_empty")
 )
 
+// The kinds of rows an app's inputs hold.
+const (
+	AccountsKind = "accounts"
+	EventsKind   = "events"
+)
+
+// CountRows adds one shard's rows (a file's, a table stream's) to the
+// read counters: rows decoded as elements of kind (AccountsKind,
+// EventsKind) and rows rejected.
+func CountRows(ctx context.Context, kind string, decoded, rejected int64) {
+	rowsRead.Inc(ctx, decoded+rejected)
+	rowsBad.Inc(ctx, rejected)
+	switch kind {
+	case AccountsKind:
+		accountsRead.Inc(ctx, decoded)
+	case EventsKind:
+		eventsRead.Inc(ctx, decoded)
+	}
+}
+
 type readAccountsFn struct {
 	App     string                  `json:"app"`
 	Columns features.AccountColumns `json:"columns"`
 }
 
 func (f *readAccountsFn) ProcessElement(ctx context.Context, path string, emit func(features.Account), dead func(DeadLetter), inputs func(InputFile)) error {
-	var n int64
-	err := eachRow(ctx, path, "accounts", f.App, f.Columns.Required(), dead, inputs, func(line int, row features.Row) error {
+	return eachRow(ctx, path, AccountsKind, f.App, f.Columns.Required(), dead, inputs, func(line int, row features.Row) error {
 		a, err := f.Columns.DecodeAccount(f.App, row)
 		if err == nil {
 			a.Source, a.Line = path, line
-			n++
 			emit(a)
 		}
 		return err
 	})
-	accountsRead.Inc(ctx, n)
-	return err
 }
 
 type readEventsFn struct {
@@ -100,17 +117,13 @@ type readEventsFn struct {
 }
 
 func (f *readEventsFn) ProcessElement(ctx context.Context, path string, emit func(features.Event), dead func(DeadLetter), inputs func(InputFile)) error {
-	var n int64
-	err := eachRow(ctx, path, "events", f.App, f.Columns.Required(), dead, inputs, func(_ int, row features.Row) error {
+	return eachRow(ctx, path, EventsKind, f.App, f.Columns.Required(), dead, inputs, func(_ int, row features.Row) error {
 		e, err := f.Columns.DecodeEvent(f.App, row)
 		if err == nil {
-			n++
 			emit(e)
 		}
 		return err
 	})
-	eventsRead.Inc(ctx, n)
-	return err
 }
 
 // eachRow calls decode on every row of the file at path and accounts for
@@ -132,8 +145,7 @@ func eachRow(ctx context.Context, path, kind, app string, required []string, dea
 		readFailure.Inc(ctx, 1)
 		return err
 	}
-	rowsRead.Inc(ctx, int64(r.Stats.Read+r.Stats.Rejected))
-	rowsBad.Inc(ctx, int64(r.Stats.Rejected))
+	CountRows(ctx, kind, int64(r.Stats.Read), int64(r.Stats.Rejected))
 	if r.Stats.Read+r.Stats.Rejected == 0 {
 		filesEmpty.Inc(ctx, 1)
 	}

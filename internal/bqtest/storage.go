@@ -2,10 +2,7 @@ package bqtest
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
-	"math"
 	"net"
 	"regexp"
 	"slices"
@@ -34,7 +31,9 @@ const rowsPerResponse = 1000
 // StartStorageRead starts the BigQuery Storage Read API (gRPC, plain
 // TCP on loopback) beside the REST server and returns its address, for
 // option.WithEndpoint with insecure transport credentials. It serves
-// Avro: sessions honour the selected fields and a row restriction of
+// Arrow, as BigQuery maps its types (INTEGER int64, FLOAT float64, BOOLEAN
+// bool, TIMESTAMP timestamp[us, UTC], DATE date32, NUMERIC
+// decimal128(38, 9), the rest utf8): sessions honour the selected fields and a row restriction of
 // comparisons (=, !=, <, <=, >, >=, IN) joined by AND, and split the rows
 // over up to MaxStreamCount streams (default 4).
 func (s *Server) StartStorageRead() (string, error) {
@@ -76,8 +75,8 @@ func (r *readServer) CreateReadSession(ctx context.Context, req *storagepb.Creat
 	if m == nil {
 		return nil, status.Errorf(codes.InvalidArgument, "table %q is not projects/*/datasets/*/tables/*", rs.GetTable())
 	}
-	if rs.GetDataFormat() != storagepb.DataFormat_AVRO {
-		return nil, status.Errorf(codes.InvalidArgument, "data format %s: this server serves AVRO", rs.GetDataFormat())
+	if rs.GetDataFormat() != storagepb.DataFormat_ARROW {
+		return nil, status.Errorf(codes.InvalidArgument, "data format %s: this server serves ARROW", rs.GetDataFormat())
 	}
 	r.s.mu.Lock()
 	d := r.s.dataset(m[1], m[2], false)
@@ -122,12 +121,16 @@ func (r *readServer) CreateReadSession(ctx context.Context, req *storagepb.Creat
 		n = 4
 	}
 	n = max(1, min(n, len(rows)))
+	serialized, err := serializeSchema(arrowSchema(fields))
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "%v", err)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.next++
 	name := fmt.Sprintf("projects/%s/locations/eu/sessions/s%d", m[1], r.next)
-	out := &storagepb.ReadSession{Name: name, Table: rs.GetTable(), DataFormat: storagepb.DataFormat_AVRO,
-		Schema: &storagepb.ReadSession_AvroSchema{AvroSchema: &storagepb.AvroSchema{Schema: avroSchema(fields)}}}
+	out := &storagepb.ReadSession{Name: name, Table: rs.GetTable(), DataFormat: storagepb.DataFormat_ARROW,
+		Schema: &storagepb.ReadSession_ArrowSchema{ArrowSchema: &storagepb.ArrowSchema{SerializedSchema: serialized}}}
 	for i := range n {
 		sn := fmt.Sprintf("%s/streams/%d", name, i)
 		var part []Row
@@ -155,111 +158,19 @@ func (r *readServer) ReadRows(req *storagepb.ReadRowsRequest, stream storagepb.B
 	if off < 0 || off > len(rows) {
 		return status.Errorf(codes.OutOfRange, "offset %d of a stream of %d rows", off, len(rows))
 	}
+	schema := arrowSchema(fields)
 	for start := off; start < len(rows); start += rowsPerResponse {
 		end := min(len(rows), start+rowsPerResponse)
-		var buf []byte
-		for _, row := range rows[start:end] {
-			var err error
-			if buf, err = appendAvro(buf, fields, row); err != nil {
-				return status.Errorf(codes.Internal, "%v", err)
-			}
+		batch, err := serializeBatch(schema, fields, rows[start:end])
+		if err != nil {
+			return status.Errorf(codes.Internal, "%v", err)
 		}
 		if err := stream.Send(&storagepb.ReadRowsResponse{RowCount: int64(end - start),
-			Rows: &storagepb.ReadRowsResponse_AvroRows{AvroRows: &storagepb.AvroRows{SerializedBinaryRows: buf}}}); err != nil {
+			Rows: &storagepb.ReadRowsResponse_ArrowRecordBatch{ArrowRecordBatch: &storagepb.ArrowRecordBatch{SerializedRecordBatch: batch}}}); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// avroType is a BigQuery column's Avro type, as BigQuery documents it:
-// every NULLABLE column a union with null first.
-func avroType(f *bq.TableFieldSchema) any {
-	var t any
-	switch f.Type {
-	case "INTEGER", "INT64":
-		t = "long"
-	case "FLOAT", "FLOAT64":
-		t = "double"
-	case "BOOLEAN", "BOOL":
-		t = "boolean"
-	case "TIMESTAMP":
-		t = map[string]string{"type": "long", "logicalType": "timestamp-micros"}
-	case "DATE":
-		t = map[string]string{"type": "int", "logicalType": "date"}
-	default:
-		t = "string"
-	}
-	if f.Mode == "REQUIRED" {
-		return t
-	}
-	return []any{"null", t}
-}
-
-func avroSchema(fields []*bq.TableFieldSchema) string {
-	var fs []map[string]any
-	for _, f := range fields {
-		fs = append(fs, map[string]any{"name": f.Name, "type": avroType(f)})
-	}
-	b, _ := json.Marshal(map[string]any{"type": "record", "name": "__root__", "fields": fs})
-	return string(b)
-}
-
-func appendLong(b []byte, v int64) []byte { return binary.AppendVarint(b, v) } // zigzag, as Avro
-
-func appendAvro(b []byte, fields []*bq.TableFieldSchema, row Row) ([]byte, error) {
-	for _, f := range fields {
-		v := row[f.Name]
-		if f.Mode != "REQUIRED" {
-			if v == nil {
-				b = appendLong(b, 0)
-				continue
-			}
-			b = appendLong(b, 1)
-		} else if v == nil {
-			return nil, fmt.Errorf("required column %s is null", f.Name)
-		}
-		text := fmt.Sprint(v)
-		if x, ok := v.(float64); ok {
-			text = strconv.FormatFloat(x, 'f', -1, 64)
-		}
-		switch f.Type {
-		case "INTEGER", "INT64":
-			n, err := strconv.ParseInt(text, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("column %s: %q is not an integer", f.Name, text)
-			}
-			b = appendLong(b, n)
-		case "FLOAT", "FLOAT64":
-			x, err := strconv.ParseFloat(text, 64)
-			if err != nil {
-				return nil, fmt.Errorf("column %s: %q is not a number", f.Name, text)
-			}
-			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
-		case "BOOLEAN", "BOOL":
-			if text == "true" {
-				b = append(b, 1)
-			} else {
-				b = append(b, 0)
-			}
-		case "TIMESTAMP":
-			t, err := parseTimestamp(text)
-			if err != nil {
-				return nil, fmt.Errorf("column %s: %v", f.Name, err)
-			}
-			b = appendLong(b, t.UnixMicro())
-		case "DATE":
-			t, err := time.Parse("2006-01-02", text)
-			if err != nil {
-				return nil, fmt.Errorf("column %s: %q is not a date", f.Name, text)
-			}
-			b = appendLong(b, t.Unix()/86400)
-		default:
-			b = appendLong(b, int64(len(text)))
-			b = append(b, text...)
-		}
-	}
-	return b, nil
 }
 
 func parseTimestamp(s string) (time.Time, error) {

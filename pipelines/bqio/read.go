@@ -2,20 +2,17 @@ package bqio
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"cloud.google.com/go/bigquery"
 	bqstorage "cloud.google.com/go/bigquery/storage/apiv1"
 	"cloud.google.com/go/bigquery/storage/apiv1/storagepb"
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"google.golang.org/api/option"
@@ -38,11 +35,11 @@ type Source struct {
 }
 
 // Session is an open read session: its streams, each read by one
-// element, and the Avro schema of its rows.
+// element, and the Arrow schema of its record batches.
 type Session struct {
 	Source  Source   `json:"source"`
 	Streams []string `json:"streams"`
-	Schema  string   `json:"schema"` // Avro, as the session gave it
+	Schema  []byte   `json:"schema"` // Arrow IPC, as the session gave it
 }
 
 // The BigQuery types each record field may have; the first is the one
@@ -177,7 +174,7 @@ func (c Config) OpenRead(ctx context.Context, cl *bigquery.Client, src Source, c
 			MaxStreamCount: int32(maxStreams),
 			ReadSession: &storagepb.ReadSession{
 				Table:       fmt.Sprintf("projects/%s/datasets/%s/tables/%s", p, d, t),
-				DataFormat:  storagepb.DataFormat_AVRO,
+				DataFormat:  storagepb.DataFormat_ARROW,
 				ReadOptions: &storagepb.ReadSession_TableReadOptions{SelectedFields: columns, RowRestriction: src.Restriction},
 			}})
 		return err
@@ -185,19 +182,12 @@ func (c Config) OpenRead(ctx context.Context, cl *bigquery.Client, src Source, c
 	if err != nil {
 		return Session{}, err
 	}
-	s := Session{Source: src, Schema: rs.GetAvroSchema().GetSchema()}
+	s := Session{Source: src, Schema: rs.GetArrowSchema().GetSerializedSchema()}
 	for _, st := range rs.GetStreams() {
 		s.Streams = append(s.Streams, st.GetName())
 	}
 	return s, nil
 }
-
-var (
-	rowsRead     = beam.NewCounter("sosie", "read_rows")
-	rowsBad      = beam.NewCounter("sosie", "read_rows_rejected")
-	accountsRead = beam.NewCounter("sosie", "read_accounts")
-	eventsRead   = beam.NewCounter("sosie", "read_events")
-)
 
 // ReadAccounts reads an app's accounts from an open session, one element
 // per stream (so workers read streams in parallel), decoding each row
@@ -224,6 +214,7 @@ func streamsOf(s Session) []any {
 	return out
 }
 
+// readAccountsFn reads one stream of an accounts table.
 type readAccountsFn struct {
 	Config  Config                  `json:"config"`
 	Session Session                 `json:"session"`
@@ -232,17 +223,20 @@ type readAccountsFn struct {
 }
 
 func (f *readAccountsFn) ProcessElement(ctx context.Context, stream string, emit func(features.Account), dead func(pipelines.DeadLetter)) error {
-	return f.Config.eachRow(ctx, f.Session, stream, &rowsRead, &rowsBad, dead, func(n int, row features.Row) error {
+	source := f.Session.Source.Table + " " + stream
+	read, rejected, err := f.Config.eachRow(ctx, f.Session, stream, dead, func(n int, row features.Row) error {
 		a, err := f.Columns.DecodeAccount(f.App, row)
 		if err == nil {
-			a.Source, a.Line = f.Session.Source.Table+" "+stream, n
-			accountsRead.Inc(ctx, 1)
+			a.Source, a.Line = source, n
 			emit(a)
 		}
 		return err
 	})
+	pipelines.CountRows(ctx, pipelines.AccountsKind, read, rejected)
+	return err
 }
 
+// readEventsFn reads one stream of an events table.
 type readEventsFn struct {
 	Config  Config                `json:"config"`
 	Session Session               `json:"session"`
@@ -251,36 +245,38 @@ type readEventsFn struct {
 }
 
 func (f *readEventsFn) ProcessElement(ctx context.Context, stream string, emit func(features.Event), dead func(pipelines.DeadLetter)) error {
-	return f.Config.eachRow(ctx, f.Session, stream, &rowsRead, &rowsBad, dead, func(_ int, row features.Row) error {
+	read, rejected, err := f.Config.eachRow(ctx, f.Session, stream, dead, func(_ int, row features.Row) error {
 		e, err := f.Columns.DecodeEvent(f.App, row)
 		if err == nil {
-			eventsRead.Inc(ctx, 1)
 			emit(e)
 		}
 		return err
 	})
+	pipelines.CountRows(ctx, pipelines.EventsKind, read, rejected)
+	return err
 }
 
 // eachRow reads one stream to its end and decodes every row; a row that
-// does not decode is a dead letter naming table, stream and row.
-func (c Config) eachRow(ctx context.Context, session Session, stream string, read, bad *beam.Counter, dead func(pipelines.DeadLetter), decode func(int, features.Row) error) error {
-	fields, err := parseAvroSchema(session.Schema)
+// does not decode is a dead letter naming table, stream and row. It
+// returns the rows decoded and rejected.
+func (c Config) eachRow(ctx context.Context, session Session, stream string, dead func(pipelines.DeadLetter), decode func(int, features.Row) error) (read, rejected int64, err error) {
+	schema, err := arrowSchema(session.Schema)
 	if err != nil {
-		return err
+		return 0, 0, fmt.Errorf("bqio: %s: %w", session.Source.Table, err)
 	}
 	rc, err := c.readClient(ctx)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	defer rc.Close()
 	ctx, cancel := context.WithTimeout(ctx, c.Timeouts.job())
 	defer cancel()
 	n, reopened := 0, 0
-	var rows features.MapRow
+	row := arrowRow{cols: map[string]arrow.Array{}}
 	for ; ; reopened++ {
 		if reopened > 0 {
 			if reopened > 5 {
-				return fmt.Errorf("bqio: reading %s: stream %s broke %d times", session.Source.Table, stream, reopened)
+				return read, rejected, fmt.Errorf("bqio: reading %s: stream %s broke %d times", session.Source.Table, stream, reopened)
 			}
 			time.Sleep(time.Duration(reopened) * 100 * time.Millisecond)
 		}
@@ -291,158 +287,45 @@ func (c Config) eachRow(ctx context.Context, session Session, stream string, rea
 			if isUnavailable(err) {
 				continue
 			}
-			return fmt.Errorf("bqio: %s: %w", session.Source.Table, err)
+			return read, rejected, fmt.Errorf("bqio: %s: %w", session.Source.Table, err)
 		}
 		for {
 			resp, err := rs.Recv()
 			if errors.Is(err, io.EOF) {
-				return nil
+				return read, rejected, nil
 			}
 			if err != nil {
 				if Transient(err) || isUnavailable(err) {
 					break // reopen at offset n
 				}
-				return fmt.Errorf("bqio: reading %s: %w", session.Source.Table, err)
+				return read, rejected, fmt.Errorf("bqio: reading %s: %w", session.Source.Table, err)
 			}
-			b := resp.GetAvroRows().GetSerializedBinaryRows()
-			for range resp.GetRowCount() {
-				n++
-				count(ctx, read)
-				rows = features.MapRow{}
-				b, err = decodeAvroRow(b, fields, rows)
-				if err == nil {
-					err = decode(n, rows)
-				}
-				if err != nil {
-					count(ctx, bad)
-					reason := features.ReasonOf(err)
-					if reason == "" {
-						reason = features.ReasonBadField
+			err = eachRecord(schema, session.Schema, resp.GetArrowRecordBatch().GetSerializedRecordBatch(), func(rec arrow.RecordBatch) {
+				row.of(rec)
+				for i := range int(rec.NumRows()) {
+					n++
+					row.i = i
+					if err := decode(n, row); err != nil {
+						rejected++
+						reason := features.ReasonOf(err)
+						if reason == "" {
+							reason = features.ReasonBadField
+						}
+						dead(pipelines.DeadLetter{Stage: "read", Source: session.Source.Table + " " + stream, Line: n, Reason: reason, Detail: err.Error(), Rows: 1})
+						continue
 					}
-					dead(pipelines.DeadLetter{Stage: "read", Source: session.Source.Table + " " + stream, Line: n, Reason: reason, Detail: err.Error(), Rows: 1})
+					read++
 				}
+			})
+			if err != nil {
+				return read, rejected, fmt.Errorf("bqio: reading %s, stream %s after row %d: %w", session.Source.Table, stream, n, err)
 			}
 		}
-	}
-}
-
-func count(ctx context.Context, c *beam.Counter) {
-	if c != nil {
-		c.Inc(ctx, 1)
 	}
 }
 
 func isUnavailable(err error) bool {
 	return status.Code(err) == codes.Unavailable
-}
-
-// avroField is a column of a session's Avro schema.
-type avroField struct {
-	name     string
-	nullable bool   // a union with null first
-	typ      string // string, long, int, double, boolean
-	logical  string // timestamp-micros, date, or ""
-}
-
-func parseAvroSchema(schema string) ([]avroField, error) {
-	var rec struct {
-		Fields []struct {
-			Name string          `json:"name"`
-			Type json.RawMessage `json:"type"`
-		} `json:"fields"`
-	}
-	if err := json.Unmarshal([]byte(schema), &rec); err != nil {
-		return nil, fmt.Errorf("bqio: Avro schema: %w", err)
-	}
-	var out []avroField
-	for _, f := range rec.Fields {
-		af := avroField{name: f.Name}
-		t := f.Type
-		var union []json.RawMessage
-		if json.Unmarshal(t, &union) == nil {
-			if len(union) != 2 || string(union[0]) != `"null"` {
-				return nil, fmt.Errorf("bqio: Avro field %s: union %s", f.Name, t)
-			}
-			af.nullable, t = true, union[1]
-		}
-		var name string
-		var logical struct {
-			Type        string `json:"type"`
-			LogicalType string `json:"logicalType"`
-		}
-		switch {
-		case json.Unmarshal(t, &name) == nil:
-			af.typ = name
-		case json.Unmarshal(t, &logical) == nil:
-			af.typ, af.logical = logical.Type, logical.LogicalType
-		default:
-			return nil, fmt.Errorf("bqio: Avro field %s: type %s", f.Name, t)
-		}
-		out = append(out, af)
-	}
-	return out, nil
-}
-
-func readLong(b []byte) (int64, []byte, error) {
-	v, n := binary.Varint(b)
-	if n <= 0 {
-		return 0, nil, fmt.Errorf("bqio: bad Avro long")
-	}
-	return v, b[n:], nil
-}
-
-// decodeAvroRow decodes one row into row, as text a CSV cell would hold,
-// and returns the bytes after it.
-func decodeAvroRow(b []byte, fields []avroField, row features.MapRow) ([]byte, error) {
-	var err error
-	for _, f := range fields {
-		if f.nullable {
-			var branch int64
-			if branch, b, err = readLong(b); err != nil {
-				return nil, err
-			}
-			if branch == 0 {
-				continue
-			}
-		}
-		switch f.typ {
-		case "string", "bytes":
-			var n int64
-			if n, b, err = readLong(b); err != nil || n < 0 || int(n) > len(b) {
-				return nil, fmt.Errorf("bqio: bad Avro string in %s", f.name)
-			}
-			row[f.name] = string(b[:n])
-			b = b[n:]
-		case "long", "int":
-			var v int64
-			if v, b, err = readLong(b); err != nil {
-				return nil, err
-			}
-			switch f.logical {
-			case "timestamp-micros":
-				row[f.name] = time.UnixMicro(v).UTC().Format(time.RFC3339Nano)
-			case "date":
-				row[f.name] = time.Unix(v*86400, 0).UTC().Format("2006-01-02")
-			default:
-				row[f.name] = strconv.FormatInt(v, 10)
-			}
-		case "double":
-			if len(b) < 8 {
-				return nil, fmt.Errorf("bqio: short Avro double in %s", f.name)
-			}
-			row[f.name] = strconv.FormatFloat(math.Float64frombits(binary.LittleEndian.Uint64(b)), 'g', -1, 64)
-			b = b[8:]
-		case "boolean":
-			if len(b) < 1 {
-				return nil, fmt.Errorf("bqio: short Avro boolean in %s", f.name)
-			}
-			row[f.name] = strconv.FormatBool(b[0] != 0)
-			b = b[1:]
-		default:
-			return nil, fmt.Errorf("bqio: Avro type %s of %s", f.typ, f.name)
-		}
-	}
-	return b, nil
 }
 
 func init() {
@@ -479,7 +362,7 @@ type readSeedRowsFn struct {
 
 func (f *readSeedRowsFn) ProcessElement(ctx context.Context, stream string, emit func(pipelines.SeedRow)) error {
 	// Seed rows are counted by MatchSeedRows, not as rows read.
-	return f.Config.eachRow(ctx, f.Session, stream, nil, nil, func(d pipelines.DeadLetter) {
+	_, _, err := f.Config.eachRow(ctx, f.Session, stream, func(d pipelines.DeadLetter) {
 		emit(pipelines.SeedRow{List: f.List, Source: d.Source, Line: d.Line, Reason: d.Reason, Detail: d.Detail})
 	}, func(n int, row features.Row) error {
 		r := pipelines.SeedRow{List: f.List, Source: f.Session.Source.Table + " " + stream, Line: n, Value: 1}
@@ -501,6 +384,7 @@ func (f *readSeedRowsFn) ProcessElement(ctx context.Context, stream string, emit
 		emit(r)
 		return nil
 	})
+	return err
 }
 
 func init() {

@@ -54,7 +54,7 @@ func loadWorld(t *testing.T, srv *bqtest.Server, dir string) {
 }
 
 // TestReadFromBigQuery reads an app's accounts and events through the
-// Storage Read API (several streams, Avro) and gets what the files give;
+// Storage Read API (several streams, Arrow record batches) and gets what the files give;
 // the row restriction is pushed down; a broken stream resumes.
 func TestReadFromBigQuery(t *testing.T) {
 	srv := bqtest.NewServer()
