@@ -9,15 +9,6 @@ import (
 	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
-// AudienceSize is the size of a seed list's prospect list and whether it
-// was delivered.
-type AudienceSize struct {
-	List      string `json:"seed_list_id"`
-	Size      int    `json:"size"`
-	Minimum   int    `json:"minimum"`
-	Delivered bool   `json:"delivered"` // false: under Minimum, withheld
-}
-
 // Counters of WithholdSmallAudiences, which balance:
 //
 //	score_prospects = audience_prospects_delivered + audience_prospects_withheld

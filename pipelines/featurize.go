@@ -88,13 +88,6 @@ func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollec
 	return profiles, identities, beam.Flatten(s, dead1, dead2, dead3)
 }
 
-// Identity ties a phone hash (keyed: features.Keyer.HashKey) to a person
-// key, and says which convention the hash is in.
-type Identity struct {
-	Key        string                  `json:"key"`
-	Convention features.HashConvention `json:"convention"`
-}
-
 // normalizeAccountFn normalizes each account's phone into a person key.
 type normalizeAccountFn struct {
 	Options FeaturizeOptions `json:"options"`

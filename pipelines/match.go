@@ -52,13 +52,6 @@ type seedHit struct {
 	Ignored    []string `json:"ignored,omitempty"`
 }
 
-// MatchedSeed is a seed list's customer found among the persons.
-type MatchedSeed struct {
-	List  string  `json:"list"`
-	Key   string  `json:"key"`   // person key
-	Value float64 `json:"value"` // customer value; 1 where the list has none
-}
-
 // seedOutcome is what became of one seed row, for the match report.
 type seedOutcome struct {
 	Outcome    string          `json:"outcome"` // matched, unmatched, repeated, duplicate, rejected
@@ -67,38 +60,6 @@ type seedOutcome struct {
 	Apps       []string        `json:"apps,omitempty"`   // of the matched person
 	Digest     uint64          `json:"digest,omitempty"` // of the row's keyed identity (not repeated rows)
 	Ignored    []string        `json:"ignored,omitempty"`
-}
-
-// MatchReport says what became of a seed list's rows: rows = matched +
-// duplicates + unmatched + rejected.
-type MatchReport struct {
-	List     string                  `json:"list"`
-	Rows     int                     `json:"rows"`
-	Rejected map[features.Reason]int `json:"rejected"`
-	// Duplicates are rows of a customer already found in the list:
-	// Repeated of them name the same phone or hash as an earlier row
-	// (known from the list alone, before matching); the others reached
-	// the same person in another form (a phone and its hash).
-	Duplicates   int            `json:"duplicates"`
-	Repeated     int            `json:"repeated"`
-	Unmatched    int            `json:"unmatched"`
-	Matched      int            `json:"matched"` // distinct persons
-	ByConvention map[string]int `json:"matched_by_convention"`
-	ByApp        map[string]int `json:"matched_by_app"`
-	MatchRate    float64        `json:"match_rate"` // matched / (rows − rejected − duplicates)
-	// HashedRows are the rows whose phone is a SHA-256 hash (read, not
-	// repeated), HashedMatched those of them that matched a person.
-	HashedRows    int `json:"hashed_rows"`
-	HashedMatched int `json:"hashed_matched"`
-	// Ignored counts the rows whose optional cell (country, value) could
-	// not be read and was left out, per column.
-	Ignored map[string]int `json:"ignored,omitempty"`
-	// ListDigest is a digest of the list's distinct usable rows (their
-	// identities keyed under the pepper, XORed): equal for lists that name
-	// the same phones, whatever else they hold, and unpredictable to
-	// whoever lacks the pepper. It keys the noise of the counts
-	// advertisers see.
-	ListDigest uint64 `json:"list_digest"`
 }
 
 var (
@@ -139,22 +100,6 @@ func MatchSeedRows(s beam.Scope, lists []SeedList, pepper Pepper, rows, persons,
 	matched, outcomes := beam.ParDo2(s, matchPerson, beam.CoGroupByKey(s, hits, personsByKey))
 	reports = beam.ParDo(s, finishReport, beam.CombinePerKey(s, &matchReportFn{}, beam.Flatten(s, outcomes, unmatchedHash, rejected, repeated)))
 	return matched, reports, dead
-}
-
-// SeedRow is one row of a seed list as read, before it is matched: a
-// phone (plain or hashed) with its country and customer value, or the
-// reason the row could not be read. Sources other than files (a
-// BigQuery table) make these for MatchSeedRows.
-type SeedRow struct {
-	List    string          `json:"list"`
-	Source  string          `json:"source"` // the file or table, for dead letters
-	Line    int             `json:"line"`   // 1-based row in Source
-	Phone   string          `json:"phone,omitempty"`
-	Country string          `json:"country,omitempty"`
-	Value   float64         `json:"value"`
-	Reason  features.Reason `json:"reason,omitempty"` // set when the row could not be read
-	Detail  string          `json:"detail,omitempty"`
-	Ignored []string        `json:"ignored,omitempty"` // optional columns whose cell could not be read and was left out
 }
 
 // ReadSeedFiles reads the seed lists' files: PCollection<SeedRow>,

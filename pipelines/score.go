@@ -28,20 +28,6 @@ type ScoreOptions struct {
 	ScoredAt        time.Time         `json:"scored_at"`
 }
 
-// Prospect is one person on a seed list's prospect list.
-type Prospect struct {
-	RunID      string    `json:"run_id"`
-	Advertiser string    `json:"advertiser_id"`
-	List       string    `json:"seed_list_id"`
-	Key        string    `json:"person_key"`
-	Score      float64   `json:"score"`
-	Percentile int       `json:"percentile"` // 99: in the top 1 % of the eligible population
-	Tier       int       `json:"tier"`       // 1: top 0–1 %, 2: 1–2 %, …
-	ModelKind  string    `json:"model_kind"`
-	ScoredAt   time.Time `json:"scored_at"`
-	AsOf       string    `json:"as_of"` // the run's as-of date (YYYY-MM-DD): two runs of one day compare on it
-}
-
 // Score's counters, which balance:
 //
 //	score_persons_in × lists = score_scores + score_seeds_excluded

@@ -3,7 +3,6 @@ package pipelines
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -41,12 +40,6 @@ func (o TrainOptions) withDefaults() TrainOptions {
 		o.MinSeeds = 100
 	}
 	return o
-}
-
-// TrainedModel is one seed list's model: a model.Artifact as JSON.
-type TrainedModel struct {
-	List     string          `json:"list"`
-	Artifact json.RawMessage `json:"artifact"`
 }
 
 // trainRow is one labelled feature vector for a list.

@@ -3,9 +3,12 @@
 // streams through one worker with insert ids that duplicate on retry and
 // cannot be pointed at a test endpoint.
 //
-// The source reads tables through the Storage Read API: one read session
-// per table (CheckColumns first checks its columns), its streams read in
-// parallel as separate elements, a broken stream resumed at its offset.
+// The source reads apps' and seed lists' tables through the Storage Read
+// API: one read session per table (CheckColumns first checks its
+// columns), its streams read in parallel as separate elements, each
+// response an Arrow record batch decoded column by column with arrow-go,
+// a broken stream resumed at its offset. The jobs hand it to the graphs
+// as their pipelines.TableSource.
 //
 // The sink writes a table in two steps. In the pipeline, rows are grouped
 // into a fixed number of shards, each written as newline-delimited JSON to

@@ -1,0 +1,167 @@
+package pipelines
+
+import (
+	"encoding/json"
+	"reflect"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/sosie-dev/sosie/features"
+)
+
+// The element types the stages hand each other and the jobs read back,
+// and their coders. A type that crosses the runner needs a coder Beam can
+// use: the records here carry time.Time and maps, so they cross as JSON.
+
+// DeadLetter is an input row, or a group of rows, that did not make it
+// through a stage, and why. It never carries a phone number, a hash of one
+// or a person key: the source, line and record id are enough to find the
+// row.
+type DeadLetter struct {
+	Stage  string          `json:"stage"`            // the composite that rejected it, e.g. "read", "featurize"
+	Source string          `json:"source"`           // the file, or the app
+	Line   int             `json:"line,omitempty"`   // 1-based line in Source, where known
+	Record string          `json:"record,omitempty"` // the record's id (an app user id), where known
+	Reason features.Reason `json:"reason"`
+	Detail string          `json:"detail,omitempty"` // the error, which names the field and never the value of a phone
+	Rows   int             `json:"rows"`             // input rows this letter stands for (events of one account, accounts of one number)
+}
+
+// Identity ties a phone hash (keyed: features.Keyer.HashKey) to a person
+// key, and says which convention the hash is in.
+type Identity struct {
+	Key        string                  `json:"key"`
+	Convention features.HashConvention `json:"convention"`
+}
+
+// SeedRow is one row of a seed list as read, before it is matched: a
+// phone (plain or hashed) with its country and customer value, or the
+// reason the row could not be read. Sources other than files (a
+// BigQuery table) make these for MatchSeedRows.
+type SeedRow struct {
+	List    string          `json:"list"`
+	Source  string          `json:"source"` // the file or table, for dead letters
+	Line    int             `json:"line"`   // 1-based row in Source
+	Phone   string          `json:"phone,omitempty"`
+	Country string          `json:"country,omitempty"`
+	Value   float64         `json:"value"`
+	Reason  features.Reason `json:"reason,omitempty"` // set when the row could not be read
+	Detail  string          `json:"detail,omitempty"`
+	Ignored []string        `json:"ignored,omitempty"` // optional columns whose cell could not be read and was left out
+}
+
+// MatchedSeed is a seed list's customer found among the persons.
+type MatchedSeed struct {
+	List  string  `json:"list"`
+	Key   string  `json:"key"`   // person key
+	Value float64 `json:"value"` // customer value; 1 where the list has none
+}
+
+// MatchReport says what became of a seed list's rows: rows = matched +
+// duplicates + unmatched + rejected.
+type MatchReport struct {
+	List     string                  `json:"list"`
+	Rows     int                     `json:"rows"`
+	Rejected map[features.Reason]int `json:"rejected"`
+	// Duplicates are rows of a customer already found in the list:
+	// Repeated of them name the same phone or hash as an earlier row
+	// (known from the list alone, before matching); the others reached
+	// the same person in another form (a phone and its hash).
+	Duplicates   int            `json:"duplicates"`
+	Repeated     int            `json:"repeated"`
+	Unmatched    int            `json:"unmatched"`
+	Matched      int            `json:"matched"` // distinct persons
+	ByConvention map[string]int `json:"matched_by_convention"`
+	ByApp        map[string]int `json:"matched_by_app"`
+	MatchRate    float64        `json:"match_rate"` // matched / (rows − rejected − duplicates)
+	// HashedRows are the rows whose phone is a SHA-256 hash (read, not
+	// repeated), HashedMatched those of them that matched a person.
+	HashedRows    int `json:"hashed_rows"`
+	HashedMatched int `json:"hashed_matched"`
+	// Ignored counts the rows whose optional cell (country, value) could
+	// not be read and was left out, per column.
+	Ignored map[string]int `json:"ignored,omitempty"`
+	// ListDigest is a digest of the list's distinct usable rows (their
+	// identities keyed under the pepper, XORed): equal for lists that name
+	// the same phones, whatever else they hold, and unpredictable to
+	// whoever lacks the pepper. It keys the noise of the counts
+	// advertisers see.
+	ListDigest uint64 `json:"list_digest"`
+}
+
+// TrainedModel is one seed list's model: a model.Artifact as JSON.
+type TrainedModel struct {
+	List     string          `json:"list"`
+	Artifact json.RawMessage `json:"artifact"`
+}
+
+// Prospect is one person on a seed list's prospect list.
+type Prospect struct {
+	RunID      string    `json:"run_id"`
+	Advertiser string    `json:"advertiser_id"`
+	List       string    `json:"seed_list_id"`
+	Key        string    `json:"person_key"`
+	Score      float64   `json:"score"`
+	Percentile int       `json:"percentile"` // 99: in the top 1 % of the eligible population
+	Tier       int       `json:"tier"`       // 1: top 0–1 %, 2: 1–2 %, …
+	ModelKind  string    `json:"model_kind"`
+	ScoredAt   time.Time `json:"scored_at"`
+	AsOf       string    `json:"as_of"` // the run's as-of date (YYYY-MM-DD): two runs of one day compare on it
+}
+
+// AudienceSize is the size of a seed list's prospect list and whether it
+// was delivered.
+type AudienceSize struct {
+	List      string `json:"seed_list_id"`
+	Size      int    `json:"size"`
+	Minimum   int    `json:"minimum"`
+	Delivered bool   `json:"delivered"` // false: under Minimum, withheld
+}
+
+func init() {
+	// Records carry time.Time, which Beam's schema coder cannot encode:
+	// they cross the runner as JSON. Each type needs coder functions of its
+	// own name: Beam registers functions by name, and the instances of one
+	// generic function share theirs.
+	beam.RegisterCoder(reflect.TypeFor[features.Account](), encAccount, decAccount)
+	beam.RegisterCoder(reflect.TypeFor[features.Event](), encEvent, decEvent)
+	beam.RegisterCoder(reflect.TypeFor[features.Activity](), encActivity, decActivity)
+	beam.RegisterCoder(reflect.TypeFor[features.AppProfile](), encAppProfile, decAppProfile)
+	beam.RegisterCoder(reflect.TypeFor[features.Person](), encPerson, decPerson)
+	beam.RegisterCoder(reflect.TypeFor[DeadLetter](), encDeadLetter, decDeadLetter)
+	beam.RegisterCoder(reflect.TypeFor[keyedAccount](), encKeyedAccount, decKeyedAccount)
+	beam.RegisterCoder(reflect.TypeFor[MatchReport](), encMatchReport, decMatchReport)
+	beam.RegisterCoder(reflect.TypeFor[Prospect](), encProspect, decProspect)
+	beam.RegisterCoder(reflect.TypeFor[TrainedModel](), encTrainedModel, decTrainedModel)
+	beam.RegisterCoder(reflect.TypeFor[InputFile](), encInputFile, decInputFile)
+}
+
+func decJSON[T any](b []byte) (T, error) {
+	var v T
+	err := json.Unmarshal(b, &v)
+	return v, err
+}
+
+func encAccount(v features.Account) ([]byte, error)       { return json.Marshal(v) }
+func decAccount(b []byte) (features.Account, error)       { return decJSON[features.Account](b) }
+func encEvent(v features.Event) ([]byte, error)           { return json.Marshal(v) }
+func decEvent(b []byte) (features.Event, error)           { return decJSON[features.Event](b) }
+func encActivity(v features.Activity) ([]byte, error)     { return json.Marshal(v) }
+func decActivity(b []byte) (features.Activity, error)     { return decJSON[features.Activity](b) }
+func encAppProfile(v features.AppProfile) ([]byte, error) { return json.Marshal(v) }
+func decAppProfile(b []byte) (features.AppProfile, error) { return decJSON[features.AppProfile](b) }
+func encPerson(v features.Person) ([]byte, error)         { return json.Marshal(v) }
+func decPerson(b []byte) (features.Person, error)         { return decJSON[features.Person](b) }
+func encDeadLetter(v DeadLetter) ([]byte, error)          { return json.Marshal(v) }
+func decDeadLetter(b []byte) (DeadLetter, error)          { return decJSON[DeadLetter](b) }
+func encKeyedAccount(v keyedAccount) ([]byte, error)      { return json.Marshal(v) }
+func decKeyedAccount(b []byte) (keyedAccount, error)      { return decJSON[keyedAccount](b) }
+func encMatchReport(v MatchReport) ([]byte, error)        { return json.Marshal(v) }
+func decMatchReport(b []byte) (MatchReport, error)        { return decJSON[MatchReport](b) }
+func encProspect(v Prospect) ([]byte, error)              { return json.Marshal(v) }
+func decProspect(b []byte) (Prospect, error)              { return decJSON[Prospect](b) }
+func encTrainedModel(v TrainedModel) ([]byte, error)      { return json.Marshal(v) }
+func decTrainedModel(b []byte) (TrainedModel, error)      { return decJSON[TrainedModel](b) }
+func encInputFile(v InputFile) ([]byte, error)            { return json.Marshal(v) }
+func decInputFile(b []byte) (InputFile, error)            { return decJSON[InputFile](b) }
