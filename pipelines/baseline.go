@@ -2,20 +2,11 @@ package pipelines
 
 import (
 	"context"
-	"math"
+	"fmt"
 	"sort"
 
 	"github.com/sosie-dev/sosie/features"
 )
-
-// BaselineApp is one app's input files for Baseline.
-type BaselineApp struct {
-	Options  FeaturizeOptions
-	Accounts []string
-	Events   []string
-	Columns  features.AccountColumns
-	EventCol features.EventColumns
-}
 
 // BaselineResult counts what Baseline produced.
 type BaselineResult struct {
@@ -25,104 +16,203 @@ type BaselineResult struct {
 	DeadLetters int
 }
 
-// Baseline computes what the lookalike pipeline computes — read,
-// featurize, join, match, train, score, write — in one plain Go loop in
-// this process, with no Beam: maps instead of shuffles, an exact sort
-// instead of the quantile sketch. It calls the pipeline's own element
-// functions, so the difference in running time between the two is what
-// Beam and the runner cost. It exists to measure that (the 100k-person
-// benchmark), not to run in production: it holds everything in memory.
-func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy features.Policy, opt ScoreOptions, prospectPaths ...string) (BaselineResult, error) {
-	ctx := context.Background()
-	var res BaselineResult
-	var dead []DeadLetter
-	deadFn := func(d DeadLetter) { dead = append(dead, d) }
-	identities := map[string][]Identity{}
-	byKeyProfiles := map[string][]features.AppProfile{}
-
-	for _, app := range apps {
-		var accounts []features.Account
-		ra := &readAccountsFn{App: app.Options.App, Columns: app.Columns}
-		for _, f := range app.Accounts {
-			if err := ra.ProcessElement(ctx, f, func(a features.Account) { accounts = append(accounts, a) }, deadFn, func(InputFile) {}); err != nil {
-				return res, err
-			}
-		}
-		activity := map[string]features.Activity{}
-		re := &readEventsFn{App: app.Options.App, Columns: app.EventCol}
-		w := app.Options.Window
-		for _, f := range app.Events {
-			if err := re.ProcessElement(ctx, f, func(e features.Event) { activity[e.UserID] = w.AddInput(activity[e.UserID], e) }, deadFn, func(InputFile) {}); err != nil {
-				return res, err
-			}
-		}
-		norm := &normalizeAccountFn{Options: app.Options}
-		if err := norm.Setup(); err != nil {
-			return res, err
-		}
-		byKey := map[string][]keyedAccount{}
-		rejected := map[string][]string{}
-		for _, a := range accounts {
-			norm.ProcessElement(ctx, a,
-				func(k string, ka keyedAccount) { byKey[k] = append(byKey[k], ka) },
-				func(u, r string) { rejected[u] = append(rejected[u], r) },
-				func(h string, id Identity) { identities[h] = append(identities[h], id) }, deadFn)
-		}
-		byUser := map[string][]keyedAccount{}
-		shared := &sharedPhoneFn{Options: app.Options}
-		for k, kas := range byKey {
-			shared.ProcessElement(ctx, k, iterOf(kas),
-				func(u string, ka keyedAccount) { byUser[u] = append(byUser[u], ka) },
-				func(u, r string) { rejected[u] = append(rejected[u], r) }, deadFn)
-		}
-		users := map[string]bool{}
-		for u := range byUser {
-			users[u] = true
-		}
-		for u := range activity {
-			users[u] = true
-		}
-		for u := range rejected {
-			users[u] = true
-		}
-		build := &buildProfileFn{Options: app.Options}
-		for u := range users {
-			var acts []features.Activity
-			if a, ok := activity[u]; ok {
-				acts = append(acts, a)
-			}
-			build.ProcessElement(ctx, u, iterOf(byUser[u]), iterOf(acts), iterOf(rejected[u]),
-				func(p features.AppProfile) { byKeyProfiles[p.PersonKey] = append(byKeyProfiles[p.PersonKey], p) }, deadFn)
+// Baseline computes what LookalikeGraph computes from the same
+// GraphOptions — the same stages in the same order, each calling the
+// graph's own element functions — in plain Go loops in this process, with
+// no Beam: maps instead of shuffles, an exact sort of the same hash sample
+// instead of the quantile sketch. Its prospects equal the graph's (a test
+// holds them to it), so the difference in running time between the two is
+// what Beam and the runner cost. It exists to measure that (--plain-go,
+// the benchmarks), not to run in production: it reads files only, writes
+// only the prospects (o.Out.Prospects) and holds everything in memory.
+func Baseline(ctx context.Context, o GraphOptions) (BaselineResult, error) {
+	b := &baseline{o: o}
+	if err := b.featurizeApps(ctx); err != nil {
+		return b.res, err
+	}
+	if err := b.usable(ctx); err != nil {
+		return b.res, err
+	}
+	if err := b.matchSeeds(ctx); err != nil {
+		return b.res, err
+	}
+	models, err := b.train(ctx)
+	if err != nil {
+		return b.res, err
+	}
+	prospects, err := b.score(ctx, models)
+	if err != nil {
+		return b.res, err
+	}
+	prospects = withholdSmall(o.MinAudience, prospects)
+	b.res.Prospects, b.res.DeadLetters = len(prospects), b.dead
+	if len(o.Out.Prospects) > 0 {
+		w := &writeProspectsFn{Paths: o.Out.Prospects}
+		if err := w.ProcessElement(ctx, nil, iterOf(prospects)); err != nil {
+			return b.res, err
 		}
 	}
+	return b.res, nil
+}
 
-	persons := make(map[string]features.Person, len(byKeyProfiles))
-	for k, ps := range byKeyProfiles {
-		if p, _, ok := policy.Apply(mergePerson(ctx, k, iterOf(ps))); ok {
-			persons[k] = p
+// baseline is Baseline's state between stages: what the graph's
+// PCollections hold.
+type baseline struct {
+	o          GraphOptions
+	res        BaselineResult
+	dead       int
+	persons    map[string]features.Person // person key → person
+	identities map[string][]Identity      // phone hash key → identities
+	seedsOf    map[string][]seedOf        // person key → the lists it is a seed of
+}
+
+func (b *baseline) deadLetter(DeadLetter) { b.dead++ }
+
+// featurizeApps is featurizeApps of the graph: every app read, featurized
+// and joined by phone.
+func (b *baseline) featurizeApps(ctx context.Context) error {
+	b.identities = map[string][]Identity{}
+	profiles := map[string][]features.AppProfile{}
+	for _, app := range b.o.Apps {
+		if app.AccountsTable != "" || app.EventsTable != "" {
+			return fmt.Errorf("app %s: the plain Go run reads files only, not BigQuery tables", app.Name)
+		}
+		opt := b.o.Featurize
+		opt.App = app.Name
+		if err := b.featurize(ctx, opt, app.Accounts, app.Events, app.AccountColumns, app.EventColumns, profiles); err != nil {
+			return fmt.Errorf("app %s: %w", app.Name, err)
 		}
 	}
-	res.Persons = len(persons)
+	b.persons = make(map[string]features.Person, len(profiles))
+	for k, ps := range profiles {
+		b.persons[k] = mergePerson(ctx, k, iterOf(ps))
+	}
+	return nil
+}
 
-	// Match.
+// featurize is Featurize for one app, reading its files.
+func (b *baseline) featurize(ctx context.Context, opt FeaturizeOptions, accountFiles, eventFiles []string, cols features.AccountColumns, ecols features.EventColumns, profiles map[string][]features.AppProfile) error {
+	af, err := appFiles("accounts", accountFiles)
+	if err != nil {
+		return err
+	}
+	ef, err := appFiles("events", eventFiles)
+	if err != nil {
+		return err
+	}
+	var accounts []features.Account
+	ra := &readAccountsFn{App: opt.App, Columns: cols}
+	for _, f := range af {
+		if err := ra.ProcessElement(ctx, f, func(a features.Account) { accounts = append(accounts, a) }, b.deadLetter, func(InputFile) {}); err != nil {
+			return err
+		}
+	}
+	activity := map[string]features.Activity{}
+	re := &readEventsFn{App: opt.App, Columns: ecols}
+	for _, f := range ef {
+		if err := re.ProcessElement(ctx, f, func(e features.Event) { activity[e.UserID] = opt.Window.AddInput(activity[e.UserID], e) }, b.deadLetter, func(InputFile) {}); err != nil {
+			return err
+		}
+	}
+	norm := &normalizeAccountFn{Options: opt}
+	if err := norm.Setup(); err != nil {
+		return err
+	}
+	byKey := map[string][]keyedAccount{}
+	rejected := map[string][]string{}
+	for _, a := range accounts {
+		norm.ProcessElement(ctx, a,
+			func(k string, ka keyedAccount) { byKey[k] = append(byKey[k], ka) },
+			func(u, r string) { rejected[u] = append(rejected[u], r) },
+			func(h string, id Identity) { b.identities[h] = append(b.identities[h], id) }, b.deadLetter)
+	}
+	byUser := map[string][]keyedAccount{}
+	shared := &sharedPhoneFn{Options: opt}
+	for k, kas := range byKey {
+		shared.ProcessElement(ctx, k, iterOf(kas),
+			func(u string, ka keyedAccount) { byUser[u] = append(byUser[u], ka) },
+			func(u, r string) { rejected[u] = append(rejected[u], r) }, b.deadLetter)
+	}
+	users := map[string]bool{}
+	for _, m := range []map[string]bool{keysOf(byUser), keysOf(activity), keysOf(rejected)} {
+		for u := range m {
+			users[u] = true
+		}
+	}
+	build := &buildProfileFn{Options: opt}
+	for u := range users {
+		var acts []features.Activity
+		if a, ok := activity[u]; ok {
+			acts = append(acts, a)
+		}
+		build.ProcessElement(ctx, u, iterOf(byUser[u]), iterOf(acts), iterOf(rejected[u]),
+			func(p features.AppProfile) { profiles[p.PersonKey] = append(profiles[p.PersonKey], p) }, b.deadLetter)
+	}
+	return nil
+}
+
+// usable is usable of the graph: the opt-out lists, then the policy.
+func (b *baseline) usable(ctx context.Context) error {
+	if len(b.o.OptOut) > 0 {
+		files, err := ExpandFiles(b.o.OptOut...)
+		if err == nil {
+			err = CheckFormats("opt_out", files, CSV, TSV, Text)
+		}
+		if err != nil {
+			return fmt.Errorf("opt_out: %w", err)
+		}
+		read := &readOptOutFn{Pepper: b.o.Featurize.Pepper, DefaultRegion: b.o.Featurize.DefaultRegion}
+		if err := read.Setup(); err != nil {
+			return err
+		}
+		out := map[string]bool{}
+		for _, f := range files {
+			err := read.ProcessElement(ctx, f, func(k string, _ bool) { out[k] = true }, func(h string, _ bool) {
+				optOutHash(h, iterOf([]bool{true}), iterOf(b.identities[h]), func(k string, _ bool) { out[k] = true })
+			}, b.deadLetter, func(InputFile) {})
+			if err != nil {
+				return err
+			}
+		}
+		for k := range out {
+			delete(b.persons, k)
+		}
+	}
+	for k, p := range b.persons {
+		if kept, _, ok := b.o.Policy.Apply(p); ok {
+			b.persons[k] = kept
+		} else {
+			delete(b.persons, k)
+		}
+	}
+	b.res.Persons = len(b.persons)
+	return nil
+}
+
+// matchSeeds is matchSeeds of the graph: every seed list read from its
+// file and matched against the persons.
+func (b *baseline) matchSeeds(ctx context.Context) error {
 	countries := map[string]string{}
-	for _, l := range lists {
+	for _, l := range b.o.Lists {
+		if l.Table != "" {
+			return fmt.Errorf("seed list %s: the plain Go run reads files only, not BigQuery tables", l.ID)
+		}
 		countries[l.ID] = l.Country
 	}
-	seedRow := &seedRowFn{Pepper: pepper, Countries: countries}
+	seedRow := &seedRowFn{Pepper: b.o.Featurize.Pepper, Countries: countries}
 	if err := seedRow.Setup(); err != nil {
-		return res, err
+		return err
+	}
+	ids := map[string][]seedHit{}
+	for _, l := range b.o.Lists {
+		if err := (&readSeedsFn{}).ProcessElement(ctx, l, func(r SeedRow) {
+			seedRow.ProcessElement(ctx, r, func(k string, h seedHit) { ids[k] = append(ids[k], h) }, func(string, seedOutcome) {}, b.deadLetter)
+		}, b.deadLetter, func(InputFile) {}); err != nil {
+			return err
+		}
 	}
 	hits := map[string][]seedHit{}
 	hashed := map[string][]seedHit{}
-	ids := map[string][]seedHit{}
-	for _, l := range lists {
-		if err := (&readSeedsFn{}).ProcessElement(ctx, l, func(r SeedRow) {
-			seedRow.ProcessElement(ctx, r, func(k string, h seedHit) { ids[k] = append(ids[k], h) }, func(string, seedOutcome) {}, deadFn)
-		}, deadFn, func(InputFile) {}); err != nil {
-			return res, err
-		}
-	}
 	for k, hs := range ids {
 		firstOfIdentity(k, iterOf(hs),
 			func(k string, h seedHit) { hits[k] = append(hits[k], h) },
@@ -130,84 +220,125 @@ func Baseline(apps []BaselineApp, lists []SeedList, pepper Pepper, policy featur
 			func(string, seedOutcome) {})
 	}
 	for h, hs := range hashed {
-		resolveHash(h, iterOf(hs), iterOf(identities[h]), func(k string, h seedHit) { hits[k] = append(hits[k], h) }, func(string, seedOutcome) {})
+		resolveHash(h, iterOf(hs), iterOf(b.identities[h]), func(k string, h seedHit) { hits[k] = append(hits[k], h) }, func(string, seedOutcome) {})
 	}
-	seedsOf := map[string][]seedOf{}
+	b.seedsOf = map[string][]seedOf{}
 	for k, hs := range hits {
 		var ps []features.Person
-		if p, ok := persons[k]; ok {
+		if p, ok := b.persons[k]; ok {
 			ps = append(ps, p)
 		}
 		matchPerson(ctx, k, iterOf(hs), iterOf(ps), func(m MatchedSeed) {
-			res.Matched++
-			seedsOf[m.Key] = append(seedsOf[m.Key], seedOf{m.List, m.Value})
+			b.res.Matched++
+			b.seedsOf[m.Key] = append(b.seedsOf[m.Key], seedOf{m.List, m.Value})
 		}, func(string, seedOutcome) {})
 	}
+	return nil
+}
 
-	// Train.
-	topt := opt.Train.withDefaults()
+// train is Train: a model per list.
+func (b *baseline) train(ctx context.Context) ([]TrainedModel, error) {
+	topt := b.o.Score.Train.withDefaults()
 	rowsFn := &trainRowsFn{Options: topt}
 	if err := rowsFn.Setup(); err != nil {
-		return res, err
+		return nil, err
 	}
 	rows := map[string][]trainRow{}
-	for k, p := range persons {
-		rowsFn.ProcessElement(ctx, k, iterOf([]features.Person{p}), iterOf(seedsOf[k]), len(persons),
+	for k, p := range b.persons {
+		rowsFn.ProcessElement(ctx, k, iterOf([]features.Person{p}), iterOf(b.seedsOf[k]), len(b.persons),
 			func(l string, r trainRow) { rows[l] = append(rows[l], r) })
 	}
 	var models []TrainedModel
 	fit := &fitFn{Options: topt}
 	for _, l := range topt.Lists {
 		if err := fit.ProcessElement(ctx, l, iterOf(rows[l]), func(m TrainedModel) { models = append(models, m) }); err != nil {
-			return res, err
+			return nil, err
 		}
 	}
+	return models, nil
+}
 
-	// Score, with exact quantiles of the same hash sample.
+// score is Score: everyone but the seeds scored in blocks, then tiered
+// on exact quantiles of the same hash sample the graph sketches.
+func (b *baseline) score(ctx context.Context, models []TrainedModel) ([]Prospect, error) {
+	opt := b.o.Score
+	topt := opt.Train.withDefaults()
 	score := &scoreFn{Options: topt}
 	if err := score.Setup(); err != nil {
-		return res, err
+		return nil, err
 	}
 	scores := map[string][]listScore{}
 	keep := func(s listScore) { scores[s.List] = append(scores[s.List], s) }
-	for k, p := range persons {
+	for k, p := range b.persons {
 		var in scoreInput
-		personToScore(k, iterOf([]features.Person{p}), iterOf(seedsOf[k]), func(i scoreInput) { in = i })
+		personToScore(k, iterOf([]features.Person{p}), iterOf(b.seedsOf[k]), func(i scoreInput) { in = i })
 		if err := score.ProcessElement(ctx, in, iterOf(models), keep); err != nil {
-			return res, err
+			return nil, err
 		}
 	}
 	if err := score.FinishBundle(ctx, iterOf(models), keep); err != nil {
-		return res, err
+		return nil, err
 	}
 	var prospects []Prospect
 	for _, l := range topt.Lists {
 		sampler := &sampleScoreFn{Seed: topt.RunSeed, Size: quantileSample}
 		var sample []float64
 		for _, s := range scores[l] {
-			sampler.ProcessElement(s, len(persons), func(v float64) { sample = append(sample, v) })
+			sampler.ProcessElement(s, len(b.persons), func(v float64) { sample = append(sample, v) })
 		}
 		sort.Float64s(sample)
-		cuts := make([]float64, 0, 99)
-		for q := 1; q < 100; q++ {
-			if len(sample) > 0 {
-				cuts = append(cuts, sample[min(len(sample)-1, int(math.Round(float64(q)*float64(len(sample)-1)/100)))])
-			}
-		}
+		cuts := cutPoints(sample)
 		tier := &tierFn{List: l, Percent: opt.AudiencePercent[l], RunID: topt.RunID, Advertiser: opt.Advertisers[l], ScoredAt: opt.ScoredAt, AsOf: topt.Window.AsOf.Format("2006-01-02")}
 		for _, s := range scores[l] {
 			tier.ProcessElement(ctx, s, cuts, func(p Prospect) { prospects = append(prospects, p) })
 		}
 	}
-	res.Prospects = len(prospects)
-	if len(prospectPaths) > 0 {
-		w := &writeProspectsFn{Paths: prospectPaths}
-		if err := w.ProcessElement(ctx, nil, iterOf(prospects)); err != nil {
-			return res, err
+	return prospects, nil
+}
+
+// cutPoints are the percentile cut points of sorted as Beam's quantile
+// sketch (stats.ApproximateQuantiles, 100 quantiles) gives them when it
+// holds every element, as it does for the sample: walking up the sorted
+// elements, an element is the next cut when its rank r has r/n at or
+// above the next quantile q/100.
+func cutPoints(sorted []float64) []float64 {
+	cuts := make([]float64, 0, 99)
+	n, q := float64(len(sorted)), 1.0
+	for i, v := range sorted {
+		if float64(i+1)/n >= q/100 {
+			cuts = append(cuts, v)
+			q++
+		}
+		if q >= 100 {
+			break
 		}
 	}
-	res.DeadLetters = len(dead)
-	return res, nil
+	return cuts
+}
+
+// withholdSmall is WithholdSmallAudiences: the prospects of lists of
+// fewer than min are dropped.
+func withholdSmall(min int, prospects []Prospect) []Prospect {
+	size := map[string]int{}
+	for _, p := range prospects {
+		size[p.List]++
+	}
+	kept := prospects[:0]
+	for _, p := range prospects {
+		if size[p.List] >= min {
+			kept = append(kept, p)
+		}
+	}
+	return kept
+}
+
+// keysOf is the set of m's keys.
+func keysOf[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 // iterOf is a Beam-style iterator over xs.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -195,7 +196,8 @@ func TestFinishSaysNotPredictive(t *testing.T) {
 }
 
 // TestOptOutList: persons on the opt-out list are in no prospect list and
-// in no training sample, and the report counts them.
+// in no training sample, and the report counts them. The plain Go run
+// (pipelines.Baseline) on the same config gives the same prospects.
 func TestOptOutList(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the flow on prism twice")
@@ -238,5 +240,38 @@ func TestOptOutList(t *testing.T) {
 		c["train_persons_in"] != c["policy_persons_kept"] || c["score_persons_in"] != c["policy_persons_kept"] {
 		t.Errorf("counters: %d entries, %d removed, %d joined, %d past the opt-out, %d past the policy, %d trained on, %d scored",
 			c["optout_entries"], c["optout_persons_removed"], c["join_persons"], c["policy_persons_in"], c["policy_persons_kept"], c["train_persons_in"], c["score_persons_in"])
+	}
+
+	f = testFlags(filepath.Join(dir, "plain"), 4000)
+	*f.Config = cfg
+	plain := true
+	f.PlainGo = &plain
+	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
+		t.Fatal(err)
+	}
+	samePros(t, prospectKeys(t, filepath.Join(dir, "second", "prospects.jsonl")), prospectKeys(t, filepath.Join(dir, "plain", "prospects.plain.jsonl")))
+}
+
+// samePros checks that the plain Go run's prospects are the pipeline's:
+// the same persons on the same lists, in the same tiers and percentiles,
+// with the same scores.
+func samePros(t *testing.T, pipeline, plain []pipelines.Prospect) {
+	t.Helper()
+	type key struct{ list, person string }
+	want := map[key]pipelines.Prospect{}
+	for _, p := range pipeline {
+		want[key{p.List, p.Key}] = p
+	}
+	if len(plain) != len(want) {
+		t.Errorf("plain Go: %d prospects, the pipeline %d", len(plain), len(want))
+	}
+	for _, p := range plain {
+		w, ok := want[key{p.List, p.Key}]
+		if !ok {
+			t.Fatalf("plain Go: a prospect the pipeline does not have (list %s, tier %d)", p.List, p.Tier)
+		}
+		if p.Tier != w.Tier || p.Percentile != w.Percentile || math.Abs(p.Score-w.Score) > 1e-9 || p.ModelKind != w.ModelKind {
+			t.Fatalf("plain Go: tier %d, percentile %d, score %v (%s); the pipeline: %d, %d, %v (%s)", p.Tier, p.Percentile, p.Score, p.ModelKind, w.Tier, w.Percentile, w.Score, w.ModelKind)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -25,7 +26,7 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 		if cfg.Source.BigQuery != nil {
 			return ExitBadInput, fmt.Errorf("--plain-go reads files only, not source.bigquery")
 		}
-		return plainGo(log, stdout, cfg, lists)
+		return plainGo(ctx, log, stdout, cfg, lists)
 	}
 	r, err := newJobRun(ctx, log, "lookalike", cfg, cfg.RunOutput())
 	if err != nil {
@@ -91,29 +92,20 @@ func logStart(log zerolog.Logger, cfg *configs.Config) *zerolog.Event {
 		Float64("noise_scale", cfg.Privacy.NoiseScale)
 }
 
-// plainGo computes the lookalike job's prospects with pipelines.Baseline,
-// in one plain Go loop: the yardstick of the pipeline's cost.
-func plainGo(log zerolog.Logger, stdout io.Writer, cfg *configs.Config, lists []pipelines.SeedList) (int, error) {
+// plainGo computes the lookalike job's prospects with pipelines.Baseline
+// from the same options as the graph, in plain Go loops: the yardstick of
+// the pipeline's cost.
+func plainGo(ctx context.Context, log zerolog.Logger, stdout io.Writer, cfg *configs.Config, lists []pipelines.SeedList) (int, error) {
 	opt := graphOptions(cfg, lists, time.Now())
-	var apps []pipelines.BaselineApp
-	for _, app := range cfg.Apps {
-		accounts, err := pipelines.ExpandFiles(app.Accounts...)
-		if err != nil {
-			return ExitBadInput, fmt.Errorf("app %s accounts: %w", app.Name, err)
-		}
-		events, err := pipelines.ExpandFiles(app.Events...)
-		if err != nil {
-			return ExitBadInput, fmt.Errorf("app %s events: %w", app.Name, err)
-		}
-		fo := opt.Featurize
-		fo.App = app.Name
-		apps = append(apps, pipelines.BaselineApp{Accounts: accounts, Events: events, Columns: app.AccountColumns, EventCol: app.EventColumns, Options: fo})
-	}
 	path := configs.JoinPath(cfg.RunOutput(), "prospects.plain.jsonl")
-	log.Info().Int("apps", len(apps)).Msg("plain Go run starting (no Beam)")
+	opt.Out.Prospects = []string{path}
+	log.Info().Int("apps", len(cfg.Apps)).Msg("plain Go run starting (no Beam)")
 	start := time.Now()
-	res, err := pipelines.Baseline(apps, lists, opt.Featurize.Pepper, opt.Policy, opt.Score, path)
+	res, err := pipelines.Baseline(ctx, opt)
 	if err != nil {
+		if errors.Is(err, pipelines.ErrNoFiles) || errors.Is(err, pipelines.ErrFormat) {
+			return ExitBadInput, err
+		}
 		return ExitFailed, err
 	}
 	took := time.Since(start).Round(time.Millisecond)
