@@ -18,15 +18,9 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	if err != nil {
 		return ExitBadInput, err
 	}
-	r, err := newJobRun(ctx, log, "featurize", cfg, cfg.Output)
+	r, code, err := newJobRun(ctx, log, "featurize", cfg, cfg.Output, bqio.DeadLetters, bqio.Runs)
 	if err != nil {
-		return ExitFailed, err
-	}
-	if r.sink != nil {
-		if err := r.sink.preflight(ctx, bqio.DeadLetters, bqio.Runs); err != nil {
-			r.abandon(ctx)
-			return ExitFailed, err
-		}
+		return code, err
 	}
 	o := r.out
 	opt := graphOptions(cfg, nil, time.Now())
@@ -36,16 +30,12 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	opt.Out.Inputs = o.scratch(inputsFile)
 	p, err := r.build(ctx, pipelines.FeaturizeGraph, opt)
 	if err != nil {
-		r.abandon(ctx)
 		return ExitBadInput, err
-	}
-	if r.sink != nil {
-		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.DeadLetters, bqio.Runs)...)
 	}
 	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("apps", len(cfg.Apps)).Str("output", cfg.Output).Msg("featurize starting")
-	code, err := r.execute(ctx, p, runSpec{flags: flags, files: reportFiles{inputs: opt.Out.Inputs}, report: "featurize_report.json",
+	code, err = r.execute(ctx, p, runSpec{flags: flags, files: reportFiles{inputs: opt.Out.Inputs}, report: "featurize_report.json",
 		check: func() ([]string, []string) {
 			problems, warnings := checkInputs(cfg, &r.rep, dead, true)
 			if len(problems) == 0 && r.rep.Counters["join_persons"] == 0 {

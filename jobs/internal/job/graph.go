@@ -33,24 +33,35 @@ func graphOptions(cfg *configs.Config, lists []pipelines.SeedList, scoredAt time
 type graph func(ctx context.Context, s beam.Scope, o pipelines.GraphOptions) error
 
 // build builds the run's pipeline from g and o, with the run's file
-// headers and BigQuery sink, and a BigQuery source while the graph is
-// built when an app or a seed list names a table. The error is about
-// the inputs: a file, a format or a table sosie cannot read.
+// headers and BigQuery sink (its tables listed in the report), and a
+// BigQuery source while the graph is built when an app or a seed list
+// names a table. An input sosie cannot read (a file, a format, a table)
+// abandons the run: nothing of it stays.
 func (r *jobRun) build(ctx context.Context, g graph, o pipelines.GraphOptions) (*beam.Pipeline, error) {
 	p, s := beam.NewPipelineWithRoot()
-	if namesTable(r.cfg) {
-		src, err := openBigQuerySource(ctx, r.cfg.Source.BigQuery)
-		if err != nil {
-			return nil, err
+	err := func() error {
+		if namesTable(r.cfg) {
+			src, err := openBigQuerySource(ctx, r.cfg.Source.BigQuery)
+			if err != nil {
+				return err
+			}
+			defer src.close()
+			o.Tables = src
 		}
-		defer src.close()
-		o.Tables = src
+		o.Out.Header = r.header
+		if r.sink != nil {
+			o.Out.Tables = r.sink
+		}
+		return g(ctx, s, o)
+	}()
+	if err != nil {
+		r.abandon(ctx)
+		return nil, err
 	}
-	o.Out.Header = r.header
 	if r.sink != nil {
-		o.Out.Tables = r.sink
+		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(r.tables...)...)
 	}
-	return p, g(ctx, s, o)
+	return p, nil
 }
 
 // namesTable says whether an app or a seed list of cfg is read from

@@ -28,15 +28,9 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 		}
 		return plainGo(ctx, log, stdout, cfg, lists)
 	}
-	r, err := newJobRun(ctx, log, "lookalike", cfg, cfg.RunOutput())
+	r, code, err := newJobRun(ctx, log, "lookalike", cfg, cfg.RunOutput(), bqio.Tables...)
 	if err != nil {
-		return ExitFailed, err
-	}
-	if r.sink != nil {
-		if err := r.sink.preflight(ctx, bqio.Tables...); err != nil {
-			r.abandon(ctx)
-			return ExitFailed, err
-		}
+		return code, err
 	}
 	o := r.out
 	opt := graphOptions(cfg, lists, time.Now())
@@ -50,11 +44,7 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	opt.Out.Inputs = o.scratch(inputsFile)
 	p, err := r.build(ctx, pipelines.LookalikeGraph, opt)
 	if err != nil {
-		r.abandon(ctx)
 		return ExitBadInput, err
-	}
-	if r.sink != nil {
-		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.Tables...)...)
 	}
 	in := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, models: opt.Out.Models,
 		prospects: opt.Out.Prospects[0], inputs: opt.Out.Inputs}
@@ -62,7 +52,7 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 
 	logStart(log, cfg).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).
 		Str("output", cfg.RunOutput()).Msg("pipeline starting")
-	code, err := r.execute(ctx, p, runSpec{flags: flags, files: in, report: "report.json", deliver: true, retire: true,
+	code, err = r.execute(ctx, p, runSpec{flags: flags, files: in, report: "report.json", deliver: true, retire: true,
 		check: func() ([]string, []string) {
 			problems, warnings := checkInputs(cfg, &r.rep, dead, true)
 			return append(problems, checkSeeds(cfg, &r.rep)...), warnings

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
 // jobRun is one run of a job: its config, report, outputs and BigQuery
@@ -21,21 +22,30 @@ type jobRun struct {
 	rep  Report
 	out  *outputs
 	sink *bigQuerySink
+	// tables are the BigQuery tables the job writes with a sink.
+	tables []bqio.Table
 }
 
-// newJobRun starts a run of job publishing into dir. The pepper must have
-// been checked (prepare).
-func newJobRun(ctx context.Context, log zerolog.Logger, job string, cfg *configs.Config, dir string) (*jobRun, error) {
+// newJobRun starts a run of job publishing into dir; with a BigQuery
+// sink it first checks the tables the job writes (preflight). The pepper
+// must have been checked (prepare). The error comes with its exit code.
+func newJobRun(ctx context.Context, log zerolog.Logger, job string, cfg *configs.Config, dir string, tables ...bqio.Table) (*jobRun, int, error) {
 	fp, err := PepperOf(cfg).Fingerprint()
 	if err != nil {
-		return nil, err
+		return nil, ExitBadInput, err
 	}
-	r := &jobRun{name: job, cfg: cfg, log: log, rep: Report{Job: job, RunID: cfg.RunID, AsOf: cfg.AsOf, Pepper: fp}}
+	r := &jobRun{name: job, cfg: cfg, log: log, rep: Report{Job: job, RunID: cfg.RunID, AsOf: cfg.AsOf, Pepper: fp}, tables: tables}
 	if r.out, err = startOutputs(ctx, log, dir, job, &r.rep); err != nil {
-		return nil, fmt.Errorf("output %s: %w", dir, err)
+		return nil, ExitFailed, fmt.Errorf("output %s: %w", dir, err)
 	}
 	r.sink = newBigQuerySink(cfg, job, r.out.pub.Attempt)
-	return r, nil
+	if r.sink != nil {
+		if err := r.sink.preflight(ctx, tables...); err != nil {
+			r.abandon(ctx)
+			return nil, ExitFailed, err
+		}
+	}
+	return r, ExitOK, nil
 }
 
 // header is the header of a file of kind this run hands to another job.

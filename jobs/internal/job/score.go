@@ -46,15 +46,9 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	if err := checkModels(modelFile, cfg.SeedLists); err != nil {
 		return ExitBadInput, err
 	}
-	r, err := newJobRun(ctx, log, "score", cfg, cfg.RunOutput())
+	r, code, err := newJobRun(ctx, log, "score", cfg, cfg.RunOutput(), bqio.Prospects, bqio.DeadLetters, bqio.Runs)
 	if err != nil {
-		return ExitFailed, err
-	}
-	if r.sink != nil {
-		if err := r.sink.preflight(ctx, bqio.Prospects, bqio.DeadLetters, bqio.Runs); err != nil {
-			r.abandon(ctx)
-			return ExitFailed, err
-		}
+		return code, err
 	}
 
 	o := r.out
@@ -70,11 +64,7 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	opt.Out.Inputs = o.scratch(inputsFile)
 	p, err := r.build(ctx, pipelines.ScoreGraph, opt)
 	if err != nil {
-		r.abandon(ctx)
 		return ExitBadInput, err
-	}
-	if r.sink != nil {
-		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.Prospects, bqio.DeadLetters, bqio.Runs)...)
 	}
 	// The models come from the file given, read as the report's.
 	in2 := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, prospects: opt.Out.Prospects[0],
@@ -83,7 +73,7 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 
 	logStart(log, cfg).Int("seed_lists", len(lists)).Str("profiles", in.Dir).Str("models", modelFile).
 		Str("output", cfg.RunOutput()).Msg("score starting")
-	code, err := r.execute(ctx, p, runSpec{flags: flags, files: in2, report: "score_report.json", deliver: true, retire: true,
+	code, err = r.execute(ctx, p, runSpec{flags: flags, files: in2, report: "score_report.json", deliver: true, retire: true,
 		check: func() ([]string, []string) {
 			problems, warnings := checkInputs(cfg, &r.rep, dead, false)
 			return append(problems, checkSeeds(cfg, &r.rep)...), warnings

@@ -30,15 +30,9 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	if err := checkHandoff(ctx, fp, map[string][]string{pipelines.PersonsKind: in.Persons, pipelines.IdentitiesKind: in.Identities}); err != nil {
 		return ExitBadInput, err
 	}
-	r, err := newJobRun(ctx, log, "train", cfg, cfg.RunOutput())
+	r, code, err := newJobRun(ctx, log, "train", cfg, cfg.RunOutput(), bqio.SeedMatch, bqio.DeadLetters, bqio.Runs)
 	if err != nil {
-		return ExitFailed, err
-	}
-	if r.sink != nil {
-		if err := r.sink.preflight(ctx, bqio.SeedMatch, bqio.DeadLetters, bqio.Runs); err != nil {
-			r.abandon(ctx)
-			return ExitFailed, err
-		}
+		return code, err
 	}
 
 	o := r.out
@@ -50,18 +44,14 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	opt.Out.Inputs = o.scratch(inputsFile)
 	p, err := r.build(ctx, pipelines.TrainGraph, opt)
 	if err != nil {
-		r.abandon(ctx)
 		return ExitBadInput, err
-	}
-	if r.sink != nil {
-		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(bqio.SeedMatch, bqio.DeadLetters, bqio.Runs)...)
 	}
 	files := reportFiles{models: opt.Out.Models, seedMatch: opt.Out.SeedMatch, inputs: opt.Out.Inputs}
 	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).Int("sample_size", cfg.SampleSize).
 		Str("profiles", in.Dir).Str("output", cfg.RunOutput()).Msg("train starting")
-	code, err := r.execute(ctx, p, runSpec{flags: flags, files: files, report: "train_report.json",
+	code, err = r.execute(ctx, p, runSpec{flags: flags, files: files, report: "train_report.json",
 		check: func() ([]string, []string) {
 			problems, warnings := checkInputs(cfg, &r.rep, dead, false)
 			return append(problems, checkSeeds(cfg, &r.rep)...), warnings
