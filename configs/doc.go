@@ -8,6 +8,11 @@
 // key, where it does not (window_days, min_seeds); only an absent key
 // takes its default.
 //
+// The seed store's rules are here too (KeepAdvertiserLists, InSeedStore,
+// SeedListsToDelete): an advertiser's lists live in its namespace of the
+// store, no run reads another advertiser's, and a stored list is deleted
+// once matched.
+//
 // Secrets are not configuration: the identity pepper is read from the
 // environment variable or the secret file the config names (PepperEnv,
 // PepperFile), never from the config itself.

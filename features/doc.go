@@ -18,7 +18,8 @@
 //   - seed lists: SeedCSVReader (separator, header, cells left out), the
 //     readiness check (SeedChecker), and the privacy rules: Policy,
 //     CheckPepper and the pepper's Fingerprint, NoisyCount against
-//     differencing;
+//     differencing, and the floor on counts advertisers see (Floor,
+//     Suppress, SuppressTotal);
 //   - aggregation: ActivityWindow, a mergeable accumulator of one account's
 //     events up to an explicit as-of time, shaped as a Beam CombineFn;
 //   - profiles: AppProfile per app, Person across apps (MergePerson), and
