@@ -25,9 +25,10 @@
 // it.
 //
 // The files the jobs hand each other start with a FileHeader that names
-// the pepper's fingerprint. A job's outputs are staged and published at
-// once with a manifest (Publication). Files may be local or gs://; calls
-// to a remote filesystem have deadlines (RemoteTimeout). pipelines/bqio
+// the pepper's fingerprint. Files are read and written through
+// pipelines/fileio (local or gs://, every remote call under a deadline),
+// which also publishes a job's outputs at once with a manifest
+// (fileio.Publication). pipelines/bqio
 // reads BigQuery tables (a TableSource for the graphs) and writes them (a
 // TableSink).
 package pipelines

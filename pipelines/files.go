@@ -19,6 +19,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
@@ -330,7 +331,7 @@ func (f *writeProspectsFn) ProcessElement(ctx context.Context, _ []byte, iter fu
 		if err != nil {
 			return err
 		}
-		if err := WriteFile(ctx, path, func(w *bufio.Writer) error { return encodeProspects(w, format, all) }); err != nil {
+		if err := fileio.WriteFile(ctx, path, func(w *bufio.Writer) error { return encodeProspects(w, format, all) }); err != nil {
 			return err
 		}
 	}

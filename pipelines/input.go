@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 	"github.com/sosie-dev/sosie/pipelines/rows"
 )
 
@@ -47,7 +48,7 @@ func OpenInput(ctx context.Context, file string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := OpenFile(ctx, file)
+	f, err := fileio.OpenFile(ctx, file)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // Pepper says where the identity pepper (the HMAC key of person keys) is:
@@ -32,7 +33,7 @@ func (p Pepper) Check() error {
 
 func (p Pepper) read() ([]byte, error) {
 	if p.File != "" {
-		b, err := ReadFile(context.Background(), p.File)
+		b, err := fileio.ReadFile(context.Background(), p.File)
 		if err != nil {
 			return nil, fmt.Errorf("%w: pepper file: %w", ErrNoPepper, err)
 		}

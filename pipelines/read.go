@@ -9,6 +9,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 	"github.com/sosie-dev/sosie/pipelines/rows"
 )
@@ -22,7 +23,7 @@ var ErrNoFiles = errors.New("pipelines: no file matches")
 func ExpandFiles(patterns ...string) ([]string, error) {
 	var files []string
 	for _, p := range patterns {
-		m, err := globFiles(context.Background(), p)
+		m, err := fileio.Glob(context.Background(), p)
 		if err != nil {
 			return nil, fmt.Errorf("pipelines: pattern %q: %w", p, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
@@ -49,7 +50,7 @@ type writeLinesFn struct {
 }
 
 func (f *writeLinesFn) ProcessElement(ctx context.Context, _ []byte, lines func(*string) bool) error {
-	return WriteFile(ctx, f.Path, func(w *bufio.Writer) error {
+	return fileio.WriteFile(ctx, f.Path, func(w *bufio.Writer) error {
 		if f.Header != "" {
 			w.WriteString(f.Header)
 			w.WriteByte('\n')

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 	"github.com/sosie-dev/sosie/pipelines/internal/reg"
 )
 
@@ -48,7 +49,7 @@ func WriteShards(s beam.Scope, dir string, rows beam.PCollection) {
 
 // ShardFiles lists the shards in dir (none: an empty list).
 func ShardFiles(ctx context.Context, dir string) ([]string, error) {
-	files, err := pipelines.FilesUnder(ctx, dir)
+	files, err := fileio.FilesUnder(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +89,7 @@ func (c Config) PublishRun(ctx context.Context, cl *bigquery.Client, runDate tim
 		tablesLoaded.Inc(ctx, 1)
 	}
 	for _, w := range writes {
-		pipelines.RemoveAll(ctx, w.Dir) // a leftover is harmless: the next attempt has its own
+		fileio.RemoveAll(ctx, w.Dir) // a leftover is harmless: the next attempt has its own
 	}
 	return nil
 }
@@ -112,7 +113,7 @@ func (f *writeShardFn) ProcessElement(ctx context.Context, shard int, rows func(
 	}
 	slices.Sort(lines) // the same file whatever order the rows came in
 	path := configs.JoinPath(f.Dir, fmt.Sprintf("shard-%05d-of-%05d.json", shard, Shards))
-	err := pipelines.WriteFile(ctx, path, func(w *bufio.Writer) error {
+	err := fileio.WriteFile(ctx, path, func(w *bufio.Writer) error {
 		for _, l := range lines {
 			w.WriteString(l)
 			if err := w.WriteByte('\n'); err != nil {

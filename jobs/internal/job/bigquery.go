@@ -15,6 +15,7 @@ import (
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // bigQueryTimeouts bound the jobs' BigQuery calls (zero: bqio's defaults,
@@ -129,10 +130,10 @@ func (k *bigQuerySink) writeRun(ctx context.Context, cl *bigquery.Client, rep *R
 		return err
 	}
 	shard := configs.JoinPath(k.cfg.TempDir, "runs", rep.Job+"-"+strings.NewReplacer("/", "_", "@", "_").Replace(k.runID)+".json")
-	if err := pipelines.WriteFile(ctx, shard, func(w *bufio.Writer) error { _, err := w.WriteString(row + "\n"); return err }); err != nil {
+	if err := fileio.WriteFile(ctx, shard, func(w *bufio.Writer) error { _, err := w.WriteString(row + "\n"); return err }); err != nil {
 		return err
 	}
-	defer pipelines.RemoveFile(ctx, shard)
+	defer fileio.RemoveFile(ctx, shard)
 	return k.cfg.Replace(ctx, cl, bqio.Runs, rep.Job+"-"+k.runID, k.runDate, []bqio.Key{{Value: bqio.JobRun(rep.Job, k.runID)}}, []string{shard})
 }
 

@@ -16,7 +16,7 @@ import (
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/features/synth"
 	"github.com/sosie-dev/sosie/internal/bqtest"
-	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // TestLookalikeOnCloudStorage: with every input in gs:// (a glob among
@@ -79,14 +79,14 @@ func TestLookalikeOnCloudStorage(t *testing.T) {
 		t.Errorf("from gs:// %d prospects, from local files %d, or other ones", len(b), len(a))
 	}
 	for _, name := range []string{"prospects.csv", "prospects.parquet", "seed_match.jsonl", "audiences.jsonl", "models.jsonl",
-		"report.json", "advertiser_reports/a1/l1.json", "advertiser_reports/a1/l1.txt", pipelines.ManifestFile, pipelines.SuccessFile} {
+		"report.json", "advertiser_reports/a1/l1.json", "advertiser_reports/a1/l1.txt", fileio.ManifestFile, fileio.SuccessFile} {
 		if _, ok := srv.Object("gs://out/run/" + name); !ok {
 			t.Errorf("gs://out/run/%s was not written", name)
 		}
 	}
 	// Published as on local disk: the manifest lists the run's files, and
 	// nothing is left in staging.
-	m, err := pipelines.ReadManifest(context.Background(), "gs://out/run")
+	m, err := fileio.ReadManifest(context.Background(), "gs://out/run")
 	if err != nil || m.Jobs["lookalike"] == nil || len(m.Jobs["lookalike"].Files) != 10 {
 		t.Errorf("manifest %+v, %v", m, err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/sosie-dev/sosie/features/synth"
 	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // Exit codes of every job.
@@ -158,7 +159,7 @@ func (f *Flags) Load() (*configs.Config, error) {
 	cfg := configs.Default()
 	if *f.Config != "" {
 		// A config may be in Cloud Storage, as a Flex Template passes it.
-		b, err := pipelines.ReadFile(context.Background(), *f.Config)
+		b, err := fileio.ReadFile(context.Background(), *f.Config)
 		if err != nil {
 			return nil, fmt.Errorf("configs: %w", err)
 		}
@@ -202,7 +203,7 @@ func (f *Flags) Load() (*configs.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if !pipelines.Remote(cfg.RunOutput()) {
+	if !fileio.Remote(cfg.RunOutput()) {
 		if err := os.MkdirAll(cfg.RunOutput(), 0o750); err != nil {
 			return nil, err
 		}
@@ -270,7 +271,7 @@ func Synthetic(cfg *configs.Config, log zerolog.Logger, write bool) (bool, error
 	if len(cfg.Apps) > 0 || (!write && len(cfg.SeedLists) > 0) {
 		return false, nil // real inputs
 	}
-	if pipelines.Remote(cfg.Output) {
+	if fileio.Remote(cfg.Output) {
 		return true, fmt.Errorf("output %s: the synthetic world is made on local disk; configure apps (or give a local output) to write to %s", cfg.Output, cfg.Output)
 	}
 	dir := WorldDir(cfg)
@@ -337,7 +338,7 @@ func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
 			lists = append(lists, pipelines.SeedList{ID: l.ID, Advertiser: l.Advertiser, Table: l.Table, Country: l.Country, Format: format})
 			continue
 		}
-		if err := pipelines.StatFile(context.Background(), l.File); err != nil {
+		if err := fileio.StatFile(context.Background(), l.File); err != nil {
 			if l.File == cfg.StoredSeedList(l.Advertiser, l.ID) {
 				return nil, fmt.Errorf("seed list %s: %w (submit it with jobs/seeds --advertiser %s --list %s)", l.ID, err, l.Advertiser, l.ID)
 			}
@@ -365,7 +366,7 @@ func SeedLists(cfg *configs.Config) ([]pipelines.SeedList, error) {
 func retireSeedLists(ctx context.Context, cfg *configs.Config, log zerolog.Logger) ([]string, error) {
 	var gone []string
 	for _, f := range cfg.SeedListsToDelete() {
-		if err := pipelines.RemoveFile(ctx, f); err != nil {
+		if err := fileio.RemoveFile(ctx, f); err != nil {
 			return gone, fmt.Errorf("seed list %s: deleting the matched hashes: %w", f, err)
 		}
 		gone = append(gone, f)

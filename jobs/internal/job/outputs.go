@@ -9,24 +9,24 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/configs"
-	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // outputs are a run's files on their way to its output directory: the
 // pipeline writes them to a staging place, and they are published (moved
 // in place, listed in the manifest) only when the run has succeeded and
-// its checks have passed (see pipelines.Publication). Every file the
+// its checks have passed (see fileio.Publication). Every file the
 // report names is declared here, so the manifest lists exactly this run's
 // files and publication refuses a run whose named output is missing.
 type outputs struct {
-	pub *pipelines.Publication
+	pub *fileio.Publication
 	rep *Report
 	log zerolog.Logger
 }
 
 // startOutputs starts the run's publication in dir.
 func startOutputs(ctx context.Context, log zerolog.Logger, dir, job string, rep *Report) (*outputs, error) {
-	pub, err := pipelines.StartPublication(ctx, dir, job)
+	pub, err := fileio.StartPublication(ctx, dir, job)
 	if err != nil {
 		return nil, err
 	}
@@ -70,12 +70,12 @@ func (o *outputs) publish(ctx context.Context, code int, pepper string) error {
 	if code == ExitNotPredictive && len(o.rep.NotPredictive()) == 0 {
 		status = "withheld"
 	}
-	_, err := o.pub.Publish(ctx, pipelines.ManifestRun{RunID: o.rep.RunID, AsOf: o.rep.AsOf, Status: status, ExitCode: code,
+	_, err := o.pub.Publish(ctx, fileio.ManifestRun{RunID: o.rep.RunID, AsOf: o.rep.AsOf, Status: status, ExitCode: code,
 		Published: time.Now().UTC(), Pepper: pepper})
 	if err != nil {
 		return err
 	}
-	o.log.Info().Str("manifest", configs.JoinPath(o.pub.Dir, pipelines.ManifestFile)).Int("files", len(o.pub.Declared())).Msg("outputs published")
+	o.log.Info().Str("manifest", configs.JoinPath(o.pub.Dir, fileio.ManifestFile)).Int("files", len(o.pub.Declared())).Msg("outputs published")
 	return nil
 }
 

@@ -11,17 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // manifestFiles lists the files the manifest gives for job.
 func manifestFiles(t *testing.T, dir, job string) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, pipelines.ManifestFile))
+	b, err := os.ReadFile(filepath.Join(dir, fileio.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m pipelines.Manifest
+	var m fileio.Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func checkOutputs(t *testing.T, dir string, listed []string) {
 	if !slices.Equal(named, listed) {
 		t.Errorf("the report names %v, the manifest lists %v", named, listed)
 	}
-	if _, err := os.Stat(filepath.Join(dir, pipelines.SuccessFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, fileio.SuccessFile)); err != nil {
 		t.Error("no success marker")
 	}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -175,9 +175,9 @@ func contents(t *testing.T, dir string) map[string]string {
 func TestUnreachableServicesFailFast(t *testing.T) {
 	bigQueryTimeouts.Call = 2 * time.Second
 	defer func() { bigQueryTimeouts.Call = 0 }()
-	timeout := pipelines.RemoteTimeout
-	pipelines.RemoteTimeout = 2 * time.Second
-	defer func() { pipelines.RemoteTimeout = timeout }()
+	timeout := fileio.RemoteTimeout
+	fileio.RemoteTimeout = 2 * time.Second
+	defer func() { fileio.RemoteTimeout = timeout }()
 	world := badWorld(t)
 	for _, tc := range []struct {
 		name string
@@ -214,7 +214,7 @@ func TestUnreachableServicesFailFast(t *testing.T) {
 			if took := time.Since(start); took > 30*time.Second {
 				t.Errorf("failing took %s", took)
 			}
-			if _, err := os.Stat(filepath.Join(c.out(), pipelines.ManifestFile)); err == nil {
+			if _, err := os.Stat(filepath.Join(c.out(), fileio.ManifestFile)); err == nil {
 				t.Error("a run that could not reach a service published")
 			}
 		})

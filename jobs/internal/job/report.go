@@ -18,6 +18,7 @@ import (
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // Report is a job's run report, written as JSON beside its outputs: the
@@ -162,7 +163,7 @@ func (r *Report) write(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	return pipelines.WriteFile(ctx, path, func(w *bufio.Writer) error {
+	return fileio.WriteFile(ctx, path, func(w *bufio.Writer) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
@@ -209,8 +210,8 @@ func (r *Report) Print(w io.Writer) {
 // ReadLines calls fn on every line of the file at path but a header line
 // (pipelines.FileHeader); a file that does not exist has no line.
 func ReadLines(path string, fn func([]byte) error) error {
-	f, err := pipelines.OpenFile(context.Background(), path)
-	if errors.Is(err, pipelines.ErrNotExist) {
+	f, err := fileio.OpenFile(context.Background(), path)
+	if errors.Is(err, fileio.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
@@ -301,7 +302,7 @@ func (r *Report) writeAdvertiserReports(ctx context.Context, cfg *configs.Config
 			name    string
 			content []byte
 		}{{base + ".json", append(b, '\n')}, {base + ".txt", []byte(t.String())}} {
-			if err := pipelines.WriteFile(ctx, o.file("advertiser report", f.name), func(w *bufio.Writer) error { _, err := w.Write(f.content); return err }); err != nil {
+			if err := fileio.WriteFile(ctx, o.file("advertiser report", f.name), func(w *bufio.Writer) error { _, err := w.Write(f.content); return err }); err != nil {
 				return err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // jobRun is one run of a job: its config, report, outputs and BigQuery
@@ -119,7 +120,7 @@ func (r *jobRun) execute(ctx context.Context, p *beam.Pipeline, spec runSpec) (i
 	if spec.retire {
 		r.rep.SeedListsDeleted = r.cfg.SeedListsToDelete()
 	}
-	r.rep.Manifest = configs.JoinPath(r.out.pub.Dir, pipelines.ManifestFile)
+	r.rep.Manifest = configs.JoinPath(r.out.pub.Dir, fileio.ManifestFile)
 	if err := r.rep.write(ctx, r.out.file("report", spec.report)); err != nil {
 		return ExitFailed, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // RunScore runs jobs/score: persons, identities, seed lists and models
@@ -32,7 +33,7 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	if modelFile == "" {
 		modelFile = configs.JoinPath(cfg.RunOutput(), pipelines.ModelsFile)
 	}
-	if err := pipelines.StatFile(ctx, modelFile); err != nil {
+	if err := fileio.StatFile(ctx, modelFile); err != nil {
 		return ExitBadInput, fmt.Errorf("models: %w (run jobs/train first, or give --models)", err)
 	}
 	fp, err := PepperOf(cfg).Fingerprint()

@@ -19,6 +19,7 @@ import (
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // SeedsFlags are jobs/seeds' flags.
@@ -147,7 +148,7 @@ func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *Seed
 		rep.Ready = true
 	}
 	write := func(path string, b []byte) error {
-		return pipelines.WriteFile(ctx, path, func(w *bufio.Writer) error { _, err := w.Write(b); return err })
+		return fileio.WriteFile(ctx, path, func(w *bufio.Writer) error { _, err := w.Write(b); return err })
 	}
 	// The readiness report describes the stored list; a refused
 	// resubmission gets a report of its own and leaves the stored list,
@@ -160,7 +161,7 @@ func RunSeeds(ctx context.Context, log zerolog.Logger, stdout io.Writer, f *Seed
 		}
 	} else {
 		report = "refused"
-		if pipelines.StatFile(ctx, cfg.StoredSeedList(rep.Advertiser, rep.List)) == nil {
+		if fileio.StatFile(ctx, cfg.StoredSeedList(rep.Advertiser, rep.List)) == nil {
 			rep.StillStored = cfg.StoredSeedList(rep.Advertiser, rep.List)
 		}
 	}

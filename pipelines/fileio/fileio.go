@@ -1,4 +1,4 @@
-package pipelines
+package fileio
 
 import (
 	"bufio"
@@ -317,8 +317,8 @@ func StatFile(ctx context.Context, path string) error {
 	return err
 }
 
-// globFiles lists the files a pattern matches, local or remote.
-func globFiles(ctx context.Context, pattern string) ([]string, error) {
+// Glob lists the files a pattern matches, local or remote.
+func Glob(ctx context.Context, pattern string) ([]string, error) {
 	if !Remote(pattern) {
 		return filepath.Glob(pattern)
 	}
