@@ -196,14 +196,14 @@ func (c Config) OpenRead(ctx context.Context, cl *bigquery.Client, src Source, c
 // row), as pipelines.ReadAccounts gives them from files.
 func ReadAccounts(s beam.Scope, c Config, session Session, app string, cols features.AccountColumns) (accounts, dead beam.PCollection) {
 	s = s.Scope("bqio.ReadAccounts." + app)
-	return beam.ParDo2(s, &readAccountsFn{Config: c, Session: session, App: app, Columns: cols}, beam.Create(s, streamsOf(session)...))
+	return beam.ParDo2(s, &readAccountStreamFn{Config: c, Session: session, App: app, Columns: cols}, beam.Create(s, streamsOf(session)...))
 }
 
 // ReadEvents reads an app's events from an open session, as ReadAccounts
 // does.
 func ReadEvents(s beam.Scope, c Config, session Session, app string, cols features.EventColumns) (events, dead beam.PCollection) {
 	s = s.Scope("bqio.ReadEvents." + app)
-	return beam.ParDo2(s, &readEventsFn{Config: c, Session: session, App: app, Columns: cols}, beam.Create(s, streamsOf(session)...))
+	return beam.ParDo2(s, &readEventStreamFn{Config: c, Session: session, App: app, Columns: cols}, beam.Create(s, streamsOf(session)...))
 }
 
 func streamsOf(s Session) []any {
@@ -214,15 +214,15 @@ func streamsOf(s Session) []any {
 	return out
 }
 
-// readAccountsFn reads one stream of an accounts table.
-type readAccountsFn struct {
+// readAccountStreamFn reads one stream of an accounts table.
+type readAccountStreamFn struct {
 	Config  Config                  `json:"config"`
 	Session Session                 `json:"session"`
 	App     string                  `json:"app"`
 	Columns features.AccountColumns `json:"columns"`
 }
 
-func (f *readAccountsFn) ProcessElement(ctx context.Context, stream string, emit func(features.Account), dead func(pipelines.DeadLetter)) error {
+func (f *readAccountStreamFn) ProcessElement(ctx context.Context, stream string, emit func(features.Account), dead func(pipelines.DeadLetter)) error {
 	source := f.Session.Source.Table + " " + stream
 	read, rejected, err := f.Config.eachRow(ctx, f.Session, stream, dead, func(n int, row features.Row) error {
 		a, err := f.Columns.DecodeAccount(f.App, row)
@@ -236,15 +236,15 @@ func (f *readAccountsFn) ProcessElement(ctx context.Context, stream string, emit
 	return err
 }
 
-// readEventsFn reads one stream of an events table.
-type readEventsFn struct {
+// readEventStreamFn reads one stream of an events table.
+type readEventStreamFn struct {
 	Config  Config                `json:"config"`
 	Session Session               `json:"session"`
 	App     string                `json:"app"`
 	Columns features.EventColumns `json:"columns"`
 }
 
-func (f *readEventsFn) ProcessElement(ctx context.Context, stream string, emit func(features.Event), dead func(pipelines.DeadLetter)) error {
+func (f *readEventStreamFn) ProcessElement(ctx context.Context, stream string, emit func(features.Event), dead func(pipelines.DeadLetter)) error {
 	read, rejected, err := f.Config.eachRow(ctx, f.Session, stream, dead, func(_ int, row features.Row) error {
 		e, err := f.Columns.DecodeEvent(f.App, row)
 		if err == nil {
@@ -329,8 +329,8 @@ func isUnavailable(err error) bool {
 }
 
 func init() {
-	reg.DoFn4x1[context.Context, string, func(features.Account), func(pipelines.DeadLetter), error](&readAccountsFn{})
-	reg.DoFn4x1[context.Context, string, func(features.Event), func(pipelines.DeadLetter), error](&readEventsFn{})
+	reg.DoFn4x1[context.Context, string, func(features.Account), func(pipelines.DeadLetter), error](&readAccountStreamFn{})
+	reg.DoFn4x1[context.Context, string, func(features.Event), func(pipelines.DeadLetter), error](&readEventStreamFn{})
 	register.Emitter1[features.Account]()
 	register.Emitter1[features.Event]()
 	register.Emitter1[pipelines.DeadLetter]()
@@ -351,16 +351,16 @@ var SeedColumns = map[string]string{"phone": "phone", "country": "country", "val
 // pipelines.MatchSeedRows.
 func ReadSeedRows(s beam.Scope, c Config, session Session, list string) beam.PCollection {
 	s = s.Scope("bqio.ReadSeedRows." + list)
-	return beam.ParDo(s, &readSeedRowsFn{Config: c, Session: session, List: list}, beam.Create(s, streamsOf(session)...))
+	return beam.ParDo(s, &readSeedStreamFn{Config: c, Session: session, List: list}, beam.Create(s, streamsOf(session)...))
 }
 
-type readSeedRowsFn struct {
+type readSeedStreamFn struct {
 	Config  Config  `json:"config"`
 	Session Session `json:"session"`
 	List    string  `json:"list"`
 }
 
-func (f *readSeedRowsFn) ProcessElement(ctx context.Context, stream string, emit func(pipelines.SeedRow)) error {
+func (f *readSeedStreamFn) ProcessElement(ctx context.Context, stream string, emit func(pipelines.SeedRow)) error {
 	// Seed rows are counted by MatchSeedRows, not as rows read.
 	_, _, err := f.Config.eachRow(ctx, f.Session, stream, func(d pipelines.DeadLetter) {
 		emit(pipelines.SeedRow{List: f.List, Source: d.Source, Line: d.Line, Reason: d.Reason, Detail: d.Detail})
@@ -388,6 +388,6 @@ func (f *readSeedRowsFn) ProcessElement(ctx context.Context, stream string, emit
 }
 
 func init() {
-	reg.DoFn3x1[context.Context, string, func(pipelines.SeedRow), error](&readSeedRowsFn{})
+	reg.DoFn3x1[context.Context, string, func(pipelines.SeedRow), error](&readSeedStreamFn{})
 	register.Emitter1[pipelines.SeedRow]()
 }
