@@ -36,6 +36,7 @@ func TestLookalikeJob(t *testing.T) {
 	dir := t.TempDir()
 	*flags.Out, *flags.Persons = dir, 4000
 	defer func() { *flags.Out, *flags.Persons = "", 0 }()
+	t.Setenv("SOSIE_PEPPER", "") // as on a fresh machine; the run sets the development pepper
 	var stdout, logs bytes.Buffer
 	code, err := job.RunLookalike(context.Background(), zerolog.New(&logs), &stdout, flags)
 	if code != 0 || err != nil {

@@ -503,6 +503,31 @@ func ProfileFiles(cfg *configs.Config, dir string) (Profiles, error) {
 	return pr, nil
 }
 
+// profilesFor finds featurize's outputs for train and score (in
+// flags.Profiles, else cfg.Output) and refuses, before any work, files of
+// another kind or pepper; models (score), when given, must exist and is
+// checked with them.
+func profilesFor(ctx context.Context, cfg *configs.Config, flags *Flags, models string) (Profiles, error) {
+	in, err := ProfileFiles(cfg, deref(flags.Profiles))
+	if err != nil {
+		return in, err
+	}
+	if models != "" {
+		if err := fileio.StatFile(ctx, models); err != nil {
+			return in, fmt.Errorf("models: %w (run jobs/train first, or give --models)", err)
+		}
+	}
+	fp, err := PepperOf(cfg).Fingerprint()
+	if err != nil {
+		return in, err
+	}
+	files := map[string][]string{pipelines.PersonsKind: in.Persons, pipelines.IdentitiesKind: in.Identities}
+	if models != "" {
+		files[pipelines.ModelsKind] = []string{models}
+	}
+	return in, checkHandoff(ctx, fp, files)
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""

@@ -2,7 +2,6 @@ package job
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/pipelines"
 	"github.com/sosie-dev/sosie/pipelines/bqio"
-	"github.com/sosie-dev/sosie/pipelines/fileio"
 )
 
 // RunScore runs jobs/score: persons, identities, seed lists and models
@@ -25,23 +23,12 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	if err != nil {
 		return ExitBadInput, err
 	}
-	in, err := ProfileFiles(cfg, deref(flags.Profiles))
-	if err != nil {
-		return ExitBadInput, err
-	}
 	modelFile := deref(flags.Models)
 	if modelFile == "" {
 		modelFile = configs.JoinPath(cfg.RunOutput(), pipelines.ModelsFile)
 	}
-	if err := fileio.StatFile(ctx, modelFile); err != nil {
-		return ExitBadInput, fmt.Errorf("models: %w (run jobs/train first, or give --models)", err)
-	}
-	fp, err := PepperOf(cfg).Fingerprint()
+	in, err := profilesFor(ctx, cfg, flags, modelFile)
 	if err != nil {
-		return ExitBadInput, err
-	}
-	if err := checkHandoff(ctx, fp, map[string][]string{pipelines.PersonsKind: in.Persons, pipelines.IdentitiesKind: in.Identities,
-		pipelines.ModelsKind: {modelFile}}); err != nil {
 		return ExitBadInput, err
 	}
 	if err := checkModels(modelFile, cfg.SeedLists); err != nil {

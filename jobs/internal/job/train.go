@@ -19,15 +19,8 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	if err != nil {
 		return ExitBadInput, err
 	}
-	in, err := ProfileFiles(cfg, deref(flags.Profiles))
+	in, err := profilesFor(ctx, cfg, flags, "")
 	if err != nil {
-		return ExitBadInput, err
-	}
-	fp, err := PepperOf(cfg).Fingerprint()
-	if err != nil {
-		return ExitBadInput, err
-	}
-	if err := checkHandoff(ctx, fp, map[string][]string{pipelines.PersonsKind: in.Persons, pipelines.IdentitiesKind: in.Identities}); err != nil {
 		return ExitBadInput, err
 	}
 	r, code, err := newJobRun(ctx, log, "train", cfg, cfg.RunOutput(), bqio.SeedMatch, bqio.DeadLetters, bqio.Runs)
