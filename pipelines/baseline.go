@@ -224,9 +224,10 @@ func (b *baseline) matchSeeds(ctx context.Context) error {
 	}
 	b.seedsOf = map[string][]seedOf{}
 	for k, hs := range hits {
-		var ps []features.Person
+		var ps []personApps
 		if p, ok := b.persons[k]; ok {
-			ps = append(ps, p)
+			_, apps := keyPersonApps(p)
+			ps = append(ps, apps)
 		}
 		matchPerson(ctx, k, iterOf(hs), iterOf(ps), func(m MatchedSeed) {
 			b.res.Matched++
@@ -236,7 +237,7 @@ func (b *baseline) matchSeeds(ctx context.Context) error {
 	return nil
 }
 
-// train is Train: a model per list.
+// train is WithSeeds and Train: a model per list.
 func (b *baseline) train(ctx context.Context) ([]TrainedModel, error) {
 	topt := b.o.Score.Train.withDefaults()
 	rowsFn := &trainRowsFn{Options: topt}
@@ -245,7 +246,7 @@ func (b *baseline) train(ctx context.Context) ([]TrainedModel, error) {
 	}
 	rows := map[string][]trainRow{}
 	for k, p := range b.persons {
-		rowsFn.ProcessElement(ctx, k, iterOf([]features.Person{p}), iterOf(b.seedsOf[k]), len(b.persons),
+		rowsFn.ProcessElement(ctx, seededPerson{Person: p, Seeds: b.seedsOf[k]}, len(b.persons),
 			func(l string, r trainRow) { rows[l] = append(rows[l], r) })
 	}
 	var models []TrainedModel
@@ -270,9 +271,7 @@ func (b *baseline) score(ctx context.Context, models []TrainedModel) ([]Prospect
 	scores := map[string][]listScore{}
 	keep := func(s listScore) { scores[s.List] = append(scores[s.List], s) }
 	for k, p := range b.persons {
-		var in scoreInput
-		personToScore(k, iterOf([]features.Person{p}), iterOf(b.seedsOf[k]), func(i scoreInput) { in = i })
-		if err := score.ProcessElement(ctx, in, iterOf(models), keep); err != nil {
+		if err := score.ProcessElement(ctx, seededPerson{Person: p, Seeds: b.seedsOf[k]}, iterOf(models), keep); err != nil {
 			return nil, err
 		}
 	}

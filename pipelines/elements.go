@@ -1,7 +1,11 @@
 package pipelines
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"math"
 	"reflect"
 	"time"
 
@@ -12,7 +16,10 @@ import (
 
 // The element types the stages hand each other and the jobs read back,
 // and their coders. A type that crosses the runner needs a coder Beam can
-// use: the records here carry time.Time and maps, so they cross as JSON.
+// use, and these carry time.Time, which Beam's schema coder cannot encode.
+// The records that cross in bulk — accounts, events, activity, profiles,
+// persons — cross in features' compact wire form; the few rest (reports,
+// dead letters, models, prospects) as JSON.
 
 // DeadLetter is an input row, or a group of rows, that did not make it
 // through a stage, and why. It never carries a phone number, a hash of one
@@ -120,10 +127,9 @@ type AudienceSize struct {
 }
 
 func init() {
-	// Records carry time.Time, which Beam's schema coder cannot encode:
-	// they cross the runner as JSON. Each type needs coder functions of its
-	// own name: Beam registers functions by name, and the instances of one
-	// generic function share theirs.
+	// Each type needs coder functions of its own name: Beam registers
+	// functions by name, and the instances of one generic function share
+	// theirs.
 	beam.RegisterCoder(reflect.TypeFor[features.Account](), encAccount, decAccount)
 	beam.RegisterCoder(reflect.TypeFor[features.Event](), encEvent, decEvent)
 	beam.RegisterCoder(reflect.TypeFor[features.Activity](), encActivity, decActivity)
@@ -131,6 +137,7 @@ func init() {
 	beam.RegisterCoder(reflect.TypeFor[features.Person](), encPerson, decPerson)
 	beam.RegisterCoder(reflect.TypeFor[DeadLetter](), encDeadLetter, decDeadLetter)
 	beam.RegisterCoder(reflect.TypeFor[keyedAccount](), encKeyedAccount, decKeyedAccount)
+	beam.RegisterCoder(reflect.TypeFor[seededPerson](), encSeededPerson, decSeededPerson)
 	beam.RegisterCoder(reflect.TypeFor[MatchReport](), encMatchReport, decMatchReport)
 	beam.RegisterCoder(reflect.TypeFor[Prospect](), encProspect, decProspect)
 	beam.RegisterCoder(reflect.TypeFor[TrainedModel](), encTrainedModel, decTrainedModel)
@@ -143,25 +150,85 @@ func decJSON[T any](b []byte) (T, error) {
 	return v, err
 }
 
-func encAccount(v features.Account) ([]byte, error)       { return json.Marshal(v) }
-func decAccount(b []byte) (features.Account, error)       { return decJSON[features.Account](b) }
-func encEvent(v features.Event) ([]byte, error)           { return json.Marshal(v) }
-func decEvent(b []byte) (features.Event, error)           { return decJSON[features.Event](b) }
-func encActivity(v features.Activity) ([]byte, error)     { return json.Marshal(v) }
-func decActivity(b []byte) (features.Activity, error)     { return decJSON[features.Activity](b) }
-func encAppProfile(v features.AppProfile) ([]byte, error) { return json.Marshal(v) }
-func decAppProfile(b []byte) (features.AppProfile, error) { return decJSON[features.AppProfile](b) }
-func encPerson(v features.Person) ([]byte, error)         { return json.Marshal(v) }
-func decPerson(b []byte) (features.Person, error)         { return decJSON[features.Person](b) }
+// whole reads one record that must fill b.
+func whole[T any](v T, rest []byte, err error) (T, error) {
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("%w: %d bytes after the record", features.ErrWire, len(rest))
+	}
+	return v, err
+}
+
+func encAccount(v features.Account) ([]byte, error)   { return features.AppendAccount(nil, v), nil }
+func decAccount(b []byte) (features.Account, error)   { return whole(features.ReadAccount(b)) }
+func encEvent(v features.Event) ([]byte, error)       { return features.AppendEvent(nil, v), nil }
+func decEvent(b []byte) (features.Event, error)       { return whole(features.ReadEvent(b)) }
+func encActivity(v features.Activity) ([]byte, error) { return features.AppendActivity(nil, v), nil }
+func decActivity(b []byte) (features.Activity, error) { return whole(features.ReadActivity(b)) }
+func encAppProfile(v features.AppProfile) ([]byte, error) {
+	return features.AppendAppProfile(nil, v), nil
+}
+func decAppProfile(b []byte) (features.AppProfile, error) { return whole(features.ReadAppProfile(b)) }
+func encPerson(v features.Person) ([]byte, error)         { return features.AppendPerson(nil, v), nil }
+func decPerson(b []byte) (features.Person, error)         { return whole(features.ReadPerson(b)) }
 func encDeadLetter(v DeadLetter) ([]byte, error)          { return json.Marshal(v) }
 func decDeadLetter(b []byte) (DeadLetter, error)          { return decJSON[DeadLetter](b) }
-func encKeyedAccount(v keyedAccount) ([]byte, error)      { return json.Marshal(v) }
-func decKeyedAccount(b []byte) (keyedAccount, error)      { return decJSON[keyedAccount](b) }
-func encMatchReport(v MatchReport) ([]byte, error)        { return json.Marshal(v) }
-func decMatchReport(b []byte) (MatchReport, error)        { return decJSON[MatchReport](b) }
-func encProspect(v Prospect) ([]byte, error)              { return json.Marshal(v) }
-func decProspect(b []byte) (Prospect, error)              { return decJSON[Prospect](b) }
-func encTrainedModel(v TrainedModel) ([]byte, error)      { return json.Marshal(v) }
-func decTrainedModel(b []byte) (TrainedModel, error)      { return decJSON[TrainedModel](b) }
-func encInputFile(v InputFile) ([]byte, error)            { return json.Marshal(v) }
-func decInputFile(b []byte) (InputFile, error)            { return decJSON[InputFile](b) }
+func encKeyedAccount(v keyedAccount) ([]byte, error) {
+	return features.AppendAccount([]byte(v.Key+"\x00"), v.Account), nil
+}
+
+func decKeyedAccount(b []byte) (keyedAccount, error) {
+	key, rest, ok := bytes.Cut(b, []byte{0})
+	if !ok {
+		return keyedAccount{}, fmt.Errorf("%w: a keyed account without its key", features.ErrWire)
+	}
+	a, err := whole(features.ReadAccount(rest))
+	return keyedAccount{Key: string(key), Account: a}, err
+}
+func encMatchReport(v MatchReport) ([]byte, error)   { return json.Marshal(v) }
+func decMatchReport(b []byte) (MatchReport, error)   { return decJSON[MatchReport](b) }
+func encProspect(v Prospect) ([]byte, error)         { return json.Marshal(v) }
+func decProspect(b []byte) (Prospect, error)         { return decJSON[Prospect](b) }
+func encTrainedModel(v TrainedModel) ([]byte, error) { return json.Marshal(v) }
+func decTrainedModel(b []byte) (TrainedModel, error) { return decJSON[TrainedModel](b) }
+func encInputFile(v InputFile) ([]byte, error)       { return json.Marshal(v) }
+func decInputFile(b []byte) (InputFile, error)       { return decJSON[InputFile](b) }
+
+// encSeededPerson is the person's wire form, then the seed lists: their
+// count, and each list's id (length-prefixed) and value (float64 bits).
+func encSeededPerson(v seededPerson) ([]byte, error) {
+	b := features.AppendPerson(nil, v.Person)
+	b = binary.AppendUvarint(b, uint64(len(v.Seeds)))
+	for _, s := range v.Seeds {
+		b = binary.AppendUvarint(b, uint64(len(s.List)))
+		b = append(b, s.List...)
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.Value))
+	}
+	return b, nil
+}
+
+func decSeededPerson(b []byte) (seededPerson, error) {
+	p, rest, err := features.ReadPerson(b)
+	out := seededPerson{Person: p}
+	if err != nil {
+		return out, err
+	}
+	bad := fmt.Errorf("%w: a person's seed lists", features.ErrWire)
+	n, k := binary.Uvarint(rest)
+	if k <= 0 || n > uint64(len(rest)) {
+		return out, bad
+	}
+	rest = rest[k:]
+	for range n {
+		l, k := binary.Uvarint(rest)
+		if k <= 0 || l > uint64(len(rest)-k) || len(rest)-k-int(l) < 8 {
+			return out, bad
+		}
+		rest = rest[k:]
+		out.Seeds = append(out.Seeds, seedOf{List: string(rest[:l]), Value: math.Float64frombits(binary.LittleEndian.Uint64(rest[l:]))})
+		rest = rest[l+8:]
+	}
+	if len(rest) > 0 {
+		return out, bad
+	}
+	return out, nil
+}

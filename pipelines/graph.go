@@ -120,8 +120,9 @@ func LookalikeGraph(ctx context.Context, s beam.Scope, o GraphOptions) error {
 	if err != nil {
 		return err
 	}
-	models := Train(s, o.Score.Train, f.persons, matched)
-	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, Score(s, o.Score, f.persons, models, matched))
+	seeded := WithSeeds(s, f.persons, matched)
+	models := Train(s, o.Score.Train, seeded)
+	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, Score(s, o.Score, seeded, models))
 	f.write(s, o.Out, results{prospects: prospects, sizes: sizes, reports: reports, models: models, seedMatchTable: true})
 	return nil
 }
@@ -153,7 +154,8 @@ func TrainGraph(ctx context.Context, s beam.Scope, o GraphOptions) error {
 	if err != nil {
 		return err
 	}
-	f.write(s, o.Out, results{reports: reports, models: Train(s, o.Score.Train, f.persons, matched), seedMatchTable: true})
+	models := Train(s, o.Score.Train, WithSeeds(s, f.persons, matched))
+	f.write(s, o.Out, results{reports: reports, models: models, seedMatchTable: true})
 	return nil
 }
 
@@ -172,7 +174,7 @@ func ScoreGraph(ctx context.Context, s beam.Scope, o GraphOptions) error {
 	if err != nil {
 		return err
 	}
-	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, Score(s, o.Score, f.persons, models, matched))
+	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, Score(s, o.Score, WithSeeds(s, f.persons, matched), models))
 	f.write(s, o.Out, results{prospects: prospects, sizes: sizes, reports: reports})
 	return nil
 }

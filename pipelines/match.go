@@ -96,7 +96,9 @@ func MatchSeedRows(s beam.Scope, lists []SeedList, pepper Pepper, rows, persons,
 
 	fromHash, unmatchedHash := beam.ParDo2(s, resolveHash, beam.CoGroupByKey(s, hashed, identities))
 	hits := beam.Flatten(s, plain, fromHash)
-	personsByKey := beam.ParDo(s, keyPerson, persons)
+	// Matching needs of a person only that it is one, and its apps: the
+	// shuffle carries those, not the person.
+	personsByKey := beam.ParDo(s, keyPersonApps, persons)
 	matched, outcomes := beam.ParDo2(s, matchPerson, beam.CoGroupByKey(s, hits, personsByKey))
 	reports = beam.ParDo(s, finishReport, beam.CombinePerKey(s, &matchReportFn{}, beam.Flatten(s, outcomes, unmatchedHash, rejected, repeated)))
 	return matched, reports, dead
@@ -297,16 +299,27 @@ func resolveHash(hash string, hits func(*seedHit) bool, ids func(*Identity) bool
 
 func keyPerson(p features.Person) (string, features.Person) { return p.Key, p }
 
+// personApps is what matching needs of a person: that there is one, and
+// the apps it is on.
+type personApps struct {
+	Apps []string `json:"apps"`
+}
+
+func keyPersonApps(p features.Person) (string, personApps) {
+	apps := make([]string, len(p.Apps))
+	for i, a := range p.Apps {
+		apps[i] = a.App
+	}
+	return p.Key, personApps{Apps: apps}
+}
+
 // matchPerson confirms the hits of one person key against the persons: the
 // first row of a list that names a person matches it, later ones are
 // duplicates; a key no person has is unmatched.
-func matchPerson(ctx context.Context, key string, hits func(*seedHit) bool, persons func(*features.Person) bool, matched func(MatchedSeed), outcome func(string, seedOutcome)) {
-	var p features.Person
+func matchPerson(ctx context.Context, key string, hits func(*seedHit) bool, persons func(*personApps) bool, matched func(MatchedSeed), outcome func(string, seedOutcome)) {
+	var p personApps
 	found := persons(&p)
-	var apps []string
-	for _, a := range p.Apps {
-		apps = append(apps, a.App)
-	}
+	apps := p.Apps
 	var all []seedHit
 	var h seedHit
 	for hits(&h) {
@@ -448,6 +461,8 @@ func init() {
 	register.Emitter1[SeedRow]()
 	register.Function5x0(resolveHash)
 	register.Function1x2(keyPerson)
+	register.Function1x2(keyPersonApps)
+	register.Iter1[personApps]()
 	register.Function6x0(matchPerson)
 	register.Function2x1(finishReport)
 	register.Combiner2[MatchReport, seedOutcome](&matchReportFn{})

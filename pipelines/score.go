@@ -46,11 +46,10 @@ var (
 // (a side input) and PCollection<MatchedSeed> in, PCollection<Prospect>
 // out. Percentiles come from Beam's approximate quantiles of each list's
 // scores, with no global sort; a list keeps its top AudiencePercent.
-func Score(s beam.Scope, opt ScoreOptions, persons, models, matched beam.PCollection) beam.PCollection {
+func Score(s beam.Scope, opt ScoreOptions, seeded, models beam.PCollection) beam.PCollection {
 	s = s.Scope("pipelines.Score")
-	toScore := beam.ParDo(s, personToScore, withSeeds(s, persons, matched))
-	all := beam.ParDo(s, &scoreFn{Options: opt.Train}, toScore, beam.SideInput{Input: models})
-	count := stats.Sum(s, beam.ParDo(s, one, persons))
+	all := beam.ParDo(s, &scoreFn{Options: opt.Train}, seeded, beam.SideInput{Input: models})
+	count := stats.Sum(s, beam.ParDo(s, one, seeded))
 	var out []beam.PCollection
 	for _, list := range opt.Train.Lists {
 		ls := s.Scope("list." + list)
@@ -151,28 +150,7 @@ func loadModels(schema *features.Schema, models func(*TrainedModel) bool) (map[s
 	return out, nil
 }
 
-// scoreInput is one person to score and the lists it is a seed of.
-type scoreInput struct {
-	Key    string
-	Person features.Person
-	SeedOf []string
-}
-
-// personToScore pairs a person with the lists it is a seed of; keys
-// with seeds but no person (dropped since the match) are skipped.
-func personToScore(key string, persons func(*features.Person) bool, seeds func(*seedOf) bool, emit func(scoreInput)) {
-	in := scoreInput{Key: key}
-	if !persons(&in.Person) {
-		return
-	}
-	var so seedOf
-	for seeds(&so) {
-		in.SeedOf = append(in.SeedOf, so.List)
-	}
-	emit(in)
-}
-
-func (f *scoreFn) ProcessElement(ctx context.Context, in scoreInput, models func(*TrainedModel) bool, emit func(listScore)) error {
+func (f *scoreFn) ProcessElement(ctx context.Context, in seededPerson, models func(*TrainedModel) bool, emit func(listScore)) error {
 	if f.models == nil {
 		m, err := loadModels(f.schema, models)
 		if err != nil {
@@ -186,7 +164,7 @@ func (f *scoreFn) ProcessElement(ctx context.Context, in scoreInput, models func
 	}
 	scorePersonsIn.Inc(ctx, 1)
 	f.schema.Vectorize(&in.Person, f.Options.Window.AsOf, f.Options.Window, f.block.RawRowView(f.n))
-	f.keys[f.n], f.seedOf[f.n] = in.Key, in.SeedOf
+	f.keys[f.n], f.seedOf[f.n] = in.Person.Key, in.lists()
 	f.n++
 	if f.n == scoreBlock {
 		return f.flush(ctx, emit)
@@ -247,9 +225,7 @@ func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64
 }
 
 func init() {
-	register.Function4x0(personToScore)
-	register.Emitter1[scoreInput]()
-	reg.DoFn4x1[context.Context, scoreInput, func(*TrainedModel) bool, func(listScore), error](&scoreFn{})
+	reg.DoFn4x1[context.Context, seededPerson, func(*TrainedModel) bool, func(listScore), error](&scoreFn{})
 	reg.DoFn4x0[context.Context, listScore, []float64, func(Prospect)](&tierFn{})
 	reg.DoFn2x0[listScore, func(listScore)](&keepListFn{})
 	reg.DoFn3x0[listScore, int, func(float64)](&sampleScoreFn{})

@@ -55,28 +55,58 @@ type seedOf struct {
 	Value float64 `json:"value"`
 }
 
-// withSeeds pairs each person with the lists it is a seed of: it takes
-// PCollection<features.Person> and PCollection<MatchedSeed> and returns
-// PCollection<CoGBK<string, features.Person, seedOf>>.
-func withSeeds(s beam.Scope, persons, matched beam.PCollection) beam.PCollection {
-	return beam.CoGroupByKey(s, beam.ParDo(s, keyPerson, persons), beam.ParDo(s, keySeed, matched))
+// seededPerson is a person and the lists it is a seed of.
+type seededPerson struct {
+	Person features.Person
+	Seeds  []seedOf
+}
+
+// lists are the lists p is a seed of.
+func (p seededPerson) lists() []string {
+	var out []string
+	for _, s := range p.Seeds {
+		out = append(out, s.List)
+	}
+	return out
+}
+
+// WithSeeds pairs every person with the seed lists it is a seed of, in one
+// shuffle that Train and Score both read: PCollection<features.Person> and
+// PCollection<MatchedSeed> in, the persons with their seed lists out (the
+// element type is the stages' own). A seed whose person is gone since the
+// match (the policy, an opt-out) is dropped: MatchSeeds counted it.
+func WithSeeds(s beam.Scope, persons, matched beam.PCollection) beam.PCollection {
+	s = s.Scope("pipelines.WithSeeds")
+	return beam.ParDo(s, pairSeeds, beam.CoGroupByKey(s, beam.ParDo(s, keyPerson, persons), beam.ParDo(s, keySeed, matched)))
 }
 
 func keySeed(m MatchedSeed) (string, seedOf) { return m.Key, seedOf{m.List, m.Value} }
 
-func one(features.Person) int { return 1 }
+func pairSeeds(_ string, persons func(*features.Person) bool, seeds func(*seedOf) bool, emit func(seededPerson)) {
+	var p seededPerson
+	if !persons(&p.Person) {
+		return
+	}
+	var so seedOf
+	for seeds(&so) {
+		p.Seeds = append(p.Seeds, so)
+	}
+	emit(p)
+}
 
-// Train fits one model per seed list: PCollection<features.Person> and
-// PCollection<MatchedSeed> in, PCollection<TrainedModel> out. Each list's
+func one(seededPerson) int { return 1 }
+
+// Train fits one model per seed list: the persons with their seed lists
+// (WithSeeds) in, PCollection<TrainedModel> out. Each list's
 // matched seeds are its positives; a deterministic sample of the other
 // persons is its population. A list with fewer matched seeds than
 // MinSeeds gets no model (counted in train_lists_too_few_seeds): the jobs
 // fail the run then, with the numbers and the match report's hints.
-func Train(s beam.Scope, opt TrainOptions, persons, matched beam.PCollection) beam.PCollection {
+func Train(s beam.Scope, opt TrainOptions, seeded beam.PCollection) beam.PCollection {
 	s = s.Scope("pipelines.Train")
 	opt = opt.withDefaults()
-	count := stats.Sum(s, beam.ParDo(s, one, persons))
-	rows := beam.ParDo(s, &trainRowsFn{Options: opt}, withSeeds(s, persons, matched), beam.SideInput{Input: count})
+	count := stats.Sum(s, beam.ParDo(s, one, seeded))
+	rows := beam.ParDo(s, &trainRowsFn{Options: opt}, seeded, beam.SideInput{Input: count})
 	return beam.ParDo(s, &fitFn{Options: opt}, beam.GroupByKey(s, rows))
 }
 
@@ -91,23 +121,15 @@ func (f *trainRowsFn) Setup() error {
 	return err
 }
 
-func (f *trainRowsFn) ProcessElement(ctx context.Context, key string, persons func(*features.Person) bool, seeds func(*seedOf) bool, count int, emit func(string, trainRow)) {
-	var p features.Person
-	if !persons(&p) {
-		return // a seed whose person is gone: MatchSeeds already counted it
-	}
-	var lists []seedOf
-	var so seedOf
-	for seeds(&so) {
-		lists = append(lists, so)
-	}
+func (f *trainRowsFn) ProcessElement(ctx context.Context, in seededPerson, count int, emit func(string, trainRow)) {
+	p, key, lists := &in.Person, in.Person.Key, in.Seeds
 	trainPersonsIn.Inc(ctx, 1)
 	inSample := model.InSample(key, f.Options.RunSeed, float64(f.Options.SampleSize)/float64(count))
 	var x []float64 // vectorized only for a row that is kept
 	vector := func() []float64 {
 		if x == nil {
 			x = make([]float64, f.schema.Len())
-			f.schema.Vectorize(&p, f.Options.Window.AsOf, f.Options.Window, x)
+			f.schema.Vectorize(p, f.Options.Window.AsOf, f.Options.Window, x)
 		}
 		return x
 	}
@@ -203,7 +225,9 @@ func (f *fitFn) ProcessElement(ctx context.Context, list string, rows func(*trai
 func init() {
 	register.Function1x2(keySeed)
 	register.Function1x1(one)
-	reg.DoFn6x0[context.Context, string, func(*features.Person) bool, func(*seedOf) bool, int, func(string, trainRow)](&trainRowsFn{})
+	reg.DoFn4x0[context.Context, seededPerson, int, func(string, trainRow)](&trainRowsFn{})
+	register.Function4x0(pairSeeds)
+	register.Emitter1[seededPerson]()
 	reg.DoFn4x1[context.Context, string, func(*trainRow) bool, func(TrainedModel), error](&fitFn{})
 	register.Emitter2[string, trainRow]()
 	register.Emitter1[TrainedModel]()
