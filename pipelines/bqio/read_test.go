@@ -186,3 +186,42 @@ func BenchmarkReadStreams(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkDecodeStream reads one Storage Read stream of 100,000 event
+// rows on one goroutine, decoding each into a features.Event: the source's
+// events per second on one core. The in-process server encodes the Arrow
+// batches on the other core, as BigQuery would on its side.
+func BenchmarkDecodeStream(b *testing.B) {
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	addr, err := srv.StartStorageRead()
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 100_000
+	srv.CreateTable("proj", "apps", "events", eventSchema)
+	at := time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		srv.PutRows("proj", "apps", "events", "", bqtest.Row{"account": fmt.Sprintf("u%d", i%5000),
+			"time": at.Add(time.Duration(i) * time.Second).Format(time.RFC3339), "type": "like", "category": "travel"})
+	}
+	c := Config{Project: "proj", Endpoint: srv.URL, ReadEndpoint: addr}
+	ctx := context.Background()
+	cl, _ := NewClient(ctx, c)
+	defer cl.Close()
+	cols := features.EventColumns{UserID: "account"}
+	for b.Loop() {
+		sess, err := c.OpenRead(ctx, cl, Source{Table: "apps.events"}, []string{"account", "time", "type", "category"}, 1)
+		if err != nil || len(sess.Streams) != 1 {
+			b.Fatal(err)
+		}
+		read, _, err := c.eachRow(ctx, sess, sess.Streams[0], func(d pipelines.DeadLetter) { b.Fatalf("dead letter %+v", d) }, func(_ int, row features.Row) error {
+			_, err := cols.DecodeEvent("facebook", row)
+			return err
+		})
+		if err != nil || read != n {
+			b.Fatalf("%d rows read: %v", read, err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -192,6 +193,7 @@ func (r *Reader) finishText(lr *features.LineReader) {
 func (r *Reader) jsonl(in io.Reader) error {
 	lr := r.lineReader(in)
 	defer r.finishText(lr)
+	var flat flatRow
 	for {
 		b, err := lr.Next()
 		if err == io.EOF {
@@ -207,17 +209,28 @@ func (r *Reader) jsonl(in io.Reader) error {
 			r.Stats.Blank++
 			continue
 		}
-		row, err := decodeJSONObject(b)
+		// Most lines are flat objects the scanner reads; the rest, and
+		// every malformed line, go through encoding/json.
+		var row features.Row
+		var names []string
+		if scanFlatObject(b, &flat) {
+			row, err = &flat, nil
+			if r.Stats.Columns == nil {
+				names = flat.names()
+			}
+		} else {
+			var obj features.JSONRow
+			obj, err = decodeJSONObject(b)
+			row = obj
+			if err == nil && r.Stats.Columns == nil {
+				names = slices.Collect(maps.Keys(obj))
+			}
+		}
 		// JSON lines may leave out null fields: the first row's fields
 		// are shown as the file's columns, and no column is required.
 		if err == nil && r.Stats.Columns == nil {
-			r.Stats.Columns = features.ColumnNames(slices.Sorted(func(yield func(string) bool) {
-				for k := range row {
-					if !yield(k) {
-						return
-					}
-				}
-			}))
+			slices.Sort(names)
+			r.Stats.Columns = features.ColumnNames(names)
 		}
 		r.row(line, row, err)
 	}
