@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -22,7 +23,7 @@ type jobRun struct {
 	log  zerolog.Logger
 	rep  Report
 	out  *outputs
-	sink *bigQuerySink
+	sink *bqio.Sink
 	// tables are the BigQuery tables the job writes with a sink.
 	tables []bqio.Table
 }
@@ -39,9 +40,9 @@ func newJobRun(ctx context.Context, log zerolog.Logger, job string, cfg *configs
 	if r.out, err = startOutputs(ctx, log, dir, job, &r.rep); err != nil {
 		return nil, ExitFailed, fmt.Errorf("output %s: %w", dir, err)
 	}
-	r.sink = newBigQuerySink(cfg, job, r.out.pub.Attempt)
+	r.sink = bqio.NewSink(cfg, job, r.out.pub.Attempt, bigQueryTimeouts)
 	if r.sink != nil {
-		if err := r.sink.preflight(ctx, tables...); err != nil {
+		if err := r.sink.Preflight(ctx, tables...); err != nil {
 			r.abandon(ctx)
 			return nil, ExitFailed, err
 		}
@@ -131,7 +132,11 @@ func (r *jobRun) execute(ctx context.Context, p *beam.Pipeline, spec runSpec) (i
 	// From here on the run publishes: a signal waits for it to finish.
 	pctx := context.WithoutCancel(ctx)
 	if r.sink != nil {
-		if err := r.sink.publish(pctx, &r.rep); err != nil {
+		report, err := json.Marshal(&r.rep)
+		if err == nil {
+			err = r.sink.Publish(pctx, bqio.RunRecord{Took: r.rep.Took, Counters: r.rep.Counters, Report: report})
+		}
+		if err != nil {
 			r.out.failed(err)
 			return ExitFailed, err
 		}
