@@ -8,7 +8,9 @@ import (
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
+	"github.com/sosie-dev/sosie/pipelines/bqio"
 )
 
 // graphOptions are cfg's inputs, rules and options as the graphs of
@@ -41,11 +43,11 @@ func (r *jobRun) build(ctx context.Context, g graph, o pipelines.GraphOptions) (
 	p, s := beam.NewPipelineWithRoot()
 	err := func() error {
 		if namesTable(r.cfg) {
-			src, err := openBigQuerySource(ctx, r.cfg.Source.BigQuery)
+			src, err := bqio.OpenReader(ctx, r.cfg.Source.BigQuery, bigQueryTimeouts)
 			if err != nil {
 				return err
 			}
-			defer src.close()
+			defer src.Close()
 			o.Tables = src
 		}
 		o.Out.Header = r.header
@@ -59,7 +61,7 @@ func (r *jobRun) build(ctx context.Context, g graph, o pipelines.GraphOptions) (
 		return nil, err
 	}
 	if r.sink != nil {
-		r.rep.Outputs = append(r.rep.Outputs, r.sink.outputs(r.tables...)...)
+		r.rep.Outputs = append(r.rep.Outputs, bigQueryOutputs(r.sink, r.tables...)...)
 	}
 	return p, nil
 }
@@ -81,4 +83,26 @@ func namesTable(cfg *configs.Config) bool {
 		}
 	}
 	return false
+}
+
+// TrainOptions are cfg's options of Train (and, within ScoreOptions, of
+// Score).
+func TrainOptions(cfg *configs.Config) pipelines.TrainOptions {
+	asOf, _ := cfg.AsOfTime()
+	opt := pipelines.TrainOptions{RunID: cfg.RunID, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays},
+		SampleSize: cfg.SampleSize, RunSeed: cfg.RunSeed, MinSeeds: cfg.MinSeeds, Model: model.Settings{Kind: model.Kind(cfg.Model.Kind)}}
+	for _, l := range cfg.SeedLists {
+		opt.Lists = append(opt.Lists, l.ID)
+	}
+	return opt
+}
+
+// ScoreOptions are cfg's options of Score.
+func ScoreOptions(cfg *configs.Config, scoredAt time.Time) pipelines.ScoreOptions {
+	opt := pipelines.ScoreOptions{Train: TrainOptions(cfg), AudiencePercent: map[string]int{}, Advertisers: map[string]string{},
+		ScoredAt: scoredAt.UTC().Truncate(time.Second)}
+	for _, l := range cfg.SeedLists {
+		opt.AudiencePercent[l.ID], opt.Advertisers[l.ID] = l.AudiencePercent, l.Advertiser
+	}
+	return opt
 }
