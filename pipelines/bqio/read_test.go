@@ -155,20 +155,8 @@ func TestCheckColumnsNamesTheProblem(t *testing.T) {
 // BenchmarkReadStreams reads 100,000 event rows through the Storage Read
 // path on prism: one read session, its streams read in parallel.
 func BenchmarkReadStreams(b *testing.B) {
-	srv := bqtest.NewServer()
-	defer srv.Close()
-	addr, err := srv.StartStorageRead()
-	if err != nil {
-		b.Fatal(err)
-	}
 	const n = 100_000
-	srv.CreateTable("proj", "apps", "events", eventSchema)
-	at := time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)
-	for i := range n {
-		srv.PutRows("proj", "apps", "events", "", bqtest.Row{"account": fmt.Sprintf("u%d", i%5000),
-			"time": at.Add(time.Duration(i) * time.Second).Format(time.RFC3339), "type": "like", "category": "travel"})
-	}
-	c := Config{Project: "proj", Endpoint: srv.URL, ReadEndpoint: addr}
+	c := eventsTable(b, n)
 	cl, _ := NewClient(context.Background(), c)
 	defer cl.Close()
 	cols := features.EventColumns{UserID: "account"}
@@ -192,20 +180,8 @@ func BenchmarkReadStreams(b *testing.B) {
 // events per second on one core. The in-process server encodes the Arrow
 // batches on the other core, as BigQuery would on its side.
 func BenchmarkDecodeStream(b *testing.B) {
-	srv := bqtest.NewServer()
-	defer srv.Close()
-	addr, err := srv.StartStorageRead()
-	if err != nil {
-		b.Fatal(err)
-	}
 	const n = 100_000
-	srv.CreateTable("proj", "apps", "events", eventSchema)
-	at := time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)
-	for i := range n {
-		srv.PutRows("proj", "apps", "events", "", bqtest.Row{"account": fmt.Sprintf("u%d", i%5000),
-			"time": at.Add(time.Duration(i) * time.Second).Format(time.RFC3339), "type": "like", "category": "travel"})
-	}
-	c := Config{Project: "proj", Endpoint: srv.URL, ReadEndpoint: addr}
+	c := eventsTable(b, n)
 	ctx := context.Background()
 	cl, _ := NewClient(ctx, c)
 	defer cl.Close()
@@ -224,4 +200,22 @@ func BenchmarkDecodeStream(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// eventsTable serves a table apps.events of n event rows through the
+// Storage Read API for the benchmarks, and returns its config.
+func eventsTable(b *testing.B, n int) Config {
+	srv := bqtest.NewServer()
+	b.Cleanup(srv.Close)
+	addr, err := srv.StartStorageRead()
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.CreateTable("proj", "apps", "events", eventSchema)
+	at := time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		srv.PutRows("proj", "apps", "events", "", bqtest.Row{"account": fmt.Sprintf("u%d", i%5000),
+			"time": at.Add(time.Duration(i) * time.Second).Format(time.RFC3339), "type": "like", "category": "travel"})
+	}
+	return Config{Project: "proj", Endpoint: srv.URL, ReadEndpoint: addr}
 }
