@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -19,6 +21,18 @@ var ProgressEvery = 10 * time.Second
 type Metrics struct {
 	Counters      map[string]int64
 	Distributions map[string]Distribution
+	// PCollections are the elements and mean encoded sizes the runner
+	// reports (prism and Dataflow do) for each edge of the graph, keyed by
+	// the transform that reads it: fused edges too, and a collection read
+	// by several transforms once per reader.
+	PCollections map[string]PCollection
+}
+
+// PCollection is what the runner saw of one collection: its elements and
+// their mean encoded size.
+type PCollection struct {
+	Elements  int64
+	MeanBytes int64
 }
 
 // Distribution is a distribution metric's summary.
@@ -59,7 +73,7 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (Metrics, ti
 		log.Debug().Err(err).Msg("the runner's whole error")
 		return Metrics{}, took, conciseError{err}
 	}
-	m := Metrics{Counters: map[string]int64{}, Distributions: map[string]Distribution{}}
+	m := Metrics{Counters: map[string]int64{}, Distributions: map[string]Distribution{}, PCollections: map[string]PCollection{}}
 	if res != nil {
 		all := res.Metrics().AllMetrics()
 		for _, c := range all.Counters() {
@@ -79,6 +93,22 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (Metrics, ti
 			}
 			sum.Count += v.Count
 			m.Distributions[d.Key.Name] = sum
+		}
+		for _, pc := range all.PCols() {
+			v := pc.Result()
+			c := PCollection{Elements: v.ElementCount}
+			if v.SampledByteSize.Count > 0 {
+				c.MeanBytes = v.SampledByteSize.Sum / v.SampledByteSize.Count
+			}
+			m.PCollections[pc.Key.Step] = c
+		}
+	}
+	// SOSIE_LOG=debug lists them: what crosses the runner, and how big.
+	if log.GetLevel() <= zerolog.DebugLevel {
+		for _, name := range slices.Sorted(maps.Keys(m.PCollections)) {
+			c := m.PCollections[name]
+			log.Debug().Str("read_by", name).Int64("elements", c.Elements).Int64("mean_bytes", c.MeanBytes).
+				Int64("bytes", c.Elements*c.MeanBytes).Msg("pcollection")
 		}
 	}
 	return m, took, nil
