@@ -344,7 +344,7 @@ func (c *Config) StoredSeedList(advertiser, list string) string {
 // directory; for a remote one (gs://bucket/prefix) a join with "/" that
 // keeps the scheme's "//".
 func JoinPath(dir string, elem ...string) string {
-	if !strings.Contains(dir, "://") {
+	if !remote(dir) {
 		return filepath.Join(append([]string{dir}, elem...)...)
 	}
 	return strings.TrimSuffix(dir, "/") + "/" + strings.Join(elem, "/")
@@ -503,7 +503,7 @@ func (c *Config) Validate() error {
 		if b.Dataset == "" || strings.Trim(b.Dataset, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
 			add("sink.bigquery.dataset", "%q, want letters, digits and underscores", b.Dataset)
 		}
-		if strings.Contains(b.TempDir, "://") && !strings.HasPrefix(b.TempDir, "gs://") {
+		if remote(b.TempDir) && !strings.HasPrefix(b.TempDir, "gs://") {
 			add("sink.bigquery.temp_dir", "%q: want a local directory or gs://bucket/prefix", b.TempDir)
 		}
 	}

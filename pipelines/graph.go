@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -256,7 +257,7 @@ func (noTables) SeedRows(context.Context, beam.Scope, SeedList) (beam.PCollectio
 	return beam.PCollection{}, errNoTables
 }
 
-var errNoTables = fmt.Errorf("a table is named but no BigQuery source is configured (source.bigquery)")
+var errNoTables = errors.New("a table is named but no BigQuery source is configured (source.bigquery)")
 
 // appFiles expands an app input's patterns and checks every file is of a
 // format sosie reads for apps.
