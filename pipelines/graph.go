@@ -98,11 +98,12 @@ type TableSink interface {
 }
 
 // flow is what a graph's stages hand on: persons (features.Person) and
-// identities (Identity), every dead letter (DeadLetter), and every input
-// file's accounting (InputFile).
+// identities (Identity; one collection per app, so that a stage that needs
+// a few of them does not copy them all first), every dead letter
+// (DeadLetter), and every input file's accounting (InputFile).
 type flow struct {
-	persons, identities beam.PCollection
-	dead, inputs        []beam.PCollection
+	persons                  beam.PCollection
+	identities, dead, inputs []beam.PCollection
 }
 
 // LookalikeGraph adds the whole flow to s: read and featurize every app,
@@ -195,7 +196,7 @@ func featurizeApps(ctx context.Context, s beam.Scope, o GraphOptions) (*flow, er
 		pr, id, dead := Featurize(s, opt, accounts, events)
 		profiles, ids, f.dead = append(profiles, pr), append(ids, id), append(f.dead, dead)
 	}
-	f.persons, f.identities = JoinByPhone(s, profiles...), beam.Flatten(s, ids...)
+	f.persons, f.identities = JoinByPhone(s, profiles...), ids
 	return f, nil
 }
 
@@ -273,7 +274,7 @@ func appFiles(what string, patterns []string) ([]string, error) {
 func readProfiles(s beam.Scope, in ProfileFiles) *flow {
 	persons, pd, pi := ReadPersons(s, in.Persons)
 	identities, id, ii := ReadIdentities(s, in.Identities)
-	return &flow{persons: persons, identities: identities, dead: []beam.PCollection{pd, id}, inputs: []beam.PCollection{pi, ii}}
+	return &flow{persons: persons, identities: []beam.PCollection{identities}, dead: []beam.PCollection{pd, id}, inputs: []beam.PCollection{pi, ii}}
 }
 
 // usable keeps of the persons what the privacy rules allow: it removes
@@ -289,7 +290,7 @@ func (f *flow) usable(s beam.Scope, o GraphOptions) error {
 		if err != nil {
 			return fmt.Errorf("opt_out: %w", err)
 		}
-		kept, dead, inputs := OptOut(s, files, o.Featurize.Pepper, o.Featurize.DefaultRegion, f.persons, f.identities)
+		kept, dead, inputs := OptOut(s, files, o.Featurize.Pepper, o.Featurize.DefaultRegion, f.persons, beam.Flatten(s, f.identities...))
 		f.persons, f.dead, f.inputs = kept, append(f.dead, dead), append(f.inputs, inputs)
 	}
 	f.persons = ApplyPolicy(s, o.Policy, f.persons)
@@ -317,7 +318,7 @@ func (f *flow) matchSeeds(ctx context.Context, s beam.Scope, o GraphOptions) (ma
 		rows = append(rows, r)
 		f.dead, f.inputs = append(f.dead, dead), append(f.inputs, inputs)
 	}
-	matched, reports, dead := MatchSeedRows(s, o.Lists, o.Featurize.Pepper, beam.Flatten(s, rows...), f.persons, f.identities)
+	matched, reports, dead := MatchSeedRows(s, o.Lists, o.Featurize.Pepper, beam.Flatten(s, rows...), f.persons, f.identities...)
 	f.dead = append(f.dead, dead)
 	return matched, reports, nil
 }
@@ -337,7 +338,7 @@ func (f *flow) write(s beam.Scope, o GraphOutputs, r results) {
 		WriteJSONL(s, o.Persons, f.persons, JSONLOptions{Header: o.Header(PersonsKind), Unsorted: true})
 	}
 	if o.Identities != "" {
-		WriteIdentities(s, o.Identities, *o.Header(IdentitiesKind), f.identities)
+		WriteIdentities(s, o.Identities, *o.Header(IdentitiesKind), beam.Flatten(s, f.identities...))
 	}
 	if r.prospects.IsValid() && len(o.Prospects) > 0 {
 		WriteProspects(s, r.prospects, o.Prospects...)

@@ -70,19 +70,20 @@ var (
 
 // MatchSeeds reads the seed lists and finds their customers among persons
 // (PCollection<features.Person>), through identities
-// (PCollection<KV<string, Identity>> from Featurize) for hashed rows. It
+// (PCollection<KV<string, Identity>> from Featurize, one per app or one
+// for all) for hashed rows. It
 // returns PCollection<MatchedSeed>, one per list and person;
 // PCollection<MatchReport>, one per list; and PCollection<DeadLetter> for
 // rows that cannot be read. Pepper says where the identity pepper is.
-func MatchSeeds(s beam.Scope, lists []SeedList, pepper Pepper, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
+func MatchSeeds(s beam.Scope, lists []SeedList, pepper Pepper, persons beam.PCollection, identities ...beam.PCollection) (matched, reports, dead beam.PCollection) {
 	rows, readDead, _ := ReadSeedFiles(s, lists)
-	matched, reports, dead = MatchSeedRows(s, lists, pepper, rows, persons, identities)
+	matched, reports, dead = MatchSeedRows(s, lists, pepper, rows, persons, identities...)
 	return matched, reports, beam.Flatten(s, readDead, dead)
 }
 
 // MatchSeedRows is MatchSeeds from seed rows however read
 // (PCollection<SeedRow>, e.g. from ReadSeedFiles or a BigQuery table).
-func MatchSeedRows(s beam.Scope, lists []SeedList, pepper Pepper, rows, persons, identities beam.PCollection) (matched, reports, dead beam.PCollection) {
+func MatchSeedRows(s beam.Scope, lists []SeedList, pepper Pepper, rows, persons beam.PCollection, identities ...beam.PCollection) (matched, reports, dead beam.PCollection) {
 	s = s.Scope("pipelines.MatchSeeds")
 	countries, formats := map[string]string{}, map[string]features.SeedFormat{}
 	for _, l := range lists {
@@ -94,11 +95,18 @@ func MatchSeedRows(s beam.Scope, lists []SeedList, pepper Pepper, rows, persons,
 	// since it follows from its list alone.
 	plain, hashed, repeated := beam.ParDo3(s, firstOfIdentity, beam.GroupByKey(s, ids))
 
-	fromHash, unmatchedHash := beam.ParDo2(s, resolveHash, beam.CoGroupByKey(s, hashed, identities))
+	// Only the identities and persons a seed row names reach a shuffle
+	// (sidekeys.go): the seeds' keys are a side input they stream past.
+	hashes := beam.ParDo(s, keyOfHit, hashed)
+	known := make([]beam.PCollection, len(identities))
+	for i, ids := range identities {
+		known[i] = beam.ParDo(s, &knownHashFn{}, ids, beam.SideInput{Input: hashes})
+	}
+	fromHash, unmatchedHash := beam.ParDo2(s, resolveHash, beam.CoGroupByKey(s, hashed, beam.Flatten(s, known...)))
 	hits := beam.Flatten(s, plain, fromHash)
 	// Matching needs of a person only that it is one, and its apps: the
 	// shuffle carries those, not the person.
-	personsByKey := beam.ParDo(s, keyPersonApps, persons)
+	personsByKey := beam.ParDo(s, &seedPersonAppsFn{}, persons, beam.SideInput{Input: beam.ParDo(s, keyOfHit, hits)})
 	matched, outcomes := beam.ParDo2(s, matchPerson, beam.CoGroupByKey(s, hits, personsByKey))
 	reports = beam.ParDo(s, finishReport, beam.CombinePerKey(s, &matchReportFn{}, beam.Flatten(s, outcomes, unmatchedHash, rejected, repeated)))
 	return matched, reports, dead

@@ -70,28 +70,16 @@ func (p seededPerson) lists() []string {
 	return out
 }
 
-// WithSeeds pairs every person with the seed lists it is a seed of, in one
-// shuffle that Train and Score both read: PCollection<features.Person> and
+// WithSeeds pairs every person with the seed lists it is a seed of, once
+// for Train and Score both: PCollection<features.Person> and
 // PCollection<MatchedSeed> in, the persons with their seed lists out (the
-// element type is the stages' own). A seed whose person is gone since the
-// match (the policy, an opt-out) is dropped: MatchSeeds counted it.
+// element type is the stages' own). The matched seeds are a side input
+// the persons stream past (sidekeys.go), so persons are not shuffled
+// again. A seed whose person is gone since the match (the policy, an
+// opt-out) is dropped: MatchSeeds counted it.
 func WithSeeds(s beam.Scope, persons, matched beam.PCollection) beam.PCollection {
 	s = s.Scope("pipelines.WithSeeds")
-	return beam.ParDo(s, pairSeeds, beam.CoGroupByKey(s, beam.ParDo(s, keyPerson, persons), beam.ParDo(s, keySeed, matched)))
-}
-
-func keySeed(m MatchedSeed) (string, seedOf) { return m.Key, seedOf{m.List, m.Value} }
-
-func pairSeeds(_ string, persons func(*features.Person) bool, seeds func(*seedOf) bool, emit func(seededPerson)) {
-	var p seededPerson
-	if !persons(&p.Person) {
-		return
-	}
-	var so seedOf
-	for seeds(&so) {
-		p.Seeds = append(p.Seeds, so)
-	}
-	emit(p)
+	return beam.ParDo(s, &pairSeedsFn{}, persons, beam.SideInput{Input: matched})
 }
 
 func one(seededPerson) int { return 1 }
@@ -223,14 +211,11 @@ func (f *fitFn) ProcessElement(ctx context.Context, list string, rows func(*trai
 }
 
 func init() {
-	register.Function1x2(keySeed)
 	register.Function1x1(one)
 	reg.DoFn4x0[context.Context, seededPerson, int, func(string, trainRow)](&trainRowsFn{})
-	register.Function4x0(pairSeeds)
 	register.Emitter1[seededPerson]()
 	reg.DoFn4x1[context.Context, string, func(*trainRow) bool, func(TrainedModel), error](&fitFn{})
 	register.Emitter2[string, trainRow]()
 	register.Emitter1[TrainedModel]()
-	register.Iter1[seedOf]()
 	register.Iter1[trainRow]()
 }

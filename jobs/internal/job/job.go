@@ -76,6 +76,19 @@ func Main(name string, flags *Flags, run RunFunc) {
 	}
 	beam.Init()
 	log := NewLogger(os.Stderr)
+	if dir := os.Getenv("SOSIE_PPROF"); dir != "" {
+		stop, err := startProfile(dir)
+		if err != nil {
+			exit(log, name, flags.summary, ExitBadInput, err)
+		}
+		code, err := runInterruptibly(log, func(ctx context.Context) (int, error) { return run(ctx, log, os.Stdout, flags) })
+		if files, perr := stop(); perr != nil {
+			log.Warn().Err(perr).Msg("profile not written")
+		} else {
+			log.Info().Strs("files", files).Msg("profiles written (go tool pprof -top FILE)")
+		}
+		exit(log, name, flags.summary, code, err)
+	}
 	code, err := runInterruptibly(log, func(ctx context.Context) (int, error) { return run(ctx, log, os.Stdout, flags) })
 	exit(log, name, flags.summary, code, err)
 }
