@@ -71,8 +71,8 @@ var (
 // Each account's phone is normalized once (features.NormalizePhone, with
 // the account's country or the default region) and replaced by the person
 // key; numbers on more than MaxPerPhone accounts are rejected as shared;
-// events are aggregated per account with features.ActivityWindow as a
-// CombinePerKey, which runners lift before the shuffle. Accounts with a
+// events are aggregated per account with features.ActivityWindow in the
+// stage that reads them (activityFn), so only aggregates are shuffled. Accounts with a
 // rejected phone, events of such accounts and of accounts the table lacks,
 // and repeated user ids become dead letters with their reason.
 func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollection) (profiles, identities, dead beam.PCollection) {
@@ -82,7 +82,7 @@ func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollec
 	byUser, sharedIDs, dead2 := beam.ParDo3(s, &sharedPhoneFn{Options: opt}, beam.GroupByKey(s, keyed))
 	rejected := beam.Flatten(s, rejectedIDs, sharedIDs)
 
-	activity := beam.CombinePerKey(s, &opt.Window, beam.ParDo(s, &keyEventFn{App: opt.App, Window: opt.Window}, events))
+	activity := beam.ParDo(s, &activityFn{App: opt.App, Window: opt.Window}, events)
 	grouped := beam.CoGroupByKey(s, byUser, activity, rejected)
 	profiles, dead3 := beam.ParDo2(s, &buildProfileFn{Options: opt}, grouped)
 	return profiles, identities, beam.Flatten(s, dead1, dead2, dead3)
@@ -156,29 +156,50 @@ func (f *sharedPhoneFn) ProcessElement(ctx context.Context, key string, accounts
 	}
 }
 
-// keyEventFn keys events by account and counts them per app: how many,
-// how many in the activity window, and when.
-type keyEventFn struct {
+// activityFn aggregates events into each account's activity
+// (features.ActivityWindow) as they arrive, one partial aggregate per
+// account and bundle, and counts them per app: how many, how many in the
+// activity window, and when. It runs in the stage that reads the events,
+// so events never cross the runner: the partials do, straight into
+// buildProfileFn's shuffle, which merges them. (A CombinePerKey does the
+// same with one more shuffle, keyed by account, before that one.)
+type activityFn struct {
 	App    string                  `json:"app"`
 	Window features.ActivityWindow `json:"window"`
 
 	in, inWindow beam.Counter
 	times        beam.Distribution
+	partial      map[string]*features.Activity
 }
 
-func (f *keyEventFn) Setup() {
+func (f *activityFn) Setup() {
 	f.in = beam.NewCounter("sosie", AppCounter(CounterEventsIn, f.App))
 	f.inWindow = beam.NewCounter("sosie", AppCounter(CounterEventsInWindow, f.App))
 	f.times = beam.NewDistribution("sosie", AppCounter(DistributionEventTime, f.App))
+	f.partial = map[string]*features.Activity{}
 }
 
-func (f *keyEventFn) ProcessElement(ctx context.Context, e features.Event) (string, features.Event) {
+// ProcessElement adds e to its account's partial; FinishBundle emits the
+// partials (Beam wants the emitter in both signatures).
+func (f *activityFn) ProcessElement(ctx context.Context, e features.Event, _ func(string, features.Activity)) {
 	f.in.Inc(ctx, 1)
 	if f.Window.Contains(e.Time) {
 		f.inWindow.Inc(ctx, 1)
 	}
 	f.times.Update(ctx, e.Time.Unix())
-	return e.UserID, e
+	a := f.partial[e.UserID]
+	if a == nil {
+		a = new(features.Activity)
+		f.partial[e.UserID] = a
+	}
+	*a = f.Window.AddInput(*a, e)
+}
+
+func (f *activityFn) FinishBundle(emit func(string, features.Activity)) {
+	for user, a := range f.partial {
+		emit(user, *a)
+	}
+	clear(f.partial)
 }
 
 // buildProfileFn joins an account with its activity.
@@ -193,11 +214,11 @@ func (f *buildProfileFn) Setup() {
 }
 
 func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, accounts func(*keyedAccount) bool, activity func(*features.Activity) bool, rejected func(*string) bool, emit func(features.AppProfile), dead func(DeadLetter)) {
-	var act features.Activity
-	events := 0
-	for activity(&act) {
-		events = act.Total() + int(act.Ignored)
+	var act, part features.Activity
+	for activity(&part) {
+		act = f.Options.Window.MergeAccumulators(act, part)
 	}
+	events := act.Total() + int(act.Ignored)
 	var reason string
 	wasRejected := rejected(&reason)
 	for rejected(&reason) {
@@ -275,10 +296,10 @@ func init() {
 	register.Emitter2[string, Identity]()
 	reg.DoFn6x0[context.Context, string, func(*keyedAccount) bool, func(string, keyedAccount), func(string, string), func(DeadLetter)](&sharedPhoneFn{})
 	reg.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(features.AppProfile), func(DeadLetter)](&buildProfileFn{})
-	reg.DoFn2x2[context.Context, features.Event, string, features.Event](&keyEventFn{})
+	reg.DoFn3x0[context.Context, features.Event, func(string, features.Activity)](&activityFn{})
+	register.Emitter2[string, features.Activity]()
 	register.Function1x2(keyProfile)
 	register.Function3x1(mergePerson)
-	register.Combiner3[features.Activity, features.Event, features.Activity](&features.ActivityWindow{})
 	register.Emitter2[string, keyedAccount]()
 	register.Emitter2[string, string]()
 	register.Emitter1[features.AppProfile]()
