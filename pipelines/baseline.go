@@ -72,7 +72,7 @@ func (b *baseline) deadLetter(DeadLetter) { b.dead++ }
 // and joined by phone.
 func (b *baseline) featurizeApps(ctx context.Context) error {
 	b.identities = map[string][]Identity{}
-	profiles := map[string][]features.AppProfile{}
+	profiles := map[string][]AccountProfile{}
 	for _, app := range b.o.Apps {
 		if app.AccountsTable != "" || app.EventsTable != "" {
 			return fmt.Errorf("app %s: the plain Go run reads files only, not BigQuery tables", app.Name)
@@ -84,14 +84,15 @@ func (b *baseline) featurizeApps(ctx context.Context) error {
 		}
 	}
 	b.persons = make(map[string]features.Person, len(profiles))
+	join := &joinFn{MaxPerPhone: b.o.Featurize.MaxPerPhone}
 	for k, ps := range profiles {
-		b.persons[k] = mergePerson(ctx, k, iterOf(ps))
+		join.ProcessElement(ctx, k, iterOf(ps), func(p features.Person) { b.persons[k] = p }, b.deadLetter)
 	}
 	return nil
 }
 
 // featurize is Featurize for one app, reading its files.
-func (b *baseline) featurize(ctx context.Context, opt FeaturizeOptions, accountFiles, eventFiles []string, cols features.AccountColumns, ecols features.EventColumns, profiles map[string][]features.AppProfile) error {
+func (b *baseline) featurize(ctx context.Context, opt FeaturizeOptions, accountFiles, eventFiles []string, cols features.AccountColumns, ecols features.EventColumns, profiles map[string][]AccountProfile) error {
 	af, err := appFiles("accounts", accountFiles)
 	if err != nil {
 		return err
@@ -118,20 +119,13 @@ func (b *baseline) featurize(ctx context.Context, opt FeaturizeOptions, accountF
 	if err := norm.Setup(); err != nil {
 		return err
 	}
-	byKey := map[string][]keyedAccount{}
+	byUser := map[string][]keyedAccount{}
 	rejected := map[string][]string{}
 	for _, a := range accounts {
 		norm.ProcessElement(ctx, a,
-			func(k string, ka keyedAccount) { byKey[k] = append(byKey[k], ka) },
+			func(u string, ka keyedAccount) { byUser[u] = append(byUser[u], ka) },
 			func(u, r string) { rejected[u] = append(rejected[u], r) },
 			func(h string, id Identity) { b.identities[h] = append(b.identities[h], id) }, b.deadLetter)
-	}
-	byUser := map[string][]keyedAccount{}
-	shared := &sharedPhoneFn{Options: opt}
-	for k, kas := range byKey {
-		shared.ProcessElement(ctx, k, iterOf(kas),
-			func(u string, ka keyedAccount) { byUser[u] = append(byUser[u], ka) },
-			func(u, r string) { rejected[u] = append(rejected[u], r) }, b.deadLetter)
 	}
 	users := map[string]bool{}
 	for _, m := range []map[string]bool{keysOf(byUser), keysOf(activity), keysOf(rejected)} {
@@ -146,7 +140,7 @@ func (b *baseline) featurize(ctx context.Context, opt FeaturizeOptions, accountF
 			acts = append(acts, a)
 		}
 		build.ProcessElement(ctx, u, iterOf(byUser[u]), iterOf(acts), iterOf(rejected[u]),
-			func(p features.AppProfile) { profiles[p.PersonKey] = append(profiles[p.PersonKey], p) }, b.deadLetter)
+			func(p AccountProfile) { profiles[p.Profile.PersonKey] = append(profiles[p.Profile.PersonKey], p) }, b.deadLetter)
 	}
 	return nil
 }

@@ -134,6 +134,7 @@ func init() {
 	beam.RegisterCoder(reflect.TypeFor[features.Event](), encEvent, decEvent)
 	beam.RegisterCoder(reflect.TypeFor[features.Activity](), encActivity, decActivity)
 	beam.RegisterCoder(reflect.TypeFor[features.AppProfile](), encAppProfile, decAppProfile)
+	beam.RegisterCoder(reflect.TypeFor[AccountProfile](), encAccountProfile, decAccountProfile)
 	beam.RegisterCoder(reflect.TypeFor[features.Person](), encPerson, decPerson)
 	beam.RegisterCoder(reflect.TypeFor[DeadLetter](), encDeadLetter, decDeadLetter)
 	beam.RegisterCoder(reflect.TypeFor[keyedAccount](), encKeyedAccount, decKeyedAccount)
@@ -168,10 +169,44 @@ func encAppProfile(v features.AppProfile) ([]byte, error) {
 	return features.AppendAppProfile(nil, v), nil
 }
 func decAppProfile(b []byte) (features.AppProfile, error) { return whole(features.ReadAppProfile(b)) }
-func encPerson(v features.Person) ([]byte, error)         { return features.AppendPerson(nil, v), nil }
-func decPerson(b []byte) (features.Person, error)         { return whole(features.ReadPerson(b)) }
-func encDeadLetter(v DeadLetter) ([]byte, error)          { return json.Marshal(v) }
-func decDeadLetter(b []byte) (DeadLetter, error)          { return decJSON[DeadLetter](b) }
+
+// encAccountProfile is the profile's wire form, then the user id and the
+// source (length-prefixed) and the line (a varint).
+func encAccountProfile(v AccountProfile) ([]byte, error) {
+	b := features.AppendAppProfile(nil, v.Profile)
+	for _, s := range []string{v.UserID, v.Source} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return binary.AppendUvarint(b, uint64(v.Line)), nil
+}
+
+func decAccountProfile(b []byte) (AccountProfile, error) {
+	p, rest, err := features.ReadAppProfile(b)
+	out := AccountProfile{Profile: p}
+	if err != nil {
+		return out, err
+	}
+	bad := fmt.Errorf("%w: an account profile's account", features.ErrWire)
+	for _, s := range []*string{&out.UserID, &out.Source} {
+		l, k := binary.Uvarint(rest)
+		if k <= 0 || l > uint64(len(rest)-k) {
+			return out, bad
+		}
+		*s, rest = string(rest[k:k+int(l)]), rest[k+int(l):]
+	}
+	line, k := binary.Uvarint(rest)
+	if k <= 0 || k != len(rest) {
+		return out, bad
+	}
+	out.Line = int(line)
+	return out, nil
+}
+
+func encPerson(v features.Person) ([]byte, error) { return features.AppendPerson(nil, v), nil }
+func decPerson(b []byte) (features.Person, error) { return whole(features.ReadPerson(b)) }
+func encDeadLetter(v DeadLetter) ([]byte, error)  { return json.Marshal(v) }
+func decDeadLetter(b []byte) (DeadLetter, error)  { return decJSON[DeadLetter](b) }
 func encKeyedAccount(v keyedAccount) ([]byte, error) {
 	return features.AppendAccount([]byte(v.Key+"\x00"), v.Account), nil
 }

@@ -22,11 +22,11 @@ func ExampleJoinByPhone() {
 	at := func(month int) time.Time { return time.Date(2026, time.Month(month), 1, 0, 0, 0, 0, time.UTC) }
 	p, s := beam.NewPipelineWithRoot()
 	facebook := beam.Create(s,
-		features.AppProfile{PersonKey: "k1", App: "facebook", Accounts: 1, Country: "FR", BirthYear: 1990, UpdatedAt: at(3)},
-		features.AppProfile{PersonKey: "k2", App: "facebook", Accounts: 1, Country: "DE", UpdatedAt: at(5)})
+		pipelines.AccountProfile{Profile: features.AppProfile{PersonKey: "k1", App: "facebook", Accounts: 1, Country: "FR", BirthYear: 1990, UpdatedAt: at(3)}},
+		pipelines.AccountProfile{Profile: features.AppProfile{PersonKey: "k2", App: "facebook", Accounts: 1, Country: "DE", UpdatedAt: at(5)}})
 	instagram := beam.Create(s,
-		features.AppProfile{PersonKey: "k1", App: "instagram", Accounts: 1, Country: "BE", UpdatedAt: at(9)})
-	persons := pipelines.JoinByPhone(s, facebook, instagram)
+		pipelines.AccountProfile{Profile: features.AppProfile{PersonKey: "k1", App: "instagram", Accounts: 1, Country: "BE", UpdatedAt: at(9)}})
+	persons, _ := pipelines.JoinByPhone(s, 0, facebook, instagram)
 
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)

@@ -1,8 +1,10 @@
 package pipelines
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -16,7 +18,7 @@ type FeaturizeOptions struct {
 	App           string                  `json:"app"`
 	DefaultRegion string                  `json:"default_region"` // for accounts without a country
 	MobileOnly    bool                    `json:"mobile_only"`
-	MaxPerPhone   int                     `json:"max_per_phone"` // accounts of the app on one number; 0: features.DefaultMaxAccountsPerPhone
+	MaxPerPhone   int                     `json:"max_per_phone"` // accounts of the app on one number (JoinByPhone's rule); 0: features.DefaultMaxAccountsPerPhone
 	Window        features.ActivityWindow `json:"window"`
 	// Pepper says where the identity pepper is. The pepper itself never
 	// enters the pipeline graph, which runners store and show.
@@ -63,29 +65,28 @@ var (
 )
 
 // Featurize turns one app's PCollection<features.Account> and
-// PCollection<features.Event> into PCollection<features.AppProfile>, one per
-// person on the app, PCollection<KV<string, Identity>> (the SHA-256 of each
-// accepted phone in both conventions, keyed by the hash: what hashed seed
-// lists are matched against) and PCollection<DeadLetter>.
+// PCollection<features.Event> into PCollection<AccountProfile>, one per
+// account (user id) with a usable phone, for JoinByPhone;
+// PCollection<KV<string, Identity>> (the SHA-256 of each accepted phone in
+// both conventions, keyed by the hash: what hashed seed lists are matched
+// against) and PCollection<DeadLetter>.
 //
 // Each account's phone is normalized once (features.NormalizePhone, with
 // the account's country or the default region) and replaced by the person
-// key; numbers on more than MaxPerPhone accounts are rejected as shared;
-// events are aggregated per account with features.ActivityWindow in the
-// stage that reads them (activityFn), so only aggregates are shuffled. Accounts with a
-// rejected phone, events of such accounts and of accounts the table lacks,
-// and repeated user ids become dead letters with their reason.
+// key; events are aggregated per account with features.ActivityWindow in
+// the stage that reads them (activityFn), so only aggregates are
+// shuffled. Accounts with a rejected phone, events of such accounts and of
+// accounts the table lacks, and repeated user ids become dead letters with
+// their reason. Shared numbers (FeaturizeOptions.MaxPerPhone) are rejected
+// by JoinByPhone, which groups by number anyway.
 func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollection) (profiles, identities, dead beam.PCollection) {
 	s = s.Scope("pipelines.Featurize." + opt.App)
 	outs := beam.ParDoN(s, &normalizeAccountFn{Options: opt}, accounts)
-	keyed, rejectedIDs, identities, dead1 := outs[0], outs[1], outs[2], outs[3]
-	byUser, sharedIDs, dead2 := beam.ParDo3(s, &sharedPhoneFn{Options: opt}, beam.GroupByKey(s, keyed))
-	rejected := beam.Flatten(s, rejectedIDs, sharedIDs)
-
+	byUser, rejected, identities, dead1 := outs[0], outs[1], outs[2], outs[3]
 	activity := beam.ParDo(s, &activityFn{App: opt.App, Window: opt.Window}, events)
 	grouped := beam.CoGroupByKey(s, byUser, activity, rejected)
-	profiles, dead3 := beam.ParDo2(s, &buildProfileFn{Options: opt}, grouped)
-	return profiles, identities, beam.Flatten(s, dead1, dead2, dead3)
+	profiles, dead2 := beam.ParDo2(s, &buildProfileFn{Options: opt}, grouped)
+	return profiles, identities, beam.Flatten(s, dead1, dead2)
 }
 
 // normalizeAccountFn normalizes each account's phone into a person key.
@@ -125,35 +126,10 @@ func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Acco
 	}
 	a.Phone = "" // raw phones never leave this stage
 	key := f.keyer.Key(e164)
-	emit(key, keyedAccount{Key: key, Account: a})
+	emit(a.UserID, keyedAccount{Key: key, Account: a})
 	h := features.HashPhone(e164)
 	identity(f.keyer.HashKey(h.PlusE164), Identity{Key: key, Convention: features.HashPlusE164})
 	identity(f.keyer.HashKey(h.Digits), Identity{Key: key, Convention: features.HashDigits})
-}
-
-// sharedPhoneFn rejects the accounts of numbers held by too many accounts.
-type sharedPhoneFn struct {
-	Options FeaturizeOptions `json:"options"`
-}
-
-func (f *sharedPhoneFn) ProcessElement(ctx context.Context, key string, accounts func(*keyedAccount) bool, emit func(string, keyedAccount), rejected func(string, string), dead func(DeadLetter)) {
-	var all []keyedAccount
-	var ka keyedAccount
-	for accounts(&ka) {
-		all = append(all, ka)
-	}
-	if err := features.CheckShared(len(all), f.Options.MaxPerPhone); err != nil {
-		sharedPhoneGroups.Inc(ctx, 1)
-		accountsRejected.Inc(ctx, int64(len(all)))
-		for _, a := range all {
-			rejected(a.Account.UserID, string(features.ReasonShared))
-			dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Line: a.Account.Line, Record: features.RecordID(a.Account.UserID), Reason: features.ReasonShared, Detail: where(err.Error(), a.Account), Rows: 1})
-		}
-		return
-	}
-	for _, a := range all {
-		emit(a.Account.UserID, a)
-	}
 }
 
 // activityFn aggregates events into each account's activity
@@ -205,15 +181,9 @@ func (f *activityFn) FinishBundle(emit func(string, features.Activity)) {
 // buildProfileFn joins an account with its activity.
 type buildProfileFn struct {
 	Options FeaturizeOptions `json:"options"`
-
-	appProfiles beam.Counter
 }
 
-func (f *buildProfileFn) Setup() {
-	f.appProfiles = beam.NewCounter("sosie", AppCounter(CounterProfiles, f.Options.App))
-}
-
-func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, accounts func(*keyedAccount) bool, activity func(*features.Activity) bool, rejected func(*string) bool, emit func(features.AppProfile), dead func(DeadLetter)) {
+func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, accounts func(*keyedAccount) bool, activity func(*features.Activity) bool, rejected func(*string) bool, emit func(AccountProfile), dead func(DeadLetter)) {
 	var act, part features.Activity
 	for activity(&part) {
 		act = f.Options.Window.MergeAccumulators(act, part)
@@ -246,11 +216,8 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 		}
 		return
 	}
-	accountsProfiled.Inc(ctx, 1)
-	eventsProfiled.Inc(ctx, int64(events))
-	profilesOut.Inc(ctx, 1)
-	f.appProfiles.Inc(ctx, 1)
-	emit(features.NewAppProfile(all[keep].Key, all[keep].Account, act))
+	a := all[keep].Account
+	emit(AccountProfile{Profile: features.NewAppProfile(all[keep].Key, a, act), UserID: a.UserID, Source: a.Source, Line: a.Line})
 }
 
 func (f *buildProfileFn) duplicate(ctx context.Context, dead func(DeadLetter), ka keyedAccount) {
@@ -268,43 +235,126 @@ func where(detail string, a features.Account) string {
 	return fmt.Sprintf("%s (%s, line %d)", detail, a.Source, a.Line)
 }
 
-// JoinByPhone joins the PCollection<features.AppProfile> of every app into
+// AccountProfile is what Featurize hands JoinByPhone: the profile of one
+// account on one app, and where the account was read (for the dead
+// letters of the shared-number rule, applied at the join).
+type AccountProfile struct {
+	Profile features.AppProfile
+	UserID  string
+	Source  string
+	Line    int
+}
+
+// JoinByPhone joins the PCollection<AccountProfile> of every app into
 // PCollection<features.Person>: one per person key, demographics resolved
-// by features.MergePerson.
-func JoinByPhone(s beam.Scope, profiles ...beam.PCollection) beam.PCollection {
+// by features.MergePerson. A number held by more than maxPerPhone accounts
+// of one app (0: features.DefaultMaxAccountsPerPhone) is shared — a test
+// number, a shop's phone — and those accounts are rejected, with their
+// events: PCollection<DeadLetter>. The rule counts accounts (distinct
+// user ids: a user id's repeated rows are one account, the newest row).
+//
+// The join is the one shuffle by person key, so the rule needs none of
+// its own: the featurize counters of accounts, events and profiles kept
+// are counted here.
+func JoinByPhone(s beam.Scope, maxPerPhone int, profiles ...beam.PCollection) (persons, dead beam.PCollection) {
 	s = s.Scope("pipelines.JoinByPhone")
 	all := beam.Flatten(s, profiles...)
-	return beam.ParDo(s, mergePerson, beam.GroupByKey(s, beam.ParDo(s, keyProfile, all)))
+	return beam.ParDo2(s, &joinFn{MaxPerPhone: maxPerPhone}, beam.GroupByKey(s, beam.ParDo(s, keyProfile, all)))
 }
 
 var personsOut = beam.NewCounter("sosie", "join_persons")
 
-func keyProfile(p features.AppProfile) (string, features.AppProfile) { return p.PersonKey, p }
+func keyProfile(p AccountProfile) (string, AccountProfile) { return p.Profile.PersonKey, p }
 
-func mergePerson(ctx context.Context, key string, profiles func(*features.AppProfile) bool) features.Person {
-	var all []features.AppProfile
-	var p features.AppProfile
+// joinFn makes one person of the profiles under one person key, less the
+// accounts of a number shared on one app.
+type joinFn struct {
+	MaxPerPhone int `json:"max_per_phone"`
+
+	appProfiles map[string]beam.Counter
+}
+
+func (f *joinFn) ProcessElement(ctx context.Context, key string, profiles func(*AccountProfile) bool, emit func(features.Person), dead func(DeadLetter)) {
+	var all []AccountProfile
+	var p AccountProfile
 	for profiles(&p) {
 		all = append(all, p)
 	}
+	// By app, then by where the account was read: dead letters and merges
+	// in one order whatever the shuffle's.
+	slices.SortFunc(all, func(a, b AccountProfile) int {
+		return cmp.Or(cmp.Compare(a.Profile.App, b.Profile.App), cmp.Compare(a.Source, b.Source), cmp.Compare(a.Line, b.Line), cmp.Compare(a.UserID, b.UserID))
+	})
+	kept := make([]features.AppProfile, 0, len(all))
+	for i := 0; i < len(all); {
+		j := i + 1
+		for j < len(all) && all[j].Profile.App == all[i].Profile.App {
+			j++
+		}
+		app := all[i:j]
+		if err := features.CheckShared(len(app), f.MaxPerPhone); err != nil {
+			f.shared(ctx, dead, app, err)
+		} else {
+			for _, a := range app {
+				f.kept(ctx, a)
+				kept = append(kept, a.Profile)
+			}
+		}
+		i = j
+	}
+	if len(kept) == 0 {
+		return
+	}
 	personsOut.Inc(ctx, 1)
-	return features.MergePerson(key, all)
+	emit(features.MergePerson(key, kept))
+}
+
+// kept counts an account that made it into a person.
+func (f *joinFn) kept(ctx context.Context, a AccountProfile) {
+	act := a.Profile.Activity
+	accountsProfiled.Inc(ctx, 1)
+	eventsProfiled.Inc(ctx, int64(act.Total()+int(act.Ignored)))
+	profilesOut.Inc(ctx, 1)
+	c, ok := f.appProfiles[a.Profile.App]
+	if !ok {
+		if f.appProfiles == nil {
+			f.appProfiles = map[string]beam.Counter{}
+		}
+		c = beam.NewCounter("sosie", AppCounter(CounterProfiles, a.Profile.App))
+		f.appProfiles[a.Profile.App] = c
+	}
+	c.Inc(ctx, 1)
+}
+
+// shared rejects the accounts of one app on a shared number, and their
+// events.
+func (f *joinFn) shared(ctx context.Context, dead func(DeadLetter), app []AccountProfile, err error) {
+	sharedPhoneGroups.Inc(ctx, 1)
+	accountsRejected.Inc(ctx, int64(len(app)))
+	for _, a := range app {
+		account := features.Account{Source: a.Source, Line: a.Line}
+		dead(DeadLetter{Stage: "featurize", Source: a.Profile.App, Line: a.Line, Record: features.RecordID(a.UserID), Reason: features.ReasonShared, Detail: where(err.Error(), account), Rows: 1})
+		if events := a.Profile.Activity.Total() + int(a.Profile.Activity.Ignored); events > 0 {
+			eventsUnattached.Inc(ctx, int64(events))
+			dead(DeadLetter{Stage: "featurize", Source: a.Profile.App, Record: features.RecordID(a.UserID), Reason: features.ReasonAccountGone, Rows: events})
+		}
+	}
 }
 
 func init() {
 	reg.DoFn6x0[context.Context, features.Account, func(string, keyedAccount), func(string, string), func(string, Identity), func(DeadLetter)](&normalizeAccountFn{})
 	register.Emitter2[string, Identity]()
-	reg.DoFn6x0[context.Context, string, func(*keyedAccount) bool, func(string, keyedAccount), func(string, string), func(DeadLetter)](&sharedPhoneFn{})
-	reg.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(features.AppProfile), func(DeadLetter)](&buildProfileFn{})
+	reg.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(AccountProfile), func(DeadLetter)](&buildProfileFn{})
 	reg.DoFn3x0[context.Context, features.Event, func(string, features.Activity)](&activityFn{})
 	register.Emitter2[string, features.Activity]()
 	register.Function1x2(keyProfile)
-	register.Function3x1(mergePerson)
+	reg.DoFn5x0[context.Context, string, func(*AccountProfile) bool, func(features.Person), func(DeadLetter)](&joinFn{})
 	register.Emitter2[string, keyedAccount]()
 	register.Emitter2[string, string]()
-	register.Emitter1[features.AppProfile]()
+	register.Emitter1[AccountProfile]()
+	register.Emitter1[features.Person]()
 	register.Iter1[keyedAccount]()
 	register.Iter1[features.Activity]()
 	register.Iter1[string]()
-	register.Iter1[features.AppProfile]()
+	register.Iter1[AccountProfile]()
 }

@@ -38,7 +38,8 @@ func write(t *testing.T, dir, name, body string) string {
 
 func reasonOf(d DeadLetter) string { return fmt.Sprintf("%s/%s/%d", d.Stage, d.Reason, d.Rows) }
 
-func profileSummary(p features.AppProfile) string {
+func profileSummary(a AccountProfile) string {
+	p := a.Profile
 	return fmt.Sprintf("%s:%d accounts:%d events", p.App, p.Accounts, p.Activity.Total())
 }
 
@@ -65,6 +66,9 @@ func TestFeaturizeAndJoin(t *testing.T) {
 	for i := range 7 { // one number on seven accounts: a test number
 		fmt.Fprintf(&shared, `{"user_id":"s%d","phone":"+33 6 00 00 00 01","country":"FR","updated_at":"2026-01-01T00:00:00Z"}`+"\n", i)
 	}
+	for i := range 6 { // one account on six rows: one account, not a shared number
+		fmt.Fprintf(&shared, `{"user_id":"r1","phone":"+33 6 00 00 00 02","country":"FR","updated_at":"2026-01-0%dT00:00:00Z"}`+"\n", i+1)
+	}
 	fbAccounts := write(t, dir, "accounts_facebook.jsonl", ``+
 		`{"user_id":"a1","phone":"06 12 34 56 78","country":"FR","birth_year":1990,"updated_at":"2026-05-01T00:00:00Z"}`+"\n"+
 		`{"user_id":"a2","phone":"(415) 555-2671","country":"US","updated_at":"2026-05-01T00:00:00Z"}`+"\n"+
@@ -81,7 +85,8 @@ func TestFeaturizeAndJoin(t *testing.T) {
 		"a3,2026-10-29T10:00:00Z,like,\n"+ // of the account with a junk phone
 		"zz,2026-10-29T10:00:00Z,like,\n"+ // of no account
 		"a2,yesterday,like,\n"+ // a bad timestamp
-		"a2,2026-10-29T10:00:00Z\n") // a short row
+		"a2,2026-10-29T10:00:00Z\n"+ // a short row
+		"s3,2026-10-29T10:00:00Z,like,\n") // of an account on the shared number
 	igAccounts := write(t, dir, "accounts_instagram.csv", "user_id,phone,country,updated_at\n"+
 		"i1,+33612345678,FR,2026-10-01T00:00:00Z\n") // the same person as a1
 	igEvents := write(t, dir, "events_instagram.jsonl", `{"user_id":"i1","time":"2026-10-31T10:00:00Z","type":"story_view","category":"travel"}`+"\n")
@@ -102,9 +107,15 @@ func TestFeaturizeAndJoin(t *testing.T) {
 	ie, ied, _ := ReadEvents(s, "instagram", []string{igEvents}, features.EventColumns{})
 	igProfiles, _, igDead := Featurize(s, igOpt, ia, ie)
 
+	// The seven accounts of the shared number have profiles until the
+	// join rejects them.
 	passert.Equals(s, beam.ParDo(s, profileSummary, fbProfiles),
-		"facebook:1 accounts:2 events", "facebook:1 accounts:0 events", "facebook:1 accounts:0 events")
-	dead := beam.Flatten(s, fad, fed, fbDead, iad, ied, igDead)
+		"facebook:1 accounts:2 events", "facebook:1 accounts:0 events", "facebook:1 accounts:0 events",
+		"facebook:1 accounts:0 events", "facebook:1 accounts:0 events", "facebook:1 accounts:0 events",
+		"facebook:1 accounts:1 events", "facebook:1 accounts:0 events", "facebook:1 accounts:0 events",
+		"facebook:1 accounts:0 events", "facebook:1 accounts:0 events")
+	persons, joinDead := JoinByPhone(s, 0, fbProfiles, igProfiles)
+	dead := beam.Flatten(s, fad, fed, fbDead, iad, ied, igDead, joinDead)
 	passert.Equals(s, beam.ParDo(s, reasonOf, dead),
 		"read/bad_line/1", "read/missing_field/1", // not json, no user id
 		"read/bad_field/1", "read/field_count/1", // bad timestamp, short row
@@ -112,12 +123,14 @@ func TestFeaturizeAndJoin(t *testing.T) {
 		"featurize/duplicate/1",        // a1's older row
 		"featurize/account_rejected/1", // a3's event
 		"featurize/unknown_account/1",  // zz's event
+		"featurize/duplicate/1", "featurize/duplicate/1", "featurize/duplicate/1", // r1's older rows
+		"featurize/duplicate/1", "featurize/duplicate/1",
 		"featurize/shared/1", "featurize/shared/1", "featurize/shared/1", "featurize/shared/1",
-		"featurize/shared/1", "featurize/shared/1", "featurize/shared/1")
-	persons := JoinByPhone(s, fbProfiles, igProfiles)
+		"featurize/shared/1", "featurize/shared/1", "featurize/shared/1",
+		"featurize/account_rejected/1") // s3's event, rejected with s3 at the join
 	// a1 and i1 are one person; a2 and a4 are on facebook only. The newer
 	// instagram profile gives the country.
-	passert.Equals(s, beam.ParDo(s, personSummary, persons), "FR:facebook+instagram", "US:facebook", ":facebook")
+	passert.Equals(s, beam.ParDo(s, personSummary, persons), "FR:facebook+instagram", "US:facebook", ":facebook", "FR:facebook")
 	ptest.RunAndValidate(t, p)
 }
 

@@ -196,7 +196,8 @@ func featurizeApps(ctx context.Context, s beam.Scope, o GraphOptions) (*flow, er
 		pr, id, dead := Featurize(s, opt, accounts, events)
 		profiles, ids, f.dead = append(profiles, pr), append(ids, id), append(f.dead, dead)
 	}
-	f.persons, f.identities = JoinByPhone(s, profiles...), ids
+	persons, dead := JoinByPhone(s, o.Featurize.MaxPerPhone, profiles...)
+	f.persons, f.identities, f.dead = persons, ids, append(f.dead, dead)
 	return f, nil
 }
 
