@@ -414,3 +414,117 @@ func blankLine(b []byte, comma byte) bool {
 	}
 	return true
 }
+
+// NewLineReaderAfter reads the lines of one part of a UTF-8 text file
+// (SplitText) that begins at a line's start, after lines lines: its lines
+// are numbered from lines+1, and no byte-order mark or UTF-16 is looked
+// for (the file's first part has them, and SplitText does not split a
+// UTF-16 file).
+func NewLineReaderAfter(r io.Reader, lines int) *LineReader {
+	return &LineReader{src: r, buf: make([]byte, 64<<10), started: true, enc: UTF8, line: lines}
+}
+
+// splitBuffer is how many bytes SplitText reads at a time.
+var splitBuffer = 1 << 20
+
+// TextPart is a byte range [Start, End) of a text file that begins at a
+// line's start; Lines is the number of lines before it.
+type TextPart struct {
+	Start, End int64
+	Lines      int
+}
+
+// SplitText cuts a text file of size bytes into at most n parts of about
+// equal size, each but the first beginning right after a line feed, and
+// counts the lines before each as LineReader counts them (a line ends in
+// LF, CRLF or a lone CR), so that the parts read with NewLineReaderAfter
+// give the file's lines with their numbers. It reads the file once,
+// counting line ends (a few GB/s). A UTF-16 file, or one without line
+// feeds, is one part.
+func SplitText(r io.ReaderAt, size int64, n int) ([]TextPart, error) {
+	whole := []TextPart{{Start: 0, End: size}}
+	if n < 2 || size < 2 {
+		return whole, nil
+	}
+	head := make([]byte, 4)
+	k, err := r.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	head = head[:k]
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) ||
+		(len(head) == 4 && (head[1] == 0 && head[3] == 0 || head[0] == 0 && head[2] == 0)) {
+		return whole, nil
+	}
+	// The cuts: the byte after the first line feed at or after each
+	// i/n of the file.
+	buf := make([]byte, splitBuffer)
+	var cuts []int64
+	for i := 1; i < n; i++ {
+		at := int64(i) * size / int64(n)
+		if len(cuts) > 0 && at < cuts[len(cuts)-1] {
+			at = cuts[len(cuts)-1]
+		}
+		cut, err := nextLineStart(r, buf, at, size)
+		if err != nil {
+			return nil, err
+		}
+		if cut >= size || (len(cuts) > 0 && cut <= cuts[len(cuts)-1]) || cut <= 0 {
+			continue
+		}
+		cuts = append(cuts, cut)
+	}
+	if len(cuts) == 0 {
+		return whole, nil
+	}
+	// The lines before each cut: line feeds, plus carriage returns that
+	// no line feed follows.
+	parts := make([]TextPart, 0, len(cuts)+1)
+	var pos int64
+	lines, prevCR := 0, false
+	for _, cut := range append(cuts, size) {
+		parts = append(parts, TextPart{Start: pos, End: cut, Lines: lines})
+		for pos < cut && cut < size {
+			m := min(int64(len(buf)), cut-pos)
+			k, err := r.ReadAt(buf[:m], pos)
+			if int64(k) < m {
+				if err == nil {
+					err = io.ErrUnexpectedEOF
+				}
+				return nil, err
+			}
+			b := buf[:m]
+			lines += bytes.Count(b, []byte{'\n'})
+			if crs := bytes.Count(b, []byte{'\r'}); crs > 0 {
+				lines += crs - bytes.Count(b, []byte("\r\n"))
+			}
+			if prevCR && b[0] == '\n' {
+				lines-- // a CRLF across two reads, counted as its CR and its LF
+			}
+			prevCR = b[len(b)-1] == '\r'
+			pos += m
+		}
+	}
+	return parts, nil
+}
+
+// nextLineStart is the offset right after the first line feed at or after
+// at-1 (at itself when the byte before it is a line feed), or size.
+func nextLineStart(r io.ReaderAt, buf []byte, at, size int64) (int64, error) {
+	if at <= 0 {
+		return 0, nil
+	}
+	pos := at - 1
+	for pos < size {
+		m := min(int64(len(buf)), size-pos)
+		k, err := r.ReadAt(buf[:m], pos)
+		if k == 0 && err != nil {
+			return 0, err
+		}
+		if i := bytes.IndexByte(buf[:k], '\n'); i >= 0 {
+			return pos + int64(i) + 1, nil
+		}
+		pos += int64(k)
+	}
+	return size, nil
+}

@@ -109,9 +109,10 @@ func (b *baseline) featurize(ctx context.Context, opt FeaturizeOptions, accountF
 		}
 	}
 	activity := map[string]features.Activity{}
-	re := &readEventsFn{App: opt.App, Columns: ecols}
+	re := &readActivityFn{App: opt.App, Columns: ecols, Window: opt.Window}
+	re.Setup()
 	for _, f := range ef {
-		if err := re.ProcessElement(ctx, f, func(e features.Event) { activity[e.UserID] = opt.Window.AddInput(activity[e.UserID], e) }, b.deadLetter, func(InputFile) {}); err != nil {
+		if err := re.ProcessElement(ctx, f, func(u string, a features.Activity) { activity[u] = opt.Window.MergeAccumulators(activity[u], a) }, b.deadLetter, func(InputFile) {}); err != nil {
 			return err
 		}
 	}

@@ -64,8 +64,10 @@ var (
 	sharedPhoneGroups = beam.NewCounter("sosie", "featurize_shared_numbers")
 )
 
-// Featurize turns one app's PCollection<features.Account> and
-// PCollection<features.Event> into PCollection<AccountProfile>, one per
+// Featurize turns one app's PCollection<features.Account> and its
+// events' activity (PCollection<KV<string, features.Activity>> keyed by
+// user id, from ReadActivity or Activity: partial aggregates, merged here)
+// into PCollection<AccountProfile>, one per
 // account (user id) with a usable phone, for JoinByPhone;
 // PCollection<KV<string, Identity>> (the SHA-256 of each accepted phone in
 // both conventions, keyed by the hash: what hashed seed lists are matched
@@ -73,17 +75,14 @@ var (
 //
 // Each account's phone is normalized once (features.NormalizePhone, with
 // the account's country or the default region) and replaced by the person
-// key; events are aggregated per account with features.ActivityWindow in
-// the stage that reads them (activityFn), so only aggregates are
-// shuffled. Accounts with a rejected phone, events of such accounts and of
+// key, and joined with its activity. Accounts with a rejected phone, events of such accounts and of
 // accounts the table lacks, and repeated user ids become dead letters with
 // their reason. Shared numbers (FeaturizeOptions.MaxPerPhone) are rejected
 // by JoinByPhone, which groups by number anyway.
-func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, events beam.PCollection) (profiles, identities, dead beam.PCollection) {
+func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, activity beam.PCollection) (profiles, identities, dead beam.PCollection) {
 	s = s.Scope("pipelines.Featurize." + opt.App)
 	outs := beam.ParDoN(s, &normalizeAccountFn{Options: opt}, accounts)
 	byUser, rejected, identities, dead1 := outs[0], outs[1], outs[2], outs[3]
-	activity := beam.ParDo(s, &activityFn{App: opt.App, Window: opt.Window}, events)
 	grouped := beam.CoGroupByKey(s, byUser, activity, rejected)
 	profiles, dead2 := beam.ParDo2(s, &buildProfileFn{Options: opt}, grouped)
 	return profiles, identities, beam.Flatten(s, dead1, dead2)
@@ -130,52 +129,6 @@ func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Acco
 	h := features.HashPhone(e164)
 	identity(f.keyer.HashKey(h.PlusE164), Identity{Key: key, Convention: features.HashPlusE164})
 	identity(f.keyer.HashKey(h.Digits), Identity{Key: key, Convention: features.HashDigits})
-}
-
-// activityFn aggregates events into each account's activity
-// (features.ActivityWindow) as they arrive, one partial aggregate per
-// account and bundle, and counts them per app: how many, how many in the
-// activity window, and when. It runs in the stage that reads the events,
-// so events never cross the runner: the partials do, straight into
-// buildProfileFn's shuffle, which merges them. (A CombinePerKey does the
-// same with one more shuffle, keyed by account, before that one.)
-type activityFn struct {
-	App    string                  `json:"app"`
-	Window features.ActivityWindow `json:"window"`
-
-	in, inWindow beam.Counter
-	times        beam.Distribution
-	partial      map[string]*features.Activity
-}
-
-func (f *activityFn) Setup() {
-	f.in = beam.NewCounter("sosie", AppCounter(CounterEventsIn, f.App))
-	f.inWindow = beam.NewCounter("sosie", AppCounter(CounterEventsInWindow, f.App))
-	f.times = beam.NewDistribution("sosie", AppCounter(DistributionEventTime, f.App))
-	f.partial = map[string]*features.Activity{}
-}
-
-// ProcessElement adds e to its account's partial; FinishBundle emits the
-// partials (Beam wants the emitter in both signatures).
-func (f *activityFn) ProcessElement(ctx context.Context, e features.Event, _ func(string, features.Activity)) {
-	f.in.Inc(ctx, 1)
-	if f.Window.Contains(e.Time) {
-		f.inWindow.Inc(ctx, 1)
-	}
-	f.times.Update(ctx, e.Time.Unix())
-	a := f.partial[e.UserID]
-	if a == nil {
-		a = new(features.Activity)
-		f.partial[e.UserID] = a
-	}
-	*a = f.Window.AddInput(*a, e)
-}
-
-func (f *activityFn) FinishBundle(emit func(string, features.Activity)) {
-	for user, a := range f.partial {
-		emit(user, *a)
-	}
-	clear(f.partial)
 }
 
 // buildProfileFn joins an account with its activity.
@@ -345,8 +298,6 @@ func init() {
 	reg.DoFn6x0[context.Context, features.Account, func(string, keyedAccount), func(string, string), func(string, Identity), func(DeadLetter)](&normalizeAccountFn{})
 	register.Emitter2[string, Identity]()
 	reg.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(AccountProfile), func(DeadLetter)](&buildProfileFn{})
-	reg.DoFn3x0[context.Context, features.Event, func(string, features.Activity)](&activityFn{})
-	register.Emitter2[string, features.Activity]()
 	register.Function1x2(keyProfile)
 	reg.DoFn5x0[context.Context, string, func(*AccountProfile) bool, func(features.Person), func(DeadLetter)](&joinFn{})
 	register.Emitter2[string, keyedAccount]()

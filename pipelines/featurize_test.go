@@ -98,13 +98,13 @@ func TestFeaturizeAndJoin(t *testing.T) {
 	fbOpt := opt
 	fbOpt.App = "facebook"
 	fa, fad, _ := ReadAccounts(s, "facebook", []string{fbAccounts}, features.AccountColumns{})
-	fe, fed, _ := ReadEvents(s, "facebook", []string{fbEvents}, features.EventColumns{})
+	fe, fed, _ := ReadActivity(s, "facebook", []string{fbEvents}, features.EventColumns{}, window)
 	fbProfiles, _, fbDead := Featurize(s, fbOpt, fa, fe)
 
 	igOpt := opt
 	igOpt.App = "instagram"
 	ia, iad, _ := ReadAccounts(s, "instagram", []string{igAccounts}, features.AccountColumns{})
-	ie, ied, _ := ReadEvents(s, "instagram", []string{igEvents}, features.EventColumns{})
+	ie, ied, _ := ReadActivity(s, "instagram", []string{igEvents}, features.EventColumns{}, window)
 	igProfiles, _, igDead := Featurize(s, igOpt, ia, ie)
 
 	// The seven accounts of the shared number have profiles until the
@@ -123,7 +123,8 @@ func TestFeaturizeAndJoin(t *testing.T) {
 		"featurize/duplicate/1",        // a1's older row
 		"featurize/account_rejected/1", // a3's event
 		"featurize/unknown_account/1",  // zz's event
-		"featurize/duplicate/1", "featurize/duplicate/1", "featurize/duplicate/1", // r1's older rows
+		// r1's five older rows
+		"featurize/duplicate/1", "featurize/duplicate/1", "featurize/duplicate/1",
 		"featurize/duplicate/1", "featurize/duplicate/1",
 		"featurize/shared/1", "featurize/shared/1", "featurize/shared/1", "featurize/shared/1",
 		"featurize/shared/1", "featurize/shared/1", "featurize/shared/1",
@@ -140,7 +141,7 @@ func TestFeaturizeWithoutPepperFails(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
 	e := beam.Create(s, features.Event{UserID: "a1", Time: asOf})
-	Featurize(s, FeaturizeOptions{App: "facebook", Pepper: Pepper{Env: "SOSIE_NO_SUCH_VARIABLE"}}, a, e)
+	Featurize(s, FeaturizeOptions{App: "facebook", Pepper: Pepper{Env: "SOSIE_NO_SUCH_VARIABLE"}}, a, Activity(s, "facebook", features.ActivityWindow{AsOf: asOf}, e))
 	err := ptest.Run(p)
 	if err == nil || !strings.Contains(err.Error(), "SOSIE_NO_SUCH_VARIABLE") {
 		t.Fatalf("a run without a pepper: %v", err)

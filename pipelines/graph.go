@@ -187,13 +187,13 @@ func featurizeApps(ctx context.Context, s beam.Scope, o GraphOptions) (*flow, er
 	f := &flow{}
 	var profiles, ids []beam.PCollection
 	for _, app := range o.Apps {
-		accounts, events, err := f.readApp(ctx, s, o, app)
+		accounts, activity, err := f.readApp(ctx, s, o, app)
 		if err != nil {
 			return nil, err
 		}
 		opt := o.Featurize
 		opt.App = app.Name
-		pr, id, dead := Featurize(s, opt, accounts, events)
+		pr, id, dead := Featurize(s, opt, accounts, activity)
 		profiles, ids, f.dead = append(profiles, pr), append(ids, id), append(f.dead, dead)
 	}
 	persons, dead := JoinByPhone(s, o.Featurize.MaxPerPhone, profiles...)
@@ -201,8 +201,9 @@ func featurizeApps(ctx context.Context, s beam.Scope, o GraphOptions) (*flow, er
 	return f, nil
 }
 
-// readApp reads one app's accounts and events, from files or tables.
-func (f *flow) readApp(ctx context.Context, s beam.Scope, o GraphOptions, app configs.App) (accounts, events beam.PCollection, err error) {
+// readApp reads one app's accounts, and its events into each account's
+// activity, from files or tables.
+func (f *flow) readApp(ctx context.Context, s beam.Scope, o GraphOptions, app configs.App) (accounts, activity beam.PCollection, err error) {
 	var dead beam.PCollection
 	if app.AccountsTable != "" {
 		accounts, dead, err = o.tables().Accounts(ctx, s, app)
@@ -215,24 +216,27 @@ func (f *flow) readApp(ctx context.Context, s beam.Scope, o GraphOptions, app co
 		}
 	}
 	if err != nil {
-		return accounts, events, fmt.Errorf("app %s accounts: %w", app.Name, err)
+		return accounts, activity, fmt.Errorf("app %s accounts: %w", app.Name, err)
 	}
 	f.dead = append(f.dead, dead)
 	if app.EventsTable != "" {
-		events, dead, err = o.tables().Events(ctx, s, app, o.Featurize.Window)
+		var events beam.PCollection
+		if events, dead, err = o.tables().Events(ctx, s, app, o.Featurize.Window); err == nil {
+			activity = Activity(s, app.Name, o.Featurize.Window, events)
+		}
 	} else {
 		var files []string
 		if files, err = appFiles("events", app.Events); err == nil {
 			var in beam.PCollection
-			events, dead, in = ReadEvents(s, app.Name, files, app.EventColumns)
+			activity, dead, in = ReadActivity(s, app.Name, files, app.EventColumns, o.Featurize.Window)
 			f.inputs = append(f.inputs, in)
 		}
 	}
 	if err != nil {
-		return accounts, events, fmt.Errorf("app %s events: %w", app.Name, err)
+		return accounts, activity, fmt.Errorf("app %s events: %w", app.Name, err)
 	}
 	f.dead = append(f.dead, dead)
-	return accounts, events, nil
+	return accounts, activity, nil
 }
 
 // tables is o.Tables, or a source that says no BigQuery source is

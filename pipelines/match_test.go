@@ -62,7 +62,7 @@ func TestMatchSeeds(t *testing.T) {
 
 	p, s := beam.NewPipelineWithRoot()
 	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
-	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
+	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, Activity(s, "facebook", features.ActivityWindow{AsOf: asOf}, beam.Create(s, features.Event{UserID: "p1", Time: asOf})))
 	persons, _ := JoinByPhone(s, 0, profiles)
 	matched, reports, dead := MatchSeeds(s, []SeedList{{ID: "list1", Advertiser: "adv", File: seeds, Country: "FR"}}, testPepper, persons, ids)
 
@@ -99,7 +99,7 @@ func TestSeedListsInJSONLAndParquet(t *testing.T) {
 	}
 	p, s := beam.NewPipelineWithRoot()
 	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
-	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
+	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, Activity(s, "facebook", features.ActivityWindow{AsOf: asOf}, beam.Create(s, features.Event{UserID: "p1", Time: asOf})))
 	persons, _ := JoinByPhone(s, 0, profiles)
 	_, reports, _ := MatchSeeds(s, []SeedList{
 		{ID: "j", Advertiser: "adv", File: jsonl},

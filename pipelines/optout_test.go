@@ -37,7 +37,7 @@ func TestOptOut(t *testing.T) {
 	national := write(t, dir, "optout.csv", "phone;country\r\n612 34 56 78;es\r\n")
 	p, s := beam.NewPipelineWithRoot()
 	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
-	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, beam.Create(s, features.Event{UserID: "p1", Time: asOf}))
+	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, Activity(s, "facebook", features.ActivityWindow{AsOf: asOf}, beam.Create(s, features.Event{UserID: "p1", Time: asOf})))
 	persons, _ := JoinByPhone(s, 0, profiles)
 	kept, dead, inputs := OptOut(s, []string{list, national}, testPepper, "FR", persons, ids)
 	passert.Equals(s, beam.ParDo(s, personCountry, kept), "DE")

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -107,4 +109,52 @@ func eachLine(path string, fn func([]byte) error) error {
 		b = b[i+1:]
 	}
 	return nil
+}
+
+// BenchmarkReadActivity reads one app's JSONL or CSV events file into
+// per-account activity with ReadActivity's DoFn: whole on one core
+// ("whole": the file under PartBytes), and cut in one part per core
+// ("parts", GOMAXPROCS parts). Events/s is wall time: "parts" over "whole"
+// is what a big file gains from the machine's cores.
+//
+//	SOSIE_BENCH_PERSONS=200000 go test -run '^$' -bench ReadActivity -benchtime 3x ./pipelines/
+func BenchmarkReadActivity(b *testing.B) {
+	persons := 20_000
+	if v, err := strconv.Atoi(os.Getenv("SOSIE_BENCH_PERSONS")); err == nil && v > 0 {
+		persons = v
+	}
+	dir := b.TempDir()
+	window := features.ActivityWindow{AsOf: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	for _, format := range []synth.FileFormat{synth.JSONL, synth.CSV} {
+		d := filepath.Join(dir, string(format))
+		if _, err := synth.Generate(synth.Config{Persons: persons, Seed: 9, Apps: []string{"facebook"}, Format: format}, d); err != nil {
+			b.Fatal(err)
+		}
+		file := filepath.Join(d, synth.EventsFile("facebook", format))
+		fi, err := os.Stat(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, mode := range []string{"whole", "parts"} {
+			b.Run(string(format)+"/"+mode, func(b *testing.B) {
+				defer func(n int64) { PartBytes = n }(PartBytes)
+				PartBytes = fi.Size() + 1
+				if mode == "parts" {
+					PartBytes = max(1, fi.Size()/int64(runtime.GOMAXPROCS(0))/2)
+				}
+				fn := &readActivityFn{App: "facebook", Window: window}
+				fn.Setup()
+				var events int
+				for b.Loop() {
+					events = 0
+					err := fn.ProcessElement(context.Background(), file, func(_ string, a features.Activity) { events += a.Total() + int(a.Ignored) },
+						func(d DeadLetter) { b.Fatalf("dead letter %+v", d) }, func(InputFile) {})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
+	}
 }

@@ -102,6 +102,10 @@ type Reader struct {
 	Decode func(line int, row features.Row) error
 	Reject func(Rejection)
 	fields []string
+	// A part of a file after its first (ReadPart): the lines before it,
+	// and the file's header line for CSV.
+	after  int
+	header []byte
 }
 
 // NewReader is a Reader of file (its format from its name) of kind and
@@ -134,6 +138,48 @@ func (r *Reader) row(line int, row features.Row, err error) {
 // Read reads the whole file from in; its error names the file (and the
 // line, for a file that stops being readable).
 func (r *Reader) Read(in io.Reader) error {
+	if err := r.read(in); err != nil {
+		return err
+	}
+	if r.Stats.Read+r.Stats.Rejected == 0 {
+		r.Reject(Rejection{Reason: features.ReasonEmptyFile, Detail: "the file holds no row"})
+	}
+	return nil
+}
+
+// ReadPart reads one part of a text file cut by features.SplitText from
+// in, which holds the part's bytes. The first part is read as Read reads a
+// whole file; a later one numbers its lines after the part's Lines and,
+// for CSV, TSV and text, takes the file's header line (HeaderLine: header
+// is nil for JSON lines). Stats count the part's lines only (the header
+// in the first part's), and a part without a row is no empty_file
+// rejection: whoever reads all the parts says whether the file has rows.
+func (r *Reader) ReadPart(in io.Reader, part features.TextPart, header []byte) error {
+	if part.Start > 0 {
+		r.after, r.header = part.Lines, header
+	}
+	return r.read(in)
+}
+
+// HeaderLine is the first line of a text file that is not blank, as the
+// CSV reader takes it for the header.
+func HeaderLine(in io.Reader) ([]byte, error) {
+	lr := features.NewLineReader(in)
+	for {
+		b, err := lr.Next()
+		if err == io.EOF {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(string(b)) != "" {
+			return bytes.Clone(b), nil
+		}
+	}
+}
+
+func (r *Reader) read(in io.Reader) error {
 	var err error
 	switch r.format {
 	case CSV, TSV, Text:
@@ -149,9 +195,6 @@ func (r *Reader) Read(in io.Reader) error {
 	}
 	if err != nil {
 		return fmt.Errorf("rows: %s: %w", r.Stats.File, err)
-	}
-	if r.Stats.Read+r.Stats.Rejected == 0 {
-		r.Reject(Rejection{Reason: features.ReasonEmptyFile, Detail: "the file holds no row"})
 	}
 	if !r.Stats.Balanced() {
 		return fmt.Errorf("rows: %s: %d lines, but %d header, %d blank, %d read and %d rejected", r.Stats.File,
@@ -182,6 +225,9 @@ func (r *Reader) rejectFile(n int) {
 
 func (r *Reader) lineReader(in io.Reader) *features.LineReader {
 	lr := features.NewLineReader(in)
+	if r.after > 0 {
+		lr = features.NewLineReaderAfter(in, r.after)
+	}
 	r.Stats.Encoding = ""
 	return lr
 }
@@ -285,20 +331,29 @@ func (r *Reader) csv(in io.Reader, comma byte) error {
 	defer r.finishText(lr)
 	var header []string
 	cols := map[string]int{}
-	var pending []int // lines held back while a required column is missing
+	var pending []int         // lines held back while a required column is missing
+	preset := r.header != nil // a later part: the file's header is given
 	for {
-		b, err := lr.Next()
+		var b []byte
+		var err error
+		if preset {
+			b = r.header
+		} else {
+			b, err = lr.Next()
+		}
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return err
 		}
-		r.Stats.Lines++
 		line := lr.Line()
-		if strings.TrimSpace(string(b)) == "" {
-			r.Stats.Blank++
-			continue
+		if !preset {
+			r.Stats.Lines++
+			if strings.TrimSpace(string(b)) == "" {
+				r.Stats.Blank++
+				continue
+			}
 		}
 		if header == nil {
 			// A spreadsheet's "CSV" export may be separated by semicolons
@@ -315,7 +370,10 @@ func (r *Reader) csv(in io.Reader, comma byte) error {
 			if err != nil {
 				return fmt.Errorf("line %d: the header does not split: %w", line, err)
 			}
-			r.Stats.Header++
+			if !preset {
+				r.Stats.Header++
+			}
+			preset = false
 			header = make([]string, len(h))
 			for i, c := range h {
 				header[i] = strings.TrimSpace(c)
