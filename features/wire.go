@@ -2,6 +2,7 @@ package features
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -18,7 +19,7 @@ import (
 // its RFC 3339 text: UTC, or a fixed zone of the same offset.
 
 // wireVersion starts every record; a change of layout changes it.
-const wireVersion = 1
+const wireVersion = 2
 
 // ErrWire says bytes are not a record of the wire form.
 var ErrWire = errors.New("features: not a record of the wire form")
@@ -97,6 +98,69 @@ func (r *wireReader) time() time.Time {
 		t = t.In(time.FixedZone("", int(off)))
 	}
 	return t
+}
+
+// Keys (person keys, keyed hashes: 64 lower-case hex digits) are most of
+// a record's bytes, so a key goes as a tag and then its 32 bytes, or
+// (other text) the string, or nothing when it is the enclosing person's.
+const (
+	keyText   = 0
+	keyHex    = 1
+	keyPerson = 2
+)
+
+// appendKey appends key; outer is the enclosing person's key ("" if none).
+func appendKey(b []byte, key, outer string) []byte {
+	switch {
+	case key == outer && outer != "":
+		return append(b, keyPerson)
+	case len(key) == 64 && isLowerHex(key):
+		b = append(b, keyHex)
+		b, _ = hex.AppendDecode(b, []byte(key)) // cannot fail: lower-case hex
+		return b
+	}
+	return appendStr(append(b, keyText), key)
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// AppendKey appends a key's wire form (32 bytes for a person key) to b.
+func AppendKey(b []byte, key string) []byte { return appendKey(b, key, "") }
+
+// ReadKey reads a key's wire form from b.
+func ReadKey(b []byte) (string, []byte, error) {
+	r := wireReader{b: b}
+	k := r.key("")
+	return k, r.b, r.err
+}
+
+// key reads a key appendKey wrote with the same outer key.
+func (r *wireReader) key(outer string) string {
+	if r.err != nil || len(r.b) == 0 {
+		r.fail()
+		return ""
+	}
+	tag := r.b[0]
+	r.b = r.b[1:]
+	switch {
+	case tag == keyText:
+		return r.str()
+	case tag == keyHex && len(r.b) >= 32:
+		k := hex.EncodeToString(r.b[:32])
+		r.b = r.b[32:]
+		return k
+	case tag == keyPerson && outer != "":
+		return outer
+	}
+	r.fail()
+	return ""
 }
 
 func appendStr(b []byte, s string) []byte {
@@ -224,11 +288,12 @@ func (r *wireReader) activity() Activity {
 // AppendAppProfile appends p's wire form to b.
 func AppendAppProfile(b []byte, p AppProfile) []byte {
 	b = append(b, wireVersion)
-	return appendAppProfile(b, p)
+	return appendAppProfile(b, p, "")
 }
 
-func appendAppProfile(b []byte, p AppProfile) []byte {
-	b = appendStr(b, p.PersonKey)
+// appendAppProfile appends p; outer is the key of the person p is in.
+func appendAppProfile(b []byte, p AppProfile, outer string) []byte {
+	b = appendKey(b, p.PersonKey, outer)
 	b = appendStr(b, p.App)
 	b = appendInt(b, p.Accounts)
 	b = appendStr(b, p.Country)
@@ -247,12 +312,12 @@ func appendAppProfile(b []byte, p AppProfile) []byte {
 // ReadAppProfile reads an AppProfile's wire form from b.
 func ReadAppProfile(b []byte) (AppProfile, []byte, error) {
 	r := newWireReader(b, "app profile")
-	p := r.appProfile()
+	p := r.appProfile("")
 	return p, r.b, r.err
 }
 
-func (r *wireReader) appProfile() AppProfile {
-	return AppProfile{PersonKey: r.str(), App: r.str(), Accounts: r.int(), Country: r.str(), BirthYear: r.int(), Age: r.int(),
+func (r *wireReader) appProfile(outer string) AppProfile {
+	return AppProfile{PersonKey: r.key(outer), App: r.str(), Accounts: r.int(), Country: r.str(), BirthYear: r.int(), Age: r.int(),
 		Gender: Gender(r.str()), OS: r.str(), Carrier: r.str(), CreatedAt: r.time(), UpdatedAt: r.time(),
 		ConsentAds: r.bool(), ConsentCrossApp: r.bool(), Activity: r.activity()}
 }
@@ -260,10 +325,10 @@ func (r *wireReader) appProfile() AppProfile {
 // AppendPerson appends p's wire form to b.
 func AppendPerson(b []byte, p Person) []byte {
 	b = append(b, wireVersion)
-	b = appendStr(b, p.Key)
+	b = appendKey(b, p.Key, "")
 	b = binary.AppendUvarint(b, uint64(len(p.Apps)))
 	for _, a := range p.Apps {
-		b = appendAppProfile(b, a)
+		b = appendAppProfile(b, a, p.Key)
 	}
 	b = appendStr(b, p.Country)
 	b = appendInt(b, p.BirthYear)
@@ -276,7 +341,7 @@ func AppendPerson(b []byte, p Person) []byte {
 // ReadPerson reads a Person's wire form from b.
 func ReadPerson(b []byte) (Person, []byte, error) {
 	r := newWireReader(b, "person")
-	p := Person{Key: r.str()}
+	p := Person{Key: r.key("")}
 	n := r.uvarint()
 	if n > uint64(len(r.b)) { // every profile takes bytes
 		r.fail()
@@ -284,7 +349,7 @@ func ReadPerson(b []byte) (Person, []byte, error) {
 	if r.err == nil && n > 0 {
 		p.Apps = make([]AppProfile, n)
 		for i := range p.Apps {
-			p.Apps[i] = r.appProfile()
+			p.Apps[i] = r.appProfile(p.Key)
 		}
 	}
 	p.Country, p.BirthYear, p.Age, p.Gender, p.OS, p.Carrier = r.str(), r.int(), r.int(), Gender(r.str()), r.str(), r.str()

@@ -1,7 +1,6 @@
 package pipelines
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -208,16 +207,16 @@ func decPerson(b []byte) (features.Person, error) { return whole(features.ReadPe
 func encDeadLetter(v DeadLetter) ([]byte, error)  { return json.Marshal(v) }
 func decDeadLetter(b []byte) (DeadLetter, error)  { return decJSON[DeadLetter](b) }
 func encKeyedAccount(v keyedAccount) ([]byte, error) {
-	return features.AppendAccount([]byte(v.Key+"\x00"), v.Account), nil
+	return features.AppendAccount(features.AppendKey(nil, v.Key), v.Account), nil
 }
 
 func decKeyedAccount(b []byte) (keyedAccount, error) {
-	key, rest, ok := bytes.Cut(b, []byte{0})
-	if !ok {
+	key, rest, err := features.ReadKey(b)
+	if err != nil {
 		return keyedAccount{}, fmt.Errorf("%w: a keyed account without its key", features.ErrWire)
 	}
 	a, err := whole(features.ReadAccount(rest))
-	return keyedAccount{Key: string(key), Account: a}, err
+	return keyedAccount{Key: key, Account: a}, err
 }
 func encMatchReport(v MatchReport) ([]byte, error)   { return json.Marshal(v) }
 func decMatchReport(b []byte) (MatchReport, error)   { return decJSON[MatchReport](b) }
