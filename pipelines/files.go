@@ -104,11 +104,18 @@ type IdentityRecord struct {
 	Convention features.HashConvention `json:"convention"`
 }
 
-// WriteIdentities writes Featurize's PCollection<KV<string, Identity>> to
-// path as IdentityRecord lines after the header h.
-func WriteIdentities(s beam.Scope, path string, h FileHeader, identities beam.PCollection) {
+// WriteIdentities writes Featurize's PCollection<KV<string, Identity>>
+// (one per app, or one for all) to path as IdentityRecord lines after the
+// header h, each app's where it is made (as WriteJSONL writes unsorted
+// lines).
+func WriteIdentities(s beam.Scope, path string, h FileHeader, identities ...beam.PCollection) {
 	s = s.Scope("pipelines.WriteIdentities")
-	WriteJSONL(s, path, beam.ParDo(s, toIdentityRecord, identities), JSONLOptions{Header: &h, Unsorted: true})
+	records := make([]beam.PCollection, len(identities))
+	for i, ids := range identities {
+		records[i] = beam.ParDo(s, toIdentityRecord, ids)
+	}
+	b, _ := json.Marshal(h)
+	writeUnsorted(s.Scope("pipelines.WriteJSONL"), path, string(b), records...)
 }
 
 func toIdentityRecord(hash string, id Identity) IdentityRecord {

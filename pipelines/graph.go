@@ -343,7 +343,7 @@ func (f *flow) write(s beam.Scope, o GraphOutputs, r results) {
 		WriteJSONL(s, o.Persons, f.persons, JSONLOptions{Header: o.Header(PersonsKind), Unsorted: true})
 	}
 	if o.Identities != "" {
-		WriteIdentities(s, o.Identities, *o.Header(IdentitiesKind), beam.Flatten(s, f.identities...))
+		WriteIdentities(s, o.Identities, *o.Header(IdentitiesKind), f.identities...)
 	}
 	if r.prospects.IsValid() && len(o.Prospects) > 0 {
 		WriteProspects(s, r.prospects, o.Prospects...)

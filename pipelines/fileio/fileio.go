@@ -133,6 +133,42 @@ func WriteFile(ctx context.Context, path string, fill func(*bufio.Writer) error)
 	return nil
 }
 
+// Writer writes one file whole or not at all, as WriteFile does, for a
+// writer that cannot hand over all its content in one call: Commit puts
+// it in place, Abort leaves no trace of it.
+type Writer struct {
+	*bufio.Writer
+	path string
+	d    destination
+}
+
+// Create starts writing path (see Writer).
+func Create(ctx context.Context, path string) (*Writer, error) {
+	d, err := create(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("pipelines: writing %s: %w", path, err)
+	}
+	return &Writer{Writer: bufio.NewWriterSize(d, 1<<20), path: path, d: d}, nil
+}
+
+// Commit flushes what is written and puts the file in place.
+func (w *Writer) Commit() error {
+	if err := w.Flush(); err != nil {
+		w.d.abort()
+		return fmt.Errorf("pipelines: writing %s: %w", w.path, err)
+	}
+	if err := w.d.commit(); err != nil {
+		return fmt.Errorf("pipelines: writing %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Path is the file's path.
+func (w *Writer) Path() string { return w.path }
+
+// Abort drops what is written.
+func (w *Writer) Abort() { w.d.abort() }
+
 // destination is a file being written: commit puts it in place, abort
 // leaves no trace of it.
 type destination struct {
