@@ -190,7 +190,7 @@ func (f *readActivityFn) read(ctx context.Context, path string, reject func(rows
 	}
 	type result struct {
 		tally    *tally
-		readers  *rows.Reader
+		reader   *rows.Reader
 		rejected []rows.Rejection
 		err      error
 	}
@@ -209,7 +209,7 @@ func (f *readActivityFn) read(ctx context.Context, path string, reject func(rows
 			res.err = err
 			return
 		}
-		res.readers = r
+		res.reader = r
 		if len(parts) == 1 {
 			res.err = readWhole(ctx, path, r)
 			return
@@ -234,7 +234,7 @@ func (f *readActivityFn) read(ctx context.Context, path string, reject func(rows
 			reject(rj)
 		}
 		total.merge(res.tally)
-		st = addStats(st, res.readers.Stats, i == 0)
+		st = addStats(st, res.reader.Stats, i == 0)
 	}
 	if !st.Balanced() {
 		return nil, st, fmt.Errorf("pipelines: %s: %d lines, but %d header, %d blank, %d read and %d rejected in its %d parts", path,
