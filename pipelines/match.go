@@ -98,9 +98,9 @@ func MatchSeedRows(s beam.Scope, lists []SeedList, pepper Pepper, rows, persons 
 	// Only the identities and persons a seed row names reach a shuffle
 	// (sidekeys.go): the seeds' keys are a side input they stream past.
 	hashes := beam.ParDo(s, keyOfHit, hashed)
-	known := make([]beam.PCollection, len(identities))
-	for i, ids := range identities {
-		known[i] = beam.ParDo(s, &knownHashFn{}, ids, beam.SideInput{Input: hashes})
+	known := []beam.PCollection{beam.ParDo(s, noIdentities, beam.Impulse(s))} // none given: no hashed row matches
+	for _, ids := range identities {
+		known = append(known, beam.ParDo(s, &knownHashFn{}, ids, beam.SideInput{Input: hashes}))
 	}
 	fromHash, unmatchedHash := beam.ParDo2(s, resolveHash, beam.CoGroupByKey(s, hashed, beam.Flatten(s, known...)))
 	hits := beam.Flatten(s, plain, fromHash)

@@ -112,3 +112,15 @@ func TestSeedListsInJSONLAndParquet(t *testing.T) {
 		"n rows=3 rejected=[missing_column=3] dup=0 unmatched=0 matched=0 [] apps=map[] rate=0.00")
 	ptest.RunAndValidate(t, p)
 }
+
+// TestMatchSeedsWithoutIdentities: a graph with no identities (no app
+// gave any) builds and runs; hashed rows then match no one.
+func TestMatchSeedsWithoutIdentities(t *testing.T) {
+	dir := t.TempDir()
+	seeds := write(t, dir, "seeds.csv", "phone\n+33612345678\n")
+	p, s := beam.NewPipelineWithRoot()
+	persons := beam.CreateList(s, []features.Person{})
+	matched, _, _ := MatchSeeds(s, []SeedList{{ID: "l", Advertiser: "adv", File: seeds, Country: "FR"}}, testPepper, persons)
+	passert.Empty(s, matched)
+	ptest.RunAndValidate(t, p)
+}

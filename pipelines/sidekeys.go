@@ -39,6 +39,9 @@ func (k *sideKeys) has(key string, iter func(*string) bool) bool {
 
 func keyOfHit(key string, _ seedHit) string { return key }
 
+// noIdentities is an empty PCollection<KV<string, Identity>>'s source.
+func noIdentities(_ []byte, _ func(string, Identity)) {}
+
 // knownHashFn keeps the identities whose hash some seed row names.
 type knownHashFn struct{ hashes sideKeys }
 
@@ -79,6 +82,7 @@ func (f *pairSeedsFn) ProcessElement(p features.Person, matched func(*MatchedSee
 
 func init() {
 	register.Function2x1(keyOfHit)
+	register.Function2x0(noIdentities)
 	reg.DoFn4x0[string, Identity, func(*string) bool, func(string, Identity)](&knownHashFn{})
 	reg.DoFn3x0[features.Person, func(*string) bool, func(string, personApps)](&seedPersonAppsFn{})
 	reg.DoFn3x0[features.Person, func(*MatchedSeed) bool, func(seededPerson)](&pairSeedsFn{})
