@@ -76,3 +76,33 @@ func TestReadActivityInParts(t *testing.T) {
 		}
 	}
 }
+
+// TestReadActivityInPartsBrokenFile: a file that stops being readable
+// (a NUL byte: not text) fails the read naming the file and the line, the
+// same line whether the file is read whole or in parts.
+func TestReadActivityInPartsBrokenFile(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	defer func(n int64) { PartBytes = n }(PartBytes)
+	var b strings.Builder
+	b.WriteString("user_id,time,type\n")
+	for i := range 3000 {
+		if i == 2500 {
+			b.WriteString("u1,2026-10-01T00:00:00Z,li\x00ke\n") // line 2502
+			continue
+		}
+		fmt.Fprintf(&b, "u%d,2026-10-01T00:00:00Z,like\n", i%40)
+	}
+	path := filepath.Join(t.TempDir(), "events.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, partBytes := range []int64{int64(b.Len()) + 1, int64(b.Len()) / 5} {
+		PartBytes = partBytes
+		fn := &readActivityFn{App: "facebook", Window: features.ActivityWindow{AsOf: asOf}}
+		fn.Setup()
+		err := fn.ProcessElement(context.Background(), path, func(string, features.Activity) {}, func(DeadLetter) {}, func(InputFile) {})
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "line 2502") {
+			t.Errorf("parts of %d bytes: %v", partBytes, err)
+		}
+	}
+}
