@@ -170,11 +170,11 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 		return nil, fmt.Errorf("%w: %d rows are too few to boost", ErrEmpty, n)
 	}
 	bins := newBinner(d.X, train, set.Bins)
-	codes := make([]uint8, n*c) // row-major bin codes
+	codes := make([]uint8, c*n) // feature-major bin codes: codes[f*n+i]
 	for i := range n {
 		row := d.X.RawRowView(i)
 		for f, v := range row {
-			codes[i*c+f] = bins.bin(f, v)
+			codes[f*n+i] = bins.bin(f, v)
 		}
 	}
 	var wp, wt float64
@@ -197,7 +197,7 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 		return l / tw
 	}
 	best, bestTrees, stale := validLoss(), 0, 0
-	g := &treeGrower{x: d.X, codes: codes, c: c, bins: bins, grad: grad, hess: hess, set: set}
+	g := newTreeGrower(codes, n, c, bins, grad, hess, set)
 	for range set.Trees {
 		for _, i := range train {
 			p := sigmoid(score[i])
@@ -220,19 +220,87 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 }
 
 // treeGrower grows one tree level by level from gradient histograms.
+// The bin codes are feature-major, so a node's histogram of one feature is
+// built in one pass over its rows into a few hundred bytes that stay in
+// the first-level cache.
 type treeGrower struct {
-	x          *mat.Dense
-	codes      []uint8
-	c          int
+	codes      []uint8 // codes[f*n+i]: row i's bin of feature f
+	n, c       int
 	bins       *binner
 	grad, hess []float64
 	set        BoostSettings
+
+	hist   []histBin // per feature: its bins' sums, stride apart
+	stride int
+	g, h   []float64 // a node's rows' gradients and hessians, gathered
+}
+
+// histBin is one bin's sums of a node's gradients, hessians and rows.
+type histBin struct {
+	g, h float64
+	n    int
+}
+
+func newTreeGrower(codes []uint8, n, c int, bins *binner, grad, hess []float64, set BoostSettings) *treeGrower {
+	stride := 1
+	for _, e := range bins.edges {
+		stride = max(stride, len(e)+1)
+	}
+	return &treeGrower{codes: codes, n: n, c: c, bins: bins, grad: grad, hess: hess, set: set,
+		hist: make([]histBin, c*stride), stride: stride}
 }
 
 type treeSplit struct {
 	gain    float64
 	feature int
 	bin     uint8
+}
+
+// histogram fills g.hist with the sums of rows' gradients and hessians
+// by feature and bin.
+func (g *treeGrower) histogram(rows []int) {
+	g.g, g.h = g.g[:0], g.h[:0]
+	for _, i := range rows {
+		g.g, g.h = append(g.g, g.grad[i]), append(g.h, g.hess[i])
+	}
+	clear(g.hist)
+	for f := range g.c {
+		hist := g.hist[f*g.stride : (f+1)*g.stride]
+		codes := g.codes[f*g.n : (f+1)*g.n]
+		for j, i := range rows {
+			b := &hist[codes[i]]
+			b.g += g.g[j]
+			b.h += g.h[j]
+			b.n++
+		}
+	}
+}
+
+// bestSplit is the split of a node (its rows' sums G, H over count rows)
+// with the largest gain, from g.hist; gain 1e-9 or less means none.
+func (g *treeGrower) bestSplit(G, H float64, count int) treeSplit {
+	parent := G * G / (H + g.set.L2)
+	best := treeSplit{gain: 1e-9}
+	for f := range g.c {
+		hist := g.hist[f*g.stride : (f+1)*g.stride]
+		var gl, hl float64
+		nl := 0
+		for b := range len(g.bins.edges[f]) {
+			gl += hist[b].g
+			hl += hist[b].h
+			nl += hist[b].n
+			nr := count - nl
+			if nl < g.set.MinLeaf || nr < g.set.MinLeaf {
+				continue
+			}
+			gr, hr := G-gl, H-hl
+			gain := gl*gl/(hl+g.set.L2) + gr*gr/(hr+g.set.L2) - parent
+			if gain > best.gain {
+				best = treeSplit{gain, f, uint8(b)}
+			}
+		}
+	}
+	return best
 }
 
 func (g *treeGrower) grow(rows []int) Tree {
@@ -244,9 +312,6 @@ func (g *treeGrower) grow(rows []int) Tree {
 	}
 	t.Nodes = append(t.Nodes, TreeNode{Left: -1})
 	queue := []pending{{0, rows, 0}}
-	hg := make([]float64, g.c*256)
-	hh := make([]float64, g.c*256)
-	hn := make([]int, g.c*256)
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
@@ -259,47 +324,15 @@ func (g *treeGrower) grow(rows []int) Tree {
 		if p.depth >= g.set.Depth || len(p.rows) < 2*g.set.MinLeaf {
 			continue
 		}
-		clear(hg)
-		clear(hh)
-		clear(hn)
-		for _, i := range p.rows {
-			codes := g.codes[i*g.c : (i+1)*g.c]
-			gi, hi := g.grad[i], g.hess[i]
-			for f, b := range codes {
-				k := f*256 + int(b)
-				hg[k] += gi
-				hh[k] += hi
-				hn[k]++
-			}
-		}
-		parent := G * G / (H + g.set.L2)
-		best := treeSplit{gain: 1e-9}
-		for f := range g.c {
-			var gl, hl float64
-			nl := 0
-			nb := len(g.bins.edges[f])
-			for b := 0; b < nb; b++ {
-				k := f*256 + b
-				gl += hg[k]
-				hl += hh[k]
-				nl += hn[k]
-				nr := len(p.rows) - nl
-				if nl < g.set.MinLeaf || nr < g.set.MinLeaf {
-					continue
-				}
-				gr, hr := G-gl, H-hl
-				gain := gl*gl/(hl+g.set.L2) + gr*gr/(hr+g.set.L2) - parent
-				if gain > best.gain {
-					best = treeSplit{gain, f, uint8(b)}
-				}
-			}
-		}
+		g.histogram(p.rows)
+		best := g.bestSplit(G, H, len(p.rows))
 		if best.gain <= 1e-9 {
 			continue
 		}
 		var left, right []int
+		codes := g.codes[best.feature*g.n : (best.feature+1)*g.n]
 		for _, i := range p.rows {
-			if g.codes[i*g.c+best.feature] <= best.bin {
+			if codes[i] <= best.bin {
 				left = append(left, i)
 			} else {
 				right = append(right, i)

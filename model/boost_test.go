@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -75,6 +76,68 @@ func TestBinner(t *testing.T) {
 	for v, bin := range want {
 		if got := b.bin(0, v); got != bin {
 			t.Errorf("bin(%v) = %d, want %d", v, got, bin)
+		}
+	}
+}
+
+// TestBestSplitIsBruteForce: the split the histograms choose is the one a
+// search over every feature and every bin edge, summing the rows on each
+// side directly, finds — same feature, same edge, same gain.
+func TestBestSplitIsBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for trial := range 50 {
+		n, c := 40+rng.IntN(300), 1+rng.IntN(6)
+		x := mat.NewDense(n, c, nil)
+		for i := range n {
+			for f := range c {
+				x.Set(i, f, float64(rng.IntN(3+f*5))) // few distinct values: ties and empty bins
+			}
+		}
+		set := BoostSettings{Bins: 2 + rng.IntN(20), MinLeaf: 1 + rng.IntN(n/3)}.withDefaults()
+		rows := make([]int, 0, n)
+		for i := range n {
+			if rng.IntN(4) > 0 {
+				rows = append(rows, i)
+			}
+		}
+		bins := newBinner(x, rows, set.Bins)
+		codes := make([]uint8, c*n)
+		for i := range n {
+			for f := range c {
+				codes[f*n+i] = bins.bin(f, x.At(i, f))
+			}
+		}
+		grad, hess := make([]float64, n), make([]float64, n)
+		var G, H float64
+		for _, i := range rows {
+			grad[i], hess[i] = rng.NormFloat64(), 0.05+rng.Float64()
+			G, H = G+grad[i], H+hess[i]
+		}
+		g := newTreeGrower(codes, n, c, bins, grad, hess, set)
+		g.histogram(rows)
+		got := g.bestSplit(G, H, len(rows))
+
+		want := treeSplit{gain: 1e-9}
+		for f := range c {
+			for b, edge := range bins.edges[f] {
+				var gl, hl float64
+				nl := 0
+				for _, i := range rows {
+					if x.At(i, f) <= edge {
+						gl, hl, nl = gl+grad[i], hl+hess[i], nl+1
+					}
+				}
+				if nl < set.MinLeaf || len(rows)-nl < set.MinLeaf {
+					continue
+				}
+				gain := gl*gl/(hl+set.L2) + (G-gl)*(G-gl)/(H-hl+set.L2) - G*G/(H+set.L2)
+				if gain > want.gain+1e-12 {
+					want = treeSplit{gain, f, uint8(b)}
+				}
+			}
+		}
+		if got.feature != want.feature || got.bin != want.bin || math.Abs(got.gain-want.gain) > 1e-9 {
+			t.Fatalf("trial %d (%d rows, %d features, min leaf %d): histograms chose %+v, brute force %+v", trial, len(rows), c, set.MinLeaf, got, want)
 		}
 	}
 }
