@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -65,11 +66,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		noWhiten = fs.Bool("no-whiten", false, "centroid models measure standardized features as they are, not whitened by the population covariance")
 		draws    = fs.String("draws", "", "JSON file of draws to replay instead of random ones: [{k, rep, seed: [rows], unl: [rows]}]")
 		folds    = fs.Int("folds", 0, "cross-validation folds inside each fit (0: the model default)")
+		cpuProf  = fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof -top FILE)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly, NoColor: true}).With().Timestamp().Logger()
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			log.Error().Err(err).Str("file", *cpuProf).Msg("cannot profile")
+			return 2
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	if *path == "" || *label == "" || *positive == "" {
 		log.Error().Msg("--csv, --label and --positive are required")
 		return 2

@@ -77,12 +77,16 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("k=%d %s: AUC %v on a learnable table", r.SeedSize, r.Kind, r.AUC.Mean)
 		}
 	}
-	// Deterministic for a seed.
+	// Deterministic for a seed (and profiled, which changes nothing).
 	var again strings.Builder
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
 	run([]string{"--csv", path, "--comma", ";", "--label", "y", "--positive", "yes", "--drop", "id",
-		"--k", "20,60", "--repeats", "2", "--models", "auto,logistic"}, &again, &stderr)
+		"--k", "20,60", "--repeats", "2", "--models", "auto,logistic", "--cpuprofile", prof}, &again, &stderr)
 	if withoutTimes(again.String()) != withoutTimes(table) {
 		t.Errorf("two runs with the same seed printed different tables:\n%s\n%s", again.String(), table)
+	}
+	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
+		t.Errorf("--cpuprofile wrote no profile: %v", err)
 	}
 }
 
