@@ -126,6 +126,10 @@ func (a *Activity) Total() int {
 	return n
 }
 
+// Seen is the number of events aggregated, in the window or not: what
+// the featurize counters account for.
+func (a *Activity) Seen() int { return a.Total() + int(a.Ignored) }
+
 // ActiveDays is the number of distinct days with at least one event.
 func (a *Activity) ActiveDays() int {
 	n := 0

@@ -141,7 +141,7 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 	for activity(&part) {
 		act = f.Options.Window.MergeAccumulators(act, part)
 	}
-	events := act.Total() + int(act.Ignored)
+	events := act.Seen()
 	var reason string
 	wasRejected := rejected(&reason)
 	for rejected(&reason) {
@@ -266,7 +266,7 @@ func (f *joinFn) ProcessElement(ctx context.Context, key string, profiles func(*
 func (f *joinFn) kept(ctx context.Context, a AccountProfile) {
 	act := a.Profile.Activity
 	accountsProfiled.Inc(ctx, 1)
-	eventsProfiled.Inc(ctx, int64(act.Total()+int(act.Ignored)))
+	eventsProfiled.Inc(ctx, int64(act.Seen()))
 	profilesOut.Inc(ctx, 1)
 	c, ok := f.appProfiles[a.Profile.App]
 	if !ok {
@@ -287,7 +287,7 @@ func (f *joinFn) shared(ctx context.Context, dead func(DeadLetter), app []Accoun
 	for _, a := range app {
 		account := features.Account{Source: a.Source, Line: a.Line}
 		dead(DeadLetter{Stage: "featurize", Source: a.Profile.App, Line: a.Line, Record: features.RecordID(a.UserID), Reason: features.ReasonShared, Detail: where(err.Error(), account), Rows: 1})
-		if events := a.Profile.Activity.Total() + int(a.Profile.Activity.Ignored); events > 0 {
+		if events := a.Profile.Activity.Seen(); events > 0 {
 			eventsUnattached.Inc(ctx, int64(events))
 			dead(DeadLetter{Stage: "featurize", Source: a.Profile.App, Record: features.RecordID(a.UserID), Reason: features.ReasonAccountGone, Rows: events})
 		}
