@@ -202,10 +202,7 @@ func decAppProfile(b []byte) (features.AppProfile, error) { return whole(feature
 // source (length-prefixed) and the line (a varint).
 func encAccountProfile(v AccountProfile) ([]byte, error) {
 	b := features.AppendAppProfile(nil, v.Profile)
-	for _, s := range []string{v.UserID, v.Source} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
+	b = appendString(appendString(b, v.UserID), v.Source)
 	return binary.AppendUvarint(b, uint64(v.Line)), nil
 }
 
@@ -216,12 +213,11 @@ func decAccountProfile(b []byte) (AccountProfile, error) {
 		return out, err
 	}
 	bad := fmt.Errorf("%w: an account profile's account", features.ErrWire)
+	var ok bool
 	for _, s := range []*string{&out.UserID, &out.Source} {
-		l, k := binary.Uvarint(rest)
-		if k <= 0 || l > uint64(len(rest)-k) {
+		if *s, rest, ok = readString(rest); !ok {
 			return out, bad
 		}
-		*s, rest = string(rest[k:k+int(l)]), rest[k+int(l):]
 	}
 	line, k := binary.Uvarint(rest)
 	if k <= 0 || k != len(rest) {
@@ -229,6 +225,20 @@ func decAccountProfile(b []byte) (AccountProfile, error) {
 	}
 	out.Line = int(line)
 	return out, nil
+}
+
+// appendString appends s, length-prefixed, to b.
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// readString reads a string appendString wrote from the start of b.
+func readString(b []byte) (string, []byte, bool) {
+	l, k := binary.Uvarint(b)
+	if k <= 0 || l > uint64(len(b)-k) {
+		return "", b, false
+	}
+	return string(b[k : k+int(l)]), b[k+int(l):], true
 }
 
 func encPerson(v features.Person) ([]byte, error) { return features.AppendPerson(nil, v), nil }
@@ -262,9 +272,7 @@ func encSeededPerson(v seededPerson) ([]byte, error) {
 	b := features.AppendPerson(nil, v.Person)
 	b = binary.AppendUvarint(b, uint64(len(v.Seeds)))
 	for _, s := range v.Seeds {
-		b = binary.AppendUvarint(b, uint64(len(s.List)))
-		b = append(b, s.List...)
-		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.Value))
+		b = binary.LittleEndian.AppendUint64(appendString(b, s.List), math.Float64bits(s.Value))
 	}
 	return b, nil
 }
@@ -282,13 +290,12 @@ func decSeededPerson(b []byte) (seededPerson, error) {
 	}
 	rest = rest[k:]
 	for range n {
-		l, k := binary.Uvarint(rest)
-		if k <= 0 || l > uint64(len(rest)-k) || len(rest)-k-int(l) < 8 {
+		list, after, ok := readString(rest)
+		if !ok || len(after) < 8 {
 			return out, bad
 		}
-		rest = rest[k:]
-		out.Seeds = append(out.Seeds, seedOf{List: string(rest[:l]), Value: math.Float64frombits(binary.LittleEndian.Uint64(rest[l:]))})
-		rest = rest[l+8:]
+		out.Seeds = append(out.Seeds, seedOf{List: list, Value: math.Float64frombits(binary.LittleEndian.Uint64(after))})
+		rest = after[8:]
 	}
 	if len(rest) > 0 {
 		return out, bad
