@@ -53,10 +53,10 @@ var PartBytes int64 = 16 << 20
 
 // tally aggregates events per account and counts them.
 type tally struct {
-	window       features.ActivityWindow
-	accounts     map[string]*features.Activity
-	in, inWindow int64
-	first, last  int64 // Unix seconds of the earliest and latest event
+	window      features.ActivityWindow
+	accounts    map[string]*features.Activity
+	in          int64 // events added (those in the window are the accounts' totals)
+	first, last int64 // Unix seconds of the earliest and latest event
 }
 
 func newTally(w features.ActivityWindow) *tally {
@@ -72,9 +72,6 @@ func (t *tally) add(e features.Event) {
 		t.last = at
 	}
 	t.in++
-	if t.window.Contains(e.Time) {
-		t.inWindow++
-	}
 	a := t.accounts[e.UserID]
 	if a == nil {
 		a = new(features.Activity)
@@ -98,7 +95,7 @@ func (t *tally) merge(o *tally) {
 	if o.in > 0 && (t.in == 0 || o.last > t.last) {
 		t.last = o.last
 	}
-	t.in, t.inWindow = t.in+o.in, t.inWindow+o.inWindow
+	t.in += o.in
 }
 
 // eventCounters are an app's featurize counters of events: how many, how
@@ -119,17 +116,19 @@ func newEventCounters(app string) eventCounters {
 
 // flush counts t's events and emits its accounts' activity, and empties t.
 func (c eventCounters) flush(ctx context.Context, t *tally, emit func(string, features.Activity)) {
+	inWindow := 0
+	for user, a := range t.accounts {
+		inWindow += a.Total()
+		emit(user, *a)
+	}
 	if t.in > 0 {
 		c.in.Inc(ctx, t.in)
-		c.inWindow.Inc(ctx, t.inWindow)
+		c.inWindow.Inc(ctx, int64(inWindow))
 		c.times.Update(ctx, t.first)
 		c.times.Update(ctx, t.last)
 	}
-	for user, a := range t.accounts {
-		emit(user, *a)
-	}
 	clear(t.accounts)
-	t.in, t.inWindow = 0, 0
+	t.in = 0
 }
 
 // activityFn is Activity's DoFn: a tally per bundle, emitted when the
