@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/options/jobopts"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 	"github.com/rs/zerolog"
 )
@@ -64,6 +68,7 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (Metrics, ti
 			}
 		}
 	}()
+	preferWholeBundles()
 	res, err := beamx.RunWithMetrics(ctx, p)
 	took := time.Since(start)
 	if ctx.Err() != nil {
@@ -73,36 +78,11 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (Metrics, ti
 		log.Debug().Err(err).Msg("the runner's whole error")
 		return Metrics{}, took, conciseError{err}
 	}
-	m := Metrics{Counters: map[string]int64{}, Distributions: map[string]Distribution{}, PCollections: map[string]PCollection{}}
+	var all metrics.QueryResults
 	if res != nil {
-		all := res.Metrics().AllMetrics()
-		for _, c := range all.Counters() {
-			m.Counters[c.Key.Name] += c.Result()
-		}
-		for _, d := range all.Distributions() {
-			v := d.Result()
-			if v.Count == 0 {
-				continue
-			}
-			sum, ok := m.Distributions[d.Key.Name]
-			if !ok || v.Min < sum.Min {
-				sum.Min = v.Min
-			}
-			if !ok || v.Max > sum.Max {
-				sum.Max = v.Max
-			}
-			sum.Count += v.Count
-			m.Distributions[d.Key.Name] = sum
-		}
-		for _, pc := range all.PCols() {
-			v := pc.Result()
-			c := PCollection{Elements: v.ElementCount}
-			if v.SampledByteSize.Count > 0 {
-				c.MeanBytes = v.SampledByteSize.Sum / v.SampledByteSize.Count
-			}
-			m.PCollections[pc.Key.Step] = c
-		}
+		all = res.Metrics().AllMetrics()
 	}
+	m := metricsOf(all)
 	// SOSIE_LOG=debug lists them: what crosses the runner, and how big.
 	if log.GetLevel() <= zerolog.DebugLevel {
 		for _, name := range slices.Sorted(maps.Keys(m.PCollections)) {
@@ -112,6 +92,89 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (Metrics, ti
 		}
 	}
 	return m, took, nil
+}
+
+// metricsOf sums the runner's metrics by name over the whole pipeline.
+func metricsOf(all metrics.QueryResults) Metrics {
+	m := Metrics{Counters: map[string]int64{}, Distributions: map[string]Distribution{}, PCollections: map[string]PCollection{}}
+	committed := reportsCommitted(all)
+	for _, c := range all.Counters() {
+		v := c.Attempted
+		if committed {
+			v = c.Committed
+		}
+		m.Counters[c.Key.Name] += v
+	}
+	for _, d := range all.Distributions() {
+		v := d.Attempted
+		if committed {
+			v = d.Committed
+		}
+		if v.Count == 0 {
+			continue
+		}
+		sum, ok := m.Distributions[d.Key.Name]
+		if !ok || v.Min < sum.Min {
+			sum.Min = v.Min
+		}
+		if !ok || v.Max > sum.Max {
+			sum.Max = v.Max
+		}
+		sum.Count += v.Count
+		m.Distributions[d.Key.Name] = sum
+	}
+	for _, pc := range all.PCols() {
+		v := pc.Result()
+		c := PCollection{Elements: v.ElementCount}
+		if v.SampledByteSize.Count > 0 {
+			c.MeanBytes = v.SampledByteSize.Sum / v.SampledByteSize.Count
+		}
+		m.PCollections[pc.Key.Step] = c
+	}
+	return m
+}
+
+// reportsCommitted says whether the runner reports committed metrics (the
+// values of bundles that succeeded: prism and Dataflow do), as opposed to
+// attempted ones only. Then every value is the committed one: Beam's
+// Result falls back to the attempted value of a metric whose committed
+// value is 0, which is a snapshot taken while a bundle ran, not a total.
+func reportsCommitted(r metrics.QueryResults) bool {
+	for _, c := range r.Counters() {
+		if c.Committed != 0 {
+			return true
+		}
+	}
+	for _, d := range r.Distributions() {
+		if d.Committed.Count != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// prismNoSplit is prism's experiment that turns off its dynamic splitting
+// of bundles.
+const prismNoSplit = "prism_disable_sdf_split"
+
+// preferWholeBundles turns prism's dynamic splitting off when the
+// pipeline runs on prism in this process (Beam's default runner). Prism
+// splits a bundle that made no progress between two of its progress
+// requests — on a loaded machine, one that has not started yet — and runs
+// the rest as a second bundle beside it; when both report a counter prism
+// has not yet seen, it keeps one bundle's value and drops the other's
+// (Beam 2.77, jobservices/metrics.go: payloads of unknown short ids are
+// stored by id, not added). The run's counters then no longer balance.
+// Splitting buys sosie nothing here: a stage that reads large files
+// reads them in parts itself (pipelines.ReadActivity).
+func preferWholeBundles() {
+	if r := *runners.Runner; r != "" && r != "prism" {
+		return
+	}
+	exps := jobopts.GetExperiments()
+	if !slices.Contains(exps, prismNoSplit) {
+		*jobopts.Experiments = strings.Join(append(exps, prismNoSplit), ",")
+	}
 }
 
 // ErrNoOutput says an expected output was not written.

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/options/jobopts"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
 	"github.com/rs/zerolog"
 )
 
@@ -36,5 +39,55 @@ func TestRunReportsPCollections(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no collection of 5 elements among %v", m.PCollections)
+	}
+}
+
+// TestMetricsAreCommitted: when the runner reports committed metrics, a
+// counter's value is its committed one, even where that is 0 and an
+// attempted snapshot is not (Beam's Result would take the snapshot); a
+// runner that reports attempted metrics only gets those.
+func TestMetricsAreCommitted(t *testing.T) {
+	key := func(step, name string) metrics.StepKey {
+		return metrics.StepKey{Step: step, Name: name, Namespace: "sosie"}
+	}
+	res := metrics.NewResults([]metrics.CounterResult{
+		{Key: key("e9", "featurize_events_rejected"), Committed: 3561, Attempted: 1200},
+		{Key: key("e39", "featurize_events_rejected"), Committed: 0, Attempted: 916},
+		{Key: key("e2", "read_events"), Committed: 40, Attempted: 40},
+	}, []metrics.DistributionResult{
+		{Key: key("e3", "featurize_event_time"), Committed: metrics.DistributionValue{Count: 2, Min: 10, Max: 20}, Attempted: metrics.DistributionValue{Count: 1, Min: 5, Max: 5}},
+	}, nil, nil, nil).AllMetrics()
+	m := metricsOf(res)
+	if got := m.Counters["featurize_events_rejected"]; got != 3561 {
+		t.Errorf("featurize_events_rejected %d, want 3561 (committed values only)", got)
+	}
+	if d := m.Distributions["featurize_event_time"]; d != (Distribution{Count: 2, Min: 10, Max: 20}) {
+		t.Errorf("distribution %+v, want the committed one", d)
+	}
+	attemptedOnly := metrics.NewResults([]metrics.CounterResult{
+		{Key: key("e2", "read_events"), Attempted: 40},
+		{Key: key("e3", "read_events"), Attempted: 2},
+	}, nil, nil, nil, nil).AllMetrics()
+	if got := metricsOf(attemptedOnly).Counters["read_events"]; got != 42 {
+		t.Errorf("attempted-only runner: read_events %d, want 42", got)
+	}
+}
+
+// TestPreferWholeBundles: on prism (the default runner) Run turns off
+// prism's dynamic splitting, whose split bundles lose counter updates; it
+// keeps the experiments asked for, and leaves other runners alone.
+func TestPreferWholeBundles(t *testing.T) {
+	defer func(r, e string) { *runners.Runner, *jobopts.Experiments = r, e }(*runners.Runner, *jobopts.Experiments)
+	for _, tc := range []struct{ runner, experiments, want string }{
+		{"", "", prismNoSplit},
+		{"prism", "use_runner_v2", "use_runner_v2," + prismNoSplit},
+		{"prism", prismNoSplit, prismNoSplit},
+		{"dataflow", "use_runner_v2", "use_runner_v2"},
+	} {
+		*runners.Runner, *jobopts.Experiments = tc.runner, tc.experiments
+		preferWholeBundles()
+		if *jobopts.Experiments != tc.want {
+			t.Errorf("runner %q, experiments %q: %q, want %q", tc.runner, tc.experiments, *jobopts.Experiments, tc.want)
+		}
 	}
 }
