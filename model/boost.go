@@ -230,8 +230,11 @@ type treeGrower struct {
 	grad, hess []float64
 	set        BoostSettings
 
-	hist   []histBin // per feature: its bins' sums, stride apart
+	pool   [][]histBin // histogram buffers: per feature, its bins' sums, stride apart
 	stride int
+	// direct builds every node's histograms from its rows (tests compare
+	// the subtraction trick with it).
+	direct bool
 	g, h   []float64 // a node's rows' gradients and hessians, gathered
 }
 
@@ -246,8 +249,7 @@ func newTreeGrower(codes []uint8, n, c int, bins *binner, grad, hess []float64, 
 	for _, e := range bins.edges {
 		stride = max(stride, len(e)+1)
 	}
-	return &treeGrower{codes: codes, n: n, c: c, bins: bins, grad: grad, hess: hess, set: set,
-		hist: make([]histBin, c*stride), stride: stride}
+	return &treeGrower{codes: codes, n: n, c: c, bins: bins, grad: grad, hess: hess, set: set, stride: stride}
 }
 
 type treeSplit struct {
@@ -256,16 +258,16 @@ type treeSplit struct {
 	bin     uint8
 }
 
-// histogram fills g.hist with the sums of rows' gradients and hessians
-// by feature and bin.
-func (g *treeGrower) histogram(rows []int) {
+// histogram fills hist with the sums of rows' gradients and hessians by
+// feature and bin.
+func (g *treeGrower) histogram(hist []histBin, rows []int) {
 	g.g, g.h = g.g[:0], g.h[:0]
 	for _, i := range rows {
 		g.g, g.h = append(g.g, g.grad[i]), append(g.h, g.hess[i])
 	}
-	clear(g.hist)
+	clear(hist)
 	for f := range g.c {
-		hist := g.hist[f*g.stride : (f+1)*g.stride]
+		hist := hist[f*g.stride : (f+1)*g.stride]
 		codes := g.codes[f*g.n : (f+1)*g.n]
 		for j, i := range rows {
 			b := &hist[codes[i]]
@@ -277,12 +279,13 @@ func (g *treeGrower) histogram(rows []int) {
 }
 
 // bestSplit is the split of a node (its rows' sums G, H over count rows)
-// with the largest gain, from g.hist; gain 1e-9 or less means none.
-func (g *treeGrower) bestSplit(G, H float64, count int) treeSplit {
+// with the largest gain, from its histograms; gain 1e-9 or less means
+// none.
+func (g *treeGrower) bestSplit(nodeHist []histBin, G, H float64, count int) treeSplit {
 	parent := G * G / (H + g.set.L2)
 	best := treeSplit{gain: 1e-9}
 	for f := range g.c {
-		hist := g.hist[f*g.stride : (f+1)*g.stride]
+		hist := nodeHist[f*g.stride : (f+1)*g.stride]
 		var gl, hl float64
 		nl := 0
 		for b := range len(g.bins.edges[f]) {
@@ -303,15 +306,20 @@ func (g *treeGrower) bestSplit(G, H float64, count int) treeSplit {
 	return best
 }
 
+// grow grows one tree on rows. A node's histograms are built from its
+// rows only for the smaller of two siblings; the larger's are its
+// parent's less the smaller's (the subtraction trick), which halves the
+// passes over the rows below the root.
 func (g *treeGrower) grow(rows []int) Tree {
 	var t Tree
 	type pending struct {
 		node  int
 		rows  []int
 		depth int
+		hist  []histBin // nil: build from rows
 	}
 	t.Nodes = append(t.Nodes, TreeNode{Left: -1})
-	queue := []pending{{0, rows, 0}}
+	queue := []pending{{0, rows, 0, nil}}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
@@ -322,11 +330,16 @@ func (g *treeGrower) grow(rows []int) Tree {
 		}
 		t.Nodes[p.node].Value = -G / (H + g.set.L2) * g.set.LearningRate
 		if p.depth >= g.set.Depth || len(p.rows) < 2*g.set.MinLeaf {
+			g.release(p.hist)
 			continue
 		}
-		g.histogram(p.rows)
-		best := g.bestSplit(G, H, len(p.rows))
+		if p.hist == nil {
+			p.hist = g.take()
+			g.histogram(p.hist, p.rows)
+		}
+		best := g.bestSplit(p.hist, G, H, len(p.rows))
 		if best.gain <= 1e-9 {
+			g.release(p.hist)
 			continue
 		}
 		var left, right []int
@@ -342,7 +355,46 @@ func (g *treeGrower) grow(rows []int) Tree {
 		t.Nodes = append(t.Nodes, TreeNode{Left: -1}, TreeNode{Left: -1})
 		n := &t.Nodes[p.node]
 		n.Feature, n.Threshold, n.Left, n.Right, n.Value = best.feature, g.bins.edges[best.feature][best.bin], l, r, 0
-		queue = append(queue, pending{l, left, p.depth + 1}, pending{r, right, p.depth + 1})
+		var lh, rh []histBin
+		if p.depth+1 < g.set.Depth && !g.direct {
+			small, large := left, right
+			if len(small) > len(large) {
+				small, large = large, small
+			}
+			if len(large) >= 2*g.set.MinLeaf {
+				sh := g.take()
+				g.histogram(sh, small)
+				for j := range p.hist {
+					p.hist[j].g -= sh[j].g
+					p.hist[j].h -= sh[j].h
+					p.hist[j].n -= sh[j].n
+				}
+				lh, rh = sh, p.hist
+				if len(left) > len(right) {
+					lh, rh = rh, lh
+				}
+				p.hist = nil
+			}
+		}
+		g.release(p.hist)
+		queue = append(queue, pending{l, left, p.depth + 1, lh}, pending{r, right, p.depth + 1, rh})
 	}
 	return t
+}
+
+// take returns a histogram buffer from the grower's pool.
+func (g *treeGrower) take() []histBin {
+	if k := len(g.pool); k > 0 {
+		h := g.pool[k-1]
+		g.pool = g.pool[:k-1]
+		return h
+	}
+	return make([]histBin, g.c*g.stride)
+}
+
+// release puts a histogram buffer back into the pool (nil: none).
+func (g *treeGrower) release(h []histBin) {
+	if h != nil {
+		g.pool = append(g.pool, h)
+	}
 }

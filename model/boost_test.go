@@ -114,8 +114,9 @@ func TestBestSplitIsBruteForce(t *testing.T) {
 			G, H = G+grad[i], H+hess[i]
 		}
 		g := newTreeGrower(codes, n, c, bins, grad, hess, set)
-		g.histogram(rows)
-		got := g.bestSplit(G, H, len(rows))
+		hist := g.take()
+		g.histogram(hist, rows)
+		got := g.bestSplit(hist, G, H, len(rows))
 
 		want := treeSplit{gain: 1e-9}
 		for f := range c {
@@ -138,6 +139,50 @@ func TestBestSplitIsBruteForce(t *testing.T) {
 		}
 		if got.feature != want.feature || got.bin != want.bin || math.Abs(got.gain-want.gain) > 1e-9 {
 			t.Fatalf("trial %d (%d rows, %d features, min leaf %d): histograms chose %+v, brute force %+v", trial, len(rows), c, set.MinLeaf, got, want)
+		}
+	}
+}
+
+// TestSubtractionTrick: trees grown with each larger sibling's histograms
+// taken as its parent's less the smaller's are the trees grown with every
+// histogram built from the rows: the same splits, the same leaf values
+// but for rounding.
+func TestSubtractionTrick(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	n, c := 3000, 6
+	x := mat.NewDense(n, c, nil)
+	for i := range n {
+		for f := range c {
+			x.Set(i, f, math.Round(rng.NormFloat64()*4))
+		}
+	}
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	set := BoostSettings{Depth: 4, MinLeaf: 10}.withDefaults()
+	bins := newBinner(x, rows, set.Bins)
+	codes := make([]uint8, c*n)
+	for i := range n {
+		for f := range c {
+			codes[f*n+i] = bins.bin(f, x.At(i, f))
+		}
+	}
+	grad, hess := make([]float64, n), make([]float64, n)
+	for i := range n {
+		grad[i], hess[i] = rng.NormFloat64()+x.At(i, 0)*x.At(i, 1)/8, 0.05+rng.Float64()
+	}
+	trick := newTreeGrower(codes, n, c, bins, grad, hess, set).grow(rows)
+	g := newTreeGrower(codes, n, c, bins, grad, hess, set)
+	g.direct = true
+	direct := g.grow(rows)
+	if len(trick.Nodes) != len(direct.Nodes) || len(trick.Nodes) < 15 {
+		t.Fatalf("%d nodes with the trick, %d without (want a full tree of depth 4)", len(trick.Nodes), len(direct.Nodes))
+	}
+	for i, a := range trick.Nodes {
+		b := direct.Nodes[i]
+		if a.Feature != b.Feature || a.Threshold != b.Threshold || a.Left != b.Left || a.Right != b.Right || math.Abs(a.Value-b.Value) > 1e-12 {
+			t.Errorf("node %d: %+v with the trick, %+v without", i, a, b)
 		}
 	}
 }
