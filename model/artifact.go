@@ -109,6 +109,38 @@ func (a *Artifact) check() error {
 			return fmt.Errorf("%w: standardizer scale of feature %d is %v", ErrBadParameters, j, s)
 		}
 	}
+	return checkParams(m, n)
+}
+
+// checkParams checks a model's parameters of its kind, for n features;
+// a stack's parts each as a model of theirs.
+func checkParams(m *Model, n int) error {
+	bad := func(what string, v []float64) error {
+		if len(v) != n {
+			return fmt.Errorf("%w: %s has %d values for %d features", ErrBadParameters, what, len(v), n)
+		}
+		return finite(what, v)
+	}
+	if m.Kind == KindStack {
+		if len(m.Parts) == 0 {
+			return fmt.Errorf("%w: stack without parts", ErrBadParameters)
+		}
+		for i, p := range m.Parts {
+			if p.Model == nil || p.Model.Kind == KindStack {
+				return fmt.Errorf("%w: stack part %d is not a model of one kind", ErrBadParameters, i)
+			}
+			if err := finite(fmt.Sprintf("stack part %d", i), []float64{p.Weight, p.Mean, p.SD}); err != nil {
+				return err
+			}
+			if p.Weight <= 0 || p.SD <= 0 {
+				return fmt.Errorf("%w: stack part %d: weight %v, sd %v", ErrBadParameters, i, p.Weight, p.SD)
+			}
+			if err := checkParams(p.Model, n); err != nil {
+				return fmt.Errorf("stack part %d (%s): %w", i, p.Model.Kind, err)
+			}
+		}
+		return nil
+	}
 	needLinear := m.Kind == KindLogistic || m.Kind == KindFisher || m.Kind == KindMeanDiff || m.Kind == KindEnsemble
 	needCentroid := m.Kind == KindCentroid || m.Kind == KindContrast || m.Kind == KindMultiCentroid || m.Kind == KindEnsemble
 	if m.Kind == KindBoosted {

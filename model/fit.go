@@ -107,19 +107,21 @@ func (c candidate) String() string {
 	return string(c.kind)
 }
 
-// minBoostSeeds is the fewest training seeds auto tries boosted trees on:
-// below that, trees learn the seeds rather than what they share (on the
-// bank data they trail the linear models at 100 and 500 seeds).
-const minBoostSeeds = 300
-
-// autoCandidates are the configurations KindAuto tries, simplest first (the
-// order breaks ties). The seeds' mean difference from the
-// population is the steadiest direction a small seed list can give; a
-// logistic regression with a smaller and smaller penalty lets a larger seed
-// list weigh correlated features against each other.
+// autoCandidates are the configurations KindAuto tries, simplest first:
+// the order the one-standard-error rule (choose) leans toward. The
+// seeds' mean difference from the population is the steadiest direction a
+// small seed list can give; the centroid kinds measure resemblance to the
+// seeds as a whole; a logistic regression with a smaller and smaller
+// penalty lets a larger seed list weigh correlated features against each
+// other; several centroids and boosted trees find seeds of more than one
+// kind and effects that are not linear. Every kind is tried at every seed
+// count: the measurement, not a threshold, decides (multi_centroid only
+// when the seeds give more than one centroid; with one it is centroid).
 func autoCandidates(nSeeds int) []candidate {
 	c := []candidate{
 		{KindMeanDiff, 0},
+		{KindCentroid, 0},
+		{KindContrast, 0},
 		{KindLogistic, 1},
 		{KindLogistic, 0.1},
 		{KindLogistic, 0.01},
@@ -129,10 +131,45 @@ func autoCandidates(nSeeds int) []candidate {
 	if KForSeeds(nSeeds) > 1 {
 		c = append(c, candidate{KindMultiCentroid, 0})
 	}
-	if nSeeds >= minBoostSeeds {
-		c = append(c, candidate{KindBoosted, 0})
+	return append(c, candidate{KindBoosted, 0})
+}
+
+// Criterion is what KindAuto ranks candidates by, per held-out fold: the
+// mean of the AUC (the whole ranking) and the recall of held-out seeds in
+// the top 10 % (the part of the ranking an advertiser buys).
+func Criterion(auc, recall10 float64) float64 { return (auc + recall10) / 2 }
+
+// choose returns the index of the candidate KindAuto picks among qs
+// (simplest first) and why: the simplest whose mean criterion is within
+// one standard error of the best one's, the standard error being that of
+// its per-fold difference from the best (the folds are shared, so the
+// difference is measured more sharply than either mean). A more complex
+// kind must beat every simpler one by more than the folds' noise.
+func choose(qs []Quality, perFold [][]float64) (int, string) {
+	best := 0
+	for i, q := range qs {
+		if q.Criterion > qs[best].Criterion {
+			best = i
+		}
 	}
-	return c
+	for i := range best {
+		se := diffStdErr(perFold[best], perFold[i])
+		if qs[best].Criterion-qs[i].Criterion <= se {
+			return i, fmt.Sprintf("the simplest candidate within one standard error (%.4f) of the best criterion, %s's %.4f: %.4f",
+				se, qs[best].Name(), qs[best].Criterion, qs[i].Criterion)
+		}
+	}
+	return best, fmt.Sprintf("the best criterion, %.4f, more than one standard error above every simpler candidate", qs[best].Criterion)
+}
+
+// diffStdErr is the standard error of the mean of a − b, fold by fold.
+func diffStdErr(a, b []float64) float64 {
+	d := make([]float64, len(a))
+	for i := range a {
+		d[i] = a[i] - b[i]
+	}
+	_, sd := stat.PopMeanStdDev(d, nil)
+	return sd / math.Sqrt(float64(len(d)-1))
 }
 
 // Fit fits a lookalike model of seeds (positives, weighted by seedWeight
@@ -143,9 +180,10 @@ func autoCandidates(nSeeds int) []candidate {
 // Every candidate (the one kind asked for, or the auto candidates) is
 // measured by cross-validation: the seeds and the population are split
 // into Settings.Folds folds, and each fold is scored by a model fitted on
-// the others. That gives the Report. KindAuto picks the candidate with the
-// best mean held-out AUC. The returned model is the chosen configuration
-// refitted on all rows.
+// the others. That gives the Report. KindAuto picks the simplest candidate
+// whose held-out criterion (Criterion: AUC and recall in the top 10 %) is
+// within one standard error of the best (Report.Why says which and why).
+// The returned model is the chosen configuration refitted on all rows.
 func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Model, *Report, error) {
 	ns, _ := seeds.Dims()
 	np, _ := population.Dims()
@@ -198,33 +236,55 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	seedFold := foldsOf(ns, folds, set.Seed)
 	popFold := foldsOf(np, folds, set.Seed+1)
 	rep := &Report{Seeds: ns, Population: np, Folds: folds}
+	var perFold [][]float64
+	var held []heldOutScores
 	for _, c := range candidates {
-		q, err := crossValidate(c, zs, zp, seedWeight, seedFold, popFold, folds, set)
+		q, crit, h, err := crossValidate(c, zs, zp, seedWeight, seedFold, popFold, folds, set)
 		if err != nil {
 			return nil, nil, err
 		}
 		rep.Candidates = append(rep.Candidates, q)
+		perFold = append(perFold, crit)
+		held = append(held, h)
 	}
-	// The best mean AUC; the candidates' order (simplest first) breaks ties.
 	chosen := 0
-	for i, q := range rep.Candidates {
-		if q.AUC > rep.Candidates[chosen].AUC {
-			chosen = i
+	var picks []int
+	if kind == KindAuto {
+		chosen, rep.Why = choose(rep.Candidates, perFold)
+		var q Quality
+		var crit []float64
+		if picks, q, crit = stackOf(candidates, held, seedFold, popFold, folds); picks != nil {
+			gain, se := q.Criterion-rep.Candidates[chosen].Criterion, diffStdErr(crit, perFold[chosen])
+			if gain > se {
+				rep.Candidates = append(rep.Candidates, q)
+				rep.Why = fmt.Sprintf("%s: its held-out criterion, %.4f, is more than one standard error (%.4f) above that of %s (%.4f), %s",
+					q.Blend, q.Criterion, se, candidates[chosen], rep.Candidates[chosen].Criterion, rep.Why)
+				chosen = len(rep.Candidates) - 1
+			} else {
+				picks = nil
+			}
 		}
 	}
-	c := candidates[chosen]
-	rep.Chosen = c.kind
 	rep.HeldOut = rep.Candidates[chosen]
+	rep.Chosen = rep.HeldOut.Kind
 
 	all, err := NewPUDataset(zs, zp, seedWeight)
 	if err != nil {
 		return nil, nil, err
 	}
-	fs := set
-	fs.Logistic.Lambda = c.lambda
-	final, err := fitKind(c.kind, all, fs, ns)
+	var final *Model
+	if picks != nil {
+		final, err = fitStack(candidates, picks, all, set, ns)
+	} else {
+		c := candidates[chosen]
+		fs := set
+		fs.Logistic.Lambda = c.lambda
+		if final, err = fitKind(c.kind, all, fs, ns); err != nil {
+			err = fmt.Errorf("model: refitting %s: %w", c, err)
+		}
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("model: refitting %s: %w", c, err)
+		return nil, nil, err
 	}
 	final.Standardizer = std
 	rep.finish(final)
@@ -258,10 +318,11 @@ func foldsOf(n, folds int, seed uint64) []int {
 }
 
 // crossValidate fits c on all folds but one and measures it on that one,
-// for each fold, and averages.
-func crossValidate(c candidate, zs, zp *mat.Dense, seedWeight []float64, seedFold, popFold []int, folds int, set Settings) (Quality, error) {
+// for each fold, and averages; crit is the criterion of each fold, and
+// held the held-out scores of every row.
+func crossValidate(c candidate, zs, zp *mat.Dense, seedWeight []float64, seedFold, popFold []int, folds int, set Settings) (q Quality, crit []float64, held heldOutScores, err error) {
 	var aucs []float64
-	var q Quality
+	held = heldOutScores{seed: make([]float64, len(seedFold)), pop: make([]float64, len(popFold))}
 	for f := range folds {
 		var sTrain, sHeld, pTrain, pHeld []int
 		for i, g := range seedFold {
@@ -286,23 +347,33 @@ func crossValidate(c candidate, zs, zp *mat.Dense, seedWeight []float64, seedFol
 		}
 		train, err := NewPUDataset(Rows(zs, sTrain), Rows(zp, pTrain), w)
 		if err != nil {
-			return Quality{}, err
+			return Quality{}, nil, held, err
 		}
-		held, err := NewPUDataset(Rows(zs, sHeld), Rows(zp, pHeld), nil)
+		test, err := NewPUDataset(Rows(zs, sHeld), Rows(zp, pHeld), nil)
 		if err != nil {
-			return Quality{}, err
+			return Quality{}, nil, held, err
 		}
 		fs := set
 		fs.Logistic.Lambda = c.lambda
 		m, err := fitKind(c.kind, train, fs, len(sTrain))
 		if err != nil {
-			return Quality{}, fmt.Errorf("model: fitting %s: %w", c, err)
+			return Quality{}, nil, held, fmt.Errorf("model: fitting %s: %w", c, err)
 		}
-		fq, err := evaluateHeldOut(m, held)
+		fq, scores, err := evaluateHeldOut(m, test)
 		if err != nil {
-			return Quality{}, err
+			return Quality{}, nil, held, err
+		}
+		// Seeds first, then population rows (NewPUDataset's order), on the
+		// scale of this fold's population scores.
+		mean, sd := meanStd(scores[len(sHeld):])
+		for j, i := range sHeld {
+			held.seed[i] = (scores[j] - mean) / sd
+		}
+		for j, i := range pHeld {
+			held.pop[i] = (scores[len(sHeld)+j] - mean) / sd
 		}
 		aucs = append(aucs, fq.AUC)
+		crit = append(crit, Criterion(fq.AUC, fq.Recall10))
 		q.Recall1 += fq.Recall1 / float64(folds)
 		q.Recall5 += fq.Recall5 / float64(folds)
 		q.Recall10 += fq.Recall10 / float64(folds)
@@ -311,24 +382,31 @@ func crossValidate(c candidate, zs, zp *mat.Dense, seedWeight []float64, seedFol
 	mean, std := stat.PopMeanStdDev(aucs, nil)
 	q.Kind, q.Lambda, q.AUC = c.kind, c.lambda, mean
 	q.AUCStdErr = std / math.Sqrt(float64(folds-1))
-	return q, nil
+	q.Criterion = floats.Sum(crit) / float64(len(crit))
+	return q, crit, held, nil
 }
 
-// evaluateHeldOut measures a model on held-out standardized rows.
-func evaluateHeldOut(m *Model, held *Dataset) (Quality, error) {
+// evaluateHeldOut measures a model on held-out standardized rows, and
+// returns their scores.
+func evaluateHeldOut(m *Model, held *Dataset) (Quality, []float64, error) {
 	r, _ := held.X.Dims()
 	s := make([]float64, r)
 	if err := m.scoreStandardized(s, held.X); err != nil {
-		return Quality{}, err
+		return Quality{}, nil, err
 	}
-	rank := NewRanking(s, held.Y)
+	return qualityOf(s, held.Y), s, nil
+}
+
+// qualityOf measures scores s of rows labelled y.
+func qualityOf(s, y []float64) Quality {
+	rank := NewRanking(s, y)
 	return Quality{
-		AUC:      AUC(s, held.Y),
+		AUC:      AUC(s, y),
 		Recall1:  rank.RecallAt(1),
 		Recall5:  rank.RecallAt(5),
 		Recall10: rank.RecallAt(10),
 		Lift10:   rank.LiftAt(10),
-	}, nil
+	}
 }
 
 // blendStats measures the spread of the two ensemble scores on the

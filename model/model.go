@@ -40,6 +40,8 @@ type Model struct {
 	// the logistic and contrast scores on the population sample:
 	// score = (l − m₀)/s₀ + (c − m₁)/s₁.
 	Blend []float64 `json:"blend,omitempty"`
+	// Parts are a KindStack's models.
+	Parts []StackPart `json:"parts,omitempty"`
 	// Fit says how the logistic optimizer ended, where there is one.
 	Fit *FitResult `json:"fit,omitempty"`
 
@@ -60,6 +62,8 @@ func (m *Model) scoreStandardized(dst []float64, z *mat.Dense) error {
 		return m.Centroid.Score(dst, z)
 	case KindBoosted:
 		return m.Boosted.Score(dst, z)
+	case KindStack:
+		return stackScore(m.Parts, dst, z)
 	case KindEnsemble:
 		if err := m.Logistic.Score(dst, z); err != nil {
 			return err
@@ -95,6 +99,12 @@ func (m *Model) Score(dst []float64, x *mat.Dense) error {
 		w, b := m.folded()
 		scoreLinear(dst, x, w, b)
 		return nil
+	case KindStack:
+		z, err := m.Standardizer.Standardize(x)
+		if err != nil {
+			return err
+		}
+		return stackScore(m.Parts, dst, z)
 	case KindBoosted:
 		z := make([]float64, c)
 		for i := range r {

@@ -18,12 +18,22 @@ type Quality struct {
 	Recall5   float64 `json:"recall_at_5pct"`
 	Recall10  float64 `json:"recall_at_10pct"`
 	Lift10    float64 `json:"lift_at_10pct"`
+	// Criterion is the mean over the folds of Criterion(AUC, Recall10):
+	// what KindAuto ranks candidates by.
+	Criterion float64 `json:"criterion"`
+	// Blend names a KindStack's parts and their weights.
+	Blend string `json:"blend,omitempty"`
 }
 
 // Name names the candidate the quality is of: its kind, with the penalty
 // of a logistic regression whose penalty is not the default
 // ("logistic(λ=0.1)").
-func (q Quality) Name() string { return candidate{q.Kind, q.Lambda}.String() }
+func (q Quality) Name() string {
+	if q.Blend != "" {
+		return q.Blend
+	}
+	return candidate{q.Kind, q.Lambda}.String()
+}
 
 // FeatureWeight is one feature's part in a model: its weight on
 // standardized features for the linear kinds, the seed centroid's deviation
@@ -41,8 +51,9 @@ type Report struct {
 	Population  int             `json:"population"`
 	Folds       int             `json:"folds"` // every seed is held out once
 	Chosen      Kind            `json:"chosen"`
-	HeldOut     Quality         `json:"held_out"`   // the chosen candidate's, cross-validated
-	Candidates  []Quality       `json:"candidates"` // every kind tried
+	HeldOut     Quality         `json:"held_out"`      // the chosen candidate's, cross-validated
+	Candidates  []Quality       `json:"candidates"`    // every kind tried
+	Why         string          `json:"why,omitempty"` // KindAuto: why the chosen candidate
 	TopFeatures []FeatureWeight `json:"top_features"`
 	Predictive  bool            `json:"predictive"`
 	Verdict     string          `json:"verdict"`
@@ -69,10 +80,40 @@ func (r *Report) finish(m *Model) {
 
 // topFeatures ranks features by the absolute size of their part in m.
 func topFeatures(m *Model, n int) []FeatureWeight {
+	w := featureWeights(m, m.Len())
+	out := make([]FeatureWeight, len(w))
+	for i, v := range w {
+		out[i] = FeatureWeight{Index: i, Weight: v}
+	}
+	slices.SortStableFunc(out, func(a, b FeatureWeight) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
+	return out[:min(n, len(out))]
+}
+
+// featureWeights is each of m's features' part in it (see FeatureWeight); a
+// stack's is the weighted sum of its parts', each scaled to a largest
+// part of 1 so that no kind's units dominate.
+func featureWeights(m *Model, features int) []float64 {
 	var w []float64
 	switch {
+	case m.Kind == KindStack:
+		for _, p := range m.Parts {
+			pw := featureWeights(p.Model, features)
+			if w == nil {
+				w = make([]float64, len(pw))
+			}
+			top := 0.0
+			for _, v := range pw {
+				top = max(top, math.Abs(v))
+			}
+			if top == 0 {
+				continue
+			}
+			for i, v := range pw {
+				w[i] += p.Weight * v / top
+			}
+		}
 	case m.Boosted != nil:
-		w = make([]float64, m.Len())
+		w = make([]float64, features)
 		for _, t := range m.Boosted.Trees {
 			for _, n := range t.Nodes {
 				if n.Left >= 0 {
@@ -98,12 +139,7 @@ func topFeatures(m *Model, n int) []FeatureWeight {
 			w[i] /= tot
 		}
 	}
-	out := make([]FeatureWeight, len(w))
-	for i, v := range w {
-		out[i] = FeatureWeight{Index: i, Weight: v}
-	}
-	slices.SortStableFunc(out, func(a, b FeatureWeight) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
-	return out[:min(n, len(out))]
+	return w
 }
 
 // Name fills the feature names of the report's top features.

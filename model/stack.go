@@ -1,0 +1,251 @@
+package model
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// KindStack is the kind of a model KindAuto makes of several of its
+// candidates when their blend ranks held-out seeds better than the
+// candidate it would choose alone. It is not a kind Fit can be asked
+// for: it is measured and made by KindAuto.
+const KindStack Kind = "stack"
+
+// StackPart is one model of a stack, with its weight and the mean and
+// standard deviation of its scores on the population, which put every
+// part on one scale.
+type StackPart struct {
+	Model  *Model  `json:"model"` // fitted on standardized features: no standardizer of its own
+	Weight float64 `json:"weight"`
+	Mean   float64 `json:"mean"`
+	SD     float64 `json:"sd"`
+}
+
+// stackScore writes Σ weight·(score − mean)/sd of the parts for standardized rows z.
+func stackScore(parts []StackPart, dst []float64, z *mat.Dense) error {
+	clear(dst)
+	tmp := make([]float64, len(dst))
+	for _, p := range parts {
+		if err := p.Model.scoreStandardized(tmp, z); err != nil {
+			return err
+		}
+		for i, s := range tmp {
+			dst[i] += p.Weight * (s - p.Mean) / p.SD
+		}
+	}
+	return nil
+}
+
+// stackPicks is how many picks (with repetition) the greedy blend makes:
+// a part's weight is its share of them.
+const stackPicks = 10
+
+// heldOutScores are one candidate's cross-validated scores: each row's
+// score by the model fitted without its fold, standardized by that fold's
+// held-out population scores, so every fold's model speaks on one scale.
+type heldOutScores struct {
+	seed, pop []float64
+}
+
+// pooledCriterion is Criterion over all held-out rows at once: the AUC
+// of the seeds' scores against the population's and the recall of the
+// seeds in the top 10 % (ties in row order, seeds first), with one sort
+// (the blend calls it a hundred times).
+func pooledCriterion(seed, pop []float64) float64 {
+	type row struct {
+		s    float64
+		i    int32
+		seed bool
+	}
+	rows := make([]row, 0, len(seed)+len(pop))
+	for i, s := range seed {
+		rows = append(rows, row{s, int32(i), true})
+	}
+	for i, s := range pop {
+		rows = append(rows, row{s, int32(len(seed) + i), false})
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(b.s, a.s); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	nPos, nNeg := float64(len(seed)), float64(len(pop))
+	if nPos == 0 || nNeg == 0 {
+		return Criterion(0.5, 0)
+	}
+	top := topCount(len(rows), 10)
+	var found, negAbove, u float64
+	for g := 0; g < len(rows); {
+		h := g
+		var p, q float64
+		for ; h < len(rows) && rows[h].s == rows[g].s; h++ {
+			if rows[h].seed {
+				p++
+			} else {
+				q++
+			}
+		}
+		// Each seed of the group beats the negatives below it, and ties
+		// with the group's.
+		u += p * (nNeg - negAbove - q + q/2)
+		negAbove += q
+		g = h
+	}
+	for _, r := range rows[:top] {
+		if r.seed {
+			found++
+		}
+	}
+	return Criterion(u/(nPos*nNeg), found/nPos)
+}
+
+// blend chooses weights for the candidates by greedy forward selection
+// with repetition (Caruana et al., 2004): stackPicks times, add the
+// candidate whose addition gives the best pooled held-out criterion; keep
+// the best blend seen. It returns the picks per candidate and the blend's
+// criterion.
+func blend(cands []heldOutScores) ([]int, float64) {
+	ns, np := len(cands[0].seed), len(cands[0].pop)
+	sumSeed, sumPop := make([]float64, ns), make([]float64, np)
+	trySeed, tryPop := make([]float64, ns), make([]float64, np)
+	picks := make([]int, len(cands))
+	var best []int
+	bestCrit := math.Inf(-1)
+	for range stackPicks {
+		pick, pickCrit := -1, math.Inf(-1)
+		for c, h := range cands {
+			for i := range sumSeed {
+				trySeed[i] = sumSeed[i] + h.seed[i]
+			}
+			for i := range sumPop {
+				tryPop[i] = sumPop[i] + h.pop[i]
+			}
+			if crit := pooledCriterion(trySeed, tryPop); crit > pickCrit {
+				pick, pickCrit = c, crit
+			}
+		}
+		picks[pick]++
+		for i := range sumSeed {
+			sumSeed[i] += cands[pick].seed[i]
+		}
+		for i := range sumPop {
+			sumPop[i] += cands[pick].pop[i]
+		}
+		if pickCrit > bestCrit {
+			best, bestCrit = slices.Clone(picks), pickCrit
+		}
+	}
+	return best, bestCrit
+}
+
+// fitStack refits the candidates a blend picked on all rows and puts them
+// on one scale by their scores on the population rows.
+func fitStack(cands []candidate, picks []int, all *Dataset, set Settings, nSeeds int) (*Model, error) {
+	total := 0
+	for _, p := range picks {
+		total += p
+	}
+	var pop []int
+	for i, y := range all.Y {
+		if y == 0 {
+			pop = append(pop, i)
+		}
+	}
+	zp := Rows(all.X, pop)
+	m := &Model{Kind: KindStack}
+	for i, c := range cands {
+		if picks[i] == 0 {
+			continue
+		}
+		fs := set
+		fs.Logistic.Lambda = c.lambda
+		part, err := fitKind(c.kind, all, fs, nSeeds)
+		if err != nil {
+			return nil, fmt.Errorf("model: refitting %s: %w", c, err)
+		}
+		s := make([]float64, len(pop))
+		if err := part.scoreStandardized(s, zp); err != nil {
+			return nil, err
+		}
+		mean, sd := meanStd(s)
+		m.Parts = append(m.Parts, StackPart{Model: part, Weight: float64(picks[i]) / float64(total), Mean: mean, SD: sd})
+	}
+	return m, nil
+}
+
+// stackName names a blend by its parts and their shares of the picks:
+// "stack(boosted_trees 0.6, logistic(λ=0.1) 0.4)".
+func stackName(cands []candidate, picks []int) string {
+	total := 0
+	for _, p := range picks {
+		total += p
+	}
+	name := "stack("
+	sep := ""
+	for i, c := range cands {
+		if picks[i] > 0 {
+			name += fmt.Sprintf("%s%s %.1f", sep, c, float64(picks[i])/float64(total))
+			sep = ", "
+		}
+	}
+	return name + ")"
+}
+
+// stackOf blends the candidates' held-out scores. It returns nil picks
+// when the best blend is one candidate alone; otherwise the picks, and the
+// blend's quality and criterion measured fold by fold like a candidate's.
+func stackOf(cands []candidate, held []heldOutScores, seedFold, popFold []int, folds int) (picks []int, q Quality, perFold []float64) {
+	picks, _ = blend(held)
+	total, distinct := 0, 0
+	for _, p := range picks {
+		total += p
+		if p > 0 {
+			distinct++
+		}
+	}
+	if distinct < 2 {
+		return nil, Quality{}, nil
+	}
+	seed, pop := make([]float64, len(seedFold)), make([]float64, len(popFold))
+	for c, p := range picks {
+		w := float64(p) / float64(total)
+		for i, v := range held[c].seed {
+			seed[i] += w * v
+		}
+		for i, v := range held[c].pop {
+			pop[i] += w * v
+		}
+	}
+	var aucs []float64
+	for f := range folds {
+		var s, y []float64
+		for i, g := range seedFold {
+			if g == f {
+				s, y = append(s, seed[i]), append(y, 1)
+			}
+		}
+		for i, g := range popFold {
+			if g == f {
+				s, y = append(s, pop[i]), append(y, 0)
+			}
+		}
+		fq := qualityOf(s, y)
+		aucs = append(aucs, fq.AUC)
+		n := float64(folds)
+		q.Recall1 += fq.Recall1 / n
+		q.Recall5 += fq.Recall5 / n
+		q.Recall10 += fq.Recall10 / n
+		q.Lift10 += fq.Lift10 / n
+		q.Criterion += Criterion(fq.AUC, fq.Recall10) / n
+		perFold = append(perFold, Criterion(fq.AUC, fq.Recall10))
+	}
+	mean, sd := meanStd(aucs)
+	q.Kind, q.Blend, q.AUC = KindStack, stackName(cands, picks), mean
+	q.AUCStdErr = sd / math.Sqrt(float64(folds-1))
+	return picks, q, perFold
+}
