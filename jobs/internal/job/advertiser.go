@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 
 	"github.com/sosie-dev/sosie/configs"
@@ -46,8 +47,12 @@ type AdvertiserReport struct {
 	ByApp        map[string]Count `json:"matched_by_app"`
 	// HashHint says, when hashed rows matched (almost) nothing, how to hash
 	// phones so they can match.
-	HashHint    string        `json:"hash_hint,omitempty"`
-	Model       string        `json:"model,omitempty"` // how well the model ranks held-out customers, in bands
+	HashHint string `json:"hash_hint,omitempty"`
+	Model    string `json:"model,omitempty"` // how well the model ranks held-out customers, in bands
+	// ModelsTried are the kinds of model measured on the list, in bands
+	// like Model, and which one was chosen (and why, in words).
+	ModelsTried []TriedModel  `json:"models_tried,omitempty"`
+	ModelChoice string        `json:"model_choice,omitempty"`
 	Audience    Count         `json:"audience"`
 	Delivered   bool          `json:"delivered"`
 	MinAudience int           `json:"min_audience"`
@@ -68,6 +73,37 @@ func modelBand(auc float64) string {
 		return "good: your customers stand out clearly from everybody else"
 	}
 	return "strong: your customers stand out strongly from everybody else"
+}
+
+// TriedModel is one kind of model measured on a seed list, as an
+// advertiser sees it: how well it ranked held-out customers, in bands.
+type TriedModel struct {
+	Kind     string `json:"kind"`
+	AUC      string `json:"auc"`             // a band of 0.05: "0.70–0.75"
+	Recall10 string `json:"recall_at_10pct"` // a band of 10 points: "30–40%"
+	Chosen   bool   `json:"chosen,omitempty"`
+}
+
+// band writes v as the band of width w it falls in, v scaled by scale
+// and followed by unit ("0.70–0.75", "30–40%").
+func band(v, w, scale float64, format, unit string) string {
+	lo := math.Floor(v/w+1e-9) * w
+	return fmt.Sprintf(format+"–"+format+"%s", lo*scale, (lo+w)*scale, unit)
+}
+
+// triedModels are the candidates of a model report in bands, and the
+// choice in words.
+func triedModels(q *model.Report) ([]TriedModel, string) {
+	var out []TriedModel
+	for _, c := range q.Candidates {
+		out = append(out, TriedModel{Kind: c.Name(), AUC: band(c.AUC, 0.05, 1, "%.2f", ""), Recall10: band(c.Recall10, 0.1, 100, "%.0f", "%"),
+			Chosen: c.Name() == q.HeldOut.Name()})
+	}
+	choice := fmt.Sprintf("%s, measured on customers held out of its training", q.HeldOut.Name())
+	if len(out) > 1 {
+		choice = fmt.Sprintf("%s: of the %d kinds measured on customers held out of their training, the simplest whose ranking is within the measurement's noise of the best", q.HeldOut.Name(), len(out))
+	}
+	return out, choice
 }
 
 // hashHint is said when hashed rows of a list match (almost) nothing.
@@ -116,6 +152,7 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 		}
 		if i := slices.IndexFunc(rep.Models, func(m ModelSummary) bool { return m.List == l.ID }); i >= 0 && rep.Models[i].Quality != nil {
 			a.Model = modelBand(rep.Models[i].Quality.HeldOut.AUC)
+			a.ModelsTried, a.ModelChoice = triedModels(rep.Models[i].Quality)
 		}
 		size := 0
 		if i := slices.IndexFunc(rep.Audiences, func(s pipelines.AudienceSize) bool { return s.List == l.ID }); i >= 0 {
@@ -171,6 +208,16 @@ func (a *AdvertiserReport) Print(w io.Writer) {
 	}
 	if a.Model != "" {
 		row("model", a.Model)
+	}
+	if a.ModelChoice != "" {
+		row("model chosen", a.ModelChoice)
+	}
+	for _, m := range a.ModelsTried {
+		mark := ""
+		if m.Chosen {
+			mark = "  (chosen)"
+		}
+		row("  "+m.Kind, fmt.Sprintf("AUC %s, %s of held-out customers in the top 10%%%s", m.AUC, m.Recall10, mark))
 	}
 	if !a.Delivered {
 		row("audience", fmt.Sprintf("%s persons: under the minimum of %d, not delivered", c(a.Audience), a.MinAudience))

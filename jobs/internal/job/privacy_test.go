@@ -196,7 +196,9 @@ func TestAdvertiserReportFloors(t *testing.T) {
 			{List: "big", Rows: 1000, Matched: 700, Unmatched: 300, MatchRate: 0.7,
 				ByConvention: map[string]int{"plain": 560, "sha256_e164": 120, "sha256_digits": 20}, ByApp: map[string]int{"facebook": 650, "messenger": 49}},
 		},
-		Models:    []ModelSummary{{List: "big", Quality: &model.Report{Verdict: "predictive: held-out AUC 0.712", HeldOut: model.Quality{AUC: 0.712}}}},
+		Models: []ModelSummary{{List: "big", Quality: &model.Report{Verdict: "predictive: held-out AUC 0.712",
+			HeldOut:    model.Quality{Kind: model.KindLogistic, Lambda: 0.1, AUC: 0.712, Recall10: 0.347},
+			Candidates: []model.Quality{{Kind: model.KindMeanDiff, AUC: 0.7, Recall10: 0.31}, {Kind: model.KindLogistic, Lambda: 0.1, AUC: 0.712, Recall10: 0.347}}}}},
 		Audiences: []pipelines.AudienceSize{{List: "big", Size: 175, Minimum: 100, Delivered: true}, {List: "small", Size: 60, Minimum: 100}},
 		Tiers:     map[string]map[int]int{"big": {1: 45, 2: 60, 3: 70}},
 	}
@@ -219,7 +221,17 @@ func TestAdvertiserReportFloors(t *testing.T) {
 		n(big.Audience) != 175 || !big.Delivered || n(big.ByTier[1]) != -1 || n(big.ByTier[2]) != -1 || n(big.ByTier[3]) != 70 || !strings.HasPrefix(big.Model, "good:") || strings.Contains(big.Model, "0.712") {
 		t.Errorf("big list: %+v", big)
 	}
+	wantTried := []TriedModel{{Kind: "mean_difference", AUC: "0.70–0.75", Recall10: "30–40%"}, {Kind: "logistic(λ=0.1)", AUC: "0.70–0.75", Recall10: "30–40%", Chosen: true}}
+	if !slices.Equal(big.ModelsTried, wantTried) || !strings.HasPrefix(big.ModelChoice, "logistic(λ=0.1): of the 2 kinds") {
+		t.Errorf("models tried %+v, choice %q; want %+v", big.ModelsTried, big.ModelChoice, wantTried)
+	}
 	var text bytes.Buffer
+	big.Print(&text)
+	if !strings.Contains(text.String(), fmt.Sprintf("%-22s %s\n", "  logistic(λ=0.1)", "AUC 0.70–0.75, 30–40% of held-out customers in the top 10%  (chosen)")) ||
+		strings.Contains(text.String(), "0.712") || strings.Contains(text.String(), "0.347") {
+		t.Errorf("printed:\n%s", text.String())
+	}
+	text.Reset()
 	small.Print(&text)
 	if !bytes.Contains(text.Bytes(), []byte("matched                under 50")) || !bytes.Contains(text.Bytes(), []byte("not delivered")) {
 		t.Errorf("printed:\n%s", text.String())
