@@ -8,9 +8,10 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// The metrics below rank rows by score, highest first. Ties in score are
-// broken by row order (a stable sort), so a metric is a function of the
-// scores and labels alone. A NaN score ranks below every number, and NaNs
+// The metrics below rank rows by score, highest first. Rows whose scores
+// tie share their positives (AUC counts a tie one half; a top-k cut through
+// a tie counts its positives pro rata), so a metric is a function of the
+// scores and labels alone, whatever the rows' order. A NaN score ranks below every number, and NaNs
 // tie with each other. A label is positive when it is 1.
 
 // AUC is the area under the ROC curve of score for labels: the probability
@@ -76,20 +77,36 @@ type Ranking struct {
 	pos    float64
 }
 
-// NewRanking ranks labels by score, highest first, ties in row order.
+// NewRanking ranks labels by score, highest first. Rows that tie share
+// their positives: a cut through a group of equal scores counts the
+// group's positives pro rata (what a random order among them would find
+// on average), so neither the row order nor a model that gives many rows
+// one score (a tree with few leaves, a model that learned nothing) can
+// put positives at the top.
 func NewRanking(score, label []float64) *Ranking {
 	idx := order(score, true)
 	r := &Ranking{labels: make([]float64, len(idx)), cum: make([]float64, len(idx)+1)}
-	for i, k := range idx {
-		l := 0.0
-		if label[k] == 1 {
-			l = 1
+	for g := 0; g < len(idx); {
+		h, pos := g, 0.0
+		for ; h < len(idx) && sameScore(score[idx[h]], score[idx[g]]); h++ {
+			if label[idx[h]] == 1 {
+				pos++
+			}
 		}
-		r.labels[i] = l
-		r.cum[i+1] = r.cum[i] + l
+		share := pos / float64(h-g)
+		for i := g; i < h; i++ {
+			r.labels[i] = share
+			r.cum[i+1] = r.cum[i] + share
+		}
+		g = h
 	}
 	r.pos = r.cum[len(idx)]
 	return r
+}
+
+// sameScore says whether two scores tie (NaNs tie with each other).
+func sameScore(a, b float64) bool {
+	return a == b || (math.IsNaN(a) && math.IsNaN(b))
 }
 
 // RecallAt is the share of all positives found in the top pct percent of

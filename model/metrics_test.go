@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -62,9 +63,17 @@ func TestRanking(t *testing.T) {
 	if len(g) != 11 || g[0].Recall != 0 || g[10].Recall != 1 || g[5].Percent != 50 || math.Abs(g[5].Recall-0.75) > tol {
 		t.Errorf("gains %v", g)
 	}
-	// Ties keep row order: the positive listed first ranks first.
-	tied := NewRanking([]float64{1, 1}, []float64{0, 1})
-	if tied.RecallAt(50) != 0 {
-		t.Errorf("a tie must keep row order")
+	// Ties share their positives, whatever the rows' order: a cut through
+	// a tie counts them pro rata.
+	for _, labels := range [][]float64{{0, 1}, {1, 0}} {
+		if tied := NewRanking([]float64{1, 1}, labels); tied.RecallAt(50) != 0.5 {
+			t.Errorf("labels %v tied: recall@50%% %v, want 0.5", labels, tied.RecallAt(50))
+		}
+	}
+	// A model that learned nothing (one score for all) finds at the top
+	// what a random pick would, even with the positives listed first.
+	flat := NewRanking(make([]float64, 100), append(slices.Repeat([]float64{1}, 10), make([]float64, 90)...))
+	if math.Abs(flat.RecallAt(10)-0.1) > tol {
+		t.Errorf("constant scores: recall@10%% %v, want 0.1", flat.RecallAt(10))
 	}
 }

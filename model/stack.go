@@ -53,7 +53,7 @@ type heldOutScores struct {
 
 // pooledCriterion is Criterion over all held-out rows at once: the AUC
 // of the seeds' scores against the population's and the recall of the
-// seeds in the top 10 % (ties in row order, seeds first), with one sort
+// seeds in the top 10 % (ties shared, as NewRanking does), with one sort
 // (the blend calls it a hundred times).
 func pooledCriterion(seed, pop []float64) float64 {
 	type row struct {
@@ -78,8 +78,8 @@ func pooledCriterion(seed, pop []float64) float64 {
 	if nPos == 0 || nNeg == 0 {
 		return Criterion(0.5, 0)
 	}
-	top := topCount(len(rows), 10)
-	var found, negAbove, u float64
+	top := float64(topCount(len(rows), 10))
+	var found, negAbove, u, above float64
 	for g := 0; g < len(rows); {
 		h := g
 		var p, q float64
@@ -91,15 +91,15 @@ func pooledCriterion(seed, pop []float64) float64 {
 			}
 		}
 		// Each seed of the group beats the negatives below it, and ties
-		// with the group's.
+		// with the group's; a cut through the group takes its seeds pro
+		// rata.
 		u += p * (nNeg - negAbove - q + q/2)
 		negAbove += q
-		g = h
-	}
-	for _, r := range rows[:top] {
-		if r.seed {
-			found++
+		if in := min(top-above, p+q); in > 0 {
+			found += p * in / (p + q)
 		}
+		above += p + q
+		g = h
 	}
 	return Criterion(u/(nPos*nNeg), found/nPos)
 }
