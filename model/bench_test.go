@@ -1,7 +1,9 @@
 package model
 
 import (
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -55,4 +57,37 @@ func BenchmarkScore(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkAuto fits KindAuto — every candidate cross-validated, the
+// winner refitted — on synthetic rows of 112 features, the schema's
+// count: by default 300 seeds against 6,000 population rows (one
+// iteration is quick enough for CI); SOSIE_BENCH_AUTO=SEEDSxPOPULATION sets
+// the sizes (issue 16's: 10000x200000 and 100000x2000000).
+func BenchmarkAuto(b *testing.B) {
+	ns, np := 300, 6000
+	if v := os.Getenv("SOSIE_BENCH_AUTO"); v != "" {
+		s, p, ok := strings.Cut(v, "x")
+		var err1, err2 error
+		ns, err1 = strconv.Atoi(s)
+		np, err2 = strconv.Atoi(p)
+		if !ok || err1 != nil || err2 != nil {
+			b.Fatalf("SOSIE_BENCH_AUTO=%q, want SEEDSxPOPULATION", v)
+		}
+	}
+	d := gaussians(ns+np, 112, float64(ns)/float64(ns+np), 0.5, 24)
+	seeds, pop := split(d)
+	var rep *Report
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		var err error
+		if _, rep, err = Fit(seeds, pop, nil, Settings{Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/fit")
+	b.ReportMetric(rep.HeldOut.AUC, "heldout_auc")
+	b.Logf("%d seeds, %d population rows: chose %s (%s)", ns, np, rep.HeldOut.Name(), rep.Why)
 }

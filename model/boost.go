@@ -222,7 +222,8 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 // treeGrower grows one tree level by level from gradient histograms.
 // The bin codes are feature-major, so a node's histogram of one feature is
 // built in one pass over its rows into a few hundred bytes that stay in
-// the first-level cache.
+// the first-level cache — or, for a feature with a dominant bin, over the
+// rows off that bin only.
 type treeGrower struct {
 	codes      []uint8 // codes[f*n+i]: row i's bin of feature f
 	n, c       int
@@ -232,8 +233,14 @@ type treeGrower struct {
 
 	pool   [][]histBin // histogram buffers: per feature, its bins' sums, stride apart
 	stride int
-	// direct builds every node's histograms from its rows (tests compare
-	// the subtraction trick with it).
+	// sparse are the features with a dominant bin, whose histograms are
+	// built from the rows off it (nil: a dense feature); mark[i] == stamp
+	// says row i is in the node whose histograms are being built.
+	sparse []*sparseFeature
+	mark   []uint32
+	stamp  uint32
+	// direct builds every node's histograms from all its rows, without the
+	// subtraction trick or the sparse features (tests compare them).
 	direct bool
 	g, h   []float64 // a node's rows' gradients and hessians, gathered
 }
@@ -249,7 +256,8 @@ func newTreeGrower(codes []uint8, n, c int, bins *binner, grad, hess []float64, 
 	for _, e := range bins.edges {
 		stride = max(stride, len(e)+1)
 	}
-	return &treeGrower{codes: codes, n: n, c: c, bins: bins, grad: grad, hess: hess, set: set, stride: stride}
+	return &treeGrower{codes: codes, n: n, c: c, bins: bins, grad: grad, hess: hess, set: set, stride: stride,
+		sparse: sparseFeatures(codes, n, c), mark: make([]uint32, n)}
 }
 
 type treeSplit struct {
@@ -262,13 +270,41 @@ type treeSplit struct {
 // feature and bin.
 func (g *treeGrower) histogram(hist []histBin, rows []int) {
 	g.g, g.h = g.g[:0], g.h[:0]
+	var G, H float64
 	for _, i := range rows {
 		g.g, g.h = append(g.g, g.grad[i]), append(g.h, g.hess[i])
+		G, H = G+g.grad[i], H+g.hess[i]
 	}
+	marked := false
 	clear(hist)
 	for f := range g.c {
 		hist := hist[f*g.stride : (f+1)*g.stride]
 		codes := g.codes[f*g.n : (f+1)*g.n]
+		if sp := g.sparse[f]; sp != nil && len(sp.rows) < len(rows) && !g.direct {
+			// Only the rows off the dominant bin, those of this node;
+			// the dominant bin is the node's sums less the others.
+			if !marked {
+				g.stamp++
+				for _, i := range rows {
+					g.mark[i] = g.stamp
+				}
+				marked = true
+			}
+			var og, oh float64
+			on := 0
+			for _, i := range sp.rows {
+				if g.mark[i] == g.stamp {
+					b := &hist[codes[i]]
+					b.g += g.grad[i]
+					b.h += g.hess[i]
+					b.n++
+					og, oh, on = og+g.grad[i], oh+g.hess[i], on+1
+				}
+			}
+			d := &hist[sp.dominant]
+			d.g, d.h, d.n = G-og, H-oh, len(rows)-on
+			continue
+		}
 		for j, i := range rows {
 			b := &hist[codes[i]]
 			b.g += g.g[j]
@@ -276,6 +312,44 @@ func (g *treeGrower) histogram(hist []histBin, rows []int) {
 			b.n++
 		}
 	}
+}
+
+// sparseFeature lists the rows of a feature off its dominant bin, for a
+// feature whose one bin holds at least half the rows (a one-hot column, a
+// count that is mostly 0).
+type sparseFeature struct {
+	dominant uint8
+	rows     []int32
+}
+
+// sparseFeatures finds the features with a dominant bin.
+func sparseFeatures(codes []uint8, n, c int) []*sparseFeature {
+	out := make([]*sparseFeature, c)
+	var count [256]int
+	for f := range c {
+		col := codes[f*n : (f+1)*n]
+		clear(count[:])
+		for _, b := range col {
+			count[b]++
+		}
+		dom := 0
+		for b, k := range count {
+			if k > count[dom] {
+				dom = b
+			}
+		}
+		if 2*count[dom] < n {
+			continue
+		}
+		sp := &sparseFeature{dominant: uint8(dom), rows: make([]int32, 0, n-count[dom])}
+		for i, b := range col {
+			if int(b) != dom {
+				sp.rows = append(sp.rows, int32(i))
+			}
+		}
+		out[f] = sp
+	}
+	return out
 }
 
 // bestSplit is the split of a node (its rows' sums G, H over count rows)

@@ -186,3 +186,66 @@ func TestSubtractionTrick(t *testing.T) {
 		}
 	}
 }
+
+// TestSparseHistogram: a feature with a dominant bin (a one-hot column, a
+// count that is mostly 0) gets its histograms from the rows off that bin,
+// the dominant bin being the node's sums less the others: equal to the
+// histograms built from every row of the node, for the root and for a
+// node of a third of the rows.
+func TestSparseHistogram(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	n, c := 4000, 5
+	x := mat.NewDense(n, c, nil)
+	for i := range n {
+		x.Set(i, 0, float64(rng.IntN(2)))               // binary, about half: dense
+		x.Set(i, 1, boolFloat(rng.Float64() < 0.08))    // one-hot, rare
+		x.Set(i, 2, boolFloat(rng.Float64() < 0.3))     // one-hot
+		x.Set(i, 3, math.Max(0, rng.NormFloat64()*5-4)) // mostly 0
+		x.Set(i, 4, rng.NormFloat64())                  // continuous: dense
+	}
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	set := BoostSettings{}.withDefaults()
+	bins := newBinner(x, all, set.Bins)
+	codes := make([]uint8, c*n)
+	for i := range n {
+		for f := range c {
+			codes[f*n+i] = bins.bin(f, x.At(i, f))
+		}
+	}
+	grad, hess := make([]float64, n), make([]float64, n)
+	for i := range n {
+		grad[i], hess[i] = rng.NormFloat64(), 0.05+rng.Float64()
+	}
+	g := newTreeGrower(codes, n, c, bins, grad, hess, set)
+	if g.sparse[1] == nil || g.sparse[2] == nil || g.sparse[3] == nil || g.sparse[4] != nil {
+		t.Fatalf("sparse features %v, want 1, 2 and 3", g.sparse)
+	}
+	var third []int
+	for i := range n {
+		if rng.IntN(3) == 0 {
+			third = append(third, i)
+		}
+	}
+	for _, rows := range [][]int{all, third} {
+		got, want := g.take(), g.take()
+		g.histogram(got, rows)
+		g.direct = true
+		g.histogram(want, rows)
+		g.direct = false
+		for j := range got {
+			if got[j].n != want[j].n || math.Abs(got[j].g-want[j].g) > 1e-9 || math.Abs(got[j].h-want[j].h) > 1e-9 {
+				t.Fatalf("%d rows, feature %d bin %d: %+v, want %+v", len(rows), j/g.stride, j%g.stride, got[j], want[j])
+			}
+		}
+	}
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
