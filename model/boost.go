@@ -104,12 +104,14 @@ func (b *Boosted) scoreRow(row []float64) float64 {
 	return s
 }
 
-// binner maps each feature to at most n bins by quantile edges.
+// binner maps each feature to at most n bins by quantile edges (of at
+// most estimateRows rows).
 type binner struct {
 	edges [][]float64 // edges[f][b]: rows with value ≤ edges[f][b] are in bin ≤ b
 }
 
 func newBinner(x *mat.Dense, rows []int, n int) *binner {
+	rows = spread(rows, estimateRows)
 	_, c := x.Dims()
 	b := &binner{edges: make([][]float64, c)}
 	vals := make([]float64, len(rows))

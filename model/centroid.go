@@ -53,6 +53,12 @@ type CentroidSettings struct {
 	// Ridge is added to the covariance's diagonal when whitening; 0
 	// means 1, as for FitFisher.
 	Ridge float64 `json:"ridge,omitempty"`
+
+	// whitener and whitened, when set, are the whitening of d's
+	// population rows with Ridge and d whitened, computed once for several
+	// kinds fitted on one dataset.
+	whitener []float64
+	whitened *Dataset
 }
 
 // KForSeeds is the number of centroids worth fitting to n seeds: about one
@@ -93,12 +99,19 @@ func FitCentroid(d *Dataset, set CentroidSettings) (*Centroid, error) {
 	}
 	m := &Centroid{Mode: mode}
 	if set.Whiten {
-		w, err := whitener(d, pop, set.Ridge)
-		if err != nil {
-			return nil, err
+		w := set.whitener
+		if w == nil {
+			var err error
+			if w, err = whitener(d, pop, set.Ridge); err != nil {
+				return nil, err
+			}
 		}
 		m.Whitener = w
-		d = m.whiten(d)
+		if set.whitened != nil {
+			d = set.whitened
+		} else {
+			d = m.whiten(d)
+		}
 	}
 	k := max(set.K, 1)
 	k = min(k, len(seeds))
@@ -130,7 +143,7 @@ func whitener(d *Dataset, pop []int, ridge float64) ([]float64, error) {
 		return nil, fmt.Errorf("%w: whitening needs population rows, have %d", ErrLabels, len(pop))
 	}
 	mu, _ := d.mean(pop)
-	chol, err := ridgedCovariance(d, pop, mu, ridge)
+	chol, err := ridgedCovariance(d, spread(pop, estimateRows), mu, ridge)
 	if err != nil {
 		return nil, fmt.Errorf("model: centroid: %w", err)
 	}

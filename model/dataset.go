@@ -111,3 +111,22 @@ func (d *Dataset) weight(i int) float64 {
 	}
 	return d.Weight[i]
 }
+
+// estimateRows is how many rows estimate a covariance (the centroid kinds'
+// whitening) or quantiles (boosted trees' bins): past it, more rows move
+// the estimate by less than it matters and cost in proportion, so a
+// larger set is thinned evenly (spread).
+const estimateRows = 50_000
+
+// spread returns n of idx's entries evenly spaced, or idx itself when it
+// has no more than n.
+func spread(idx []int, n int) []int {
+	if len(idx) <= n {
+		return idx
+	}
+	out := make([]int, n)
+	for j := range out {
+		out[j] = idx[j*len(idx)/n]
+	}
+	return out
+}

@@ -44,10 +44,46 @@ type Settings struct {
 	Standardizer *Standardizer `json:"-"`
 }
 
-// fitKind fits one concrete kind on a standardized dataset.
-func fitKind(kind Kind, z *Dataset, set Settings, nSeeds int) (*Model, error) {
+// fitShared is what the kinds fitted on one dataset can share: the
+// whitening of the centroid kinds (by ridge), and the dataset whitened.
+type fitShared struct {
+	ridge    float64
+	whitener []float64
+	whitened *Dataset
+}
+
+// whiten returns the whitening of z's population rows and z whitened,
+// computed once; nil for a nil fitShared (each fit computes its own).
+func (sh *fitShared) whiten(z *Dataset, ridge float64) ([]float64, *Dataset, error) {
+	if sh == nil {
+		return nil, nil, nil
+	}
+	if sh.whitener == nil || sh.ridge != ridge {
+		_, pop := z.byLabel()
+		w, err := whitener(z, pop, ridge)
+		if err != nil {
+			return nil, nil, err
+		}
+		sh.whitener, sh.ridge = w, ridge
+		sh.whitened = (&Centroid{Whitener: w}).whiten(z)
+	}
+	return sh.whitener, sh.whitened, nil
+}
+
+// fitKind fits one concrete kind on a standardized dataset; shared (nil:
+// nothing) carries what kinds fitted on the same dataset share.
+func fitKind(kind Kind, z *Dataset, set Settings, nSeeds int, shared *fitShared) (*Model, error) {
 	m := &Model{Kind: kind}
 	var err error
+	centroid := func(cs CentroidSettings) (*Centroid, error) {
+		cs.Whiten, cs.Ridge = !set.NoWhiten, set.Fisher.Ridge
+		if cs.Whiten {
+			if cs.whitener, cs.whitened, err = shared.whiten(z, cs.Ridge); err != nil {
+				return nil, err
+			}
+		}
+		return FitCentroid(z, cs)
+	}
 	switch kind {
 	case KindLogistic:
 		var fr FitResult
@@ -66,21 +102,21 @@ func fitKind(kind Kind, z *Dataset, set Settings, nSeeds int) (*Model, error) {
 		}
 		m.Boosted, err = FitBoosted(z, bs)
 	case KindCentroid:
-		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: CosineMode, Shrink: set.Shrink, Whiten: !set.NoWhiten, Ridge: set.Fisher.Ridge})
+		m.Centroid, err = centroid(CentroidSettings{Mode: CosineMode, Shrink: set.Shrink})
 	case KindContrast:
-		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: ContrastMode, Shrink: set.Shrink, Whiten: !set.NoWhiten, Ridge: set.Fisher.Ridge})
+		m.Centroid, err = centroid(CentroidSettings{Mode: ContrastMode, Shrink: set.Shrink})
 	case KindMultiCentroid:
 		k := set.K
 		if k == 0 {
 			k = KForSeeds(nSeeds)
 		}
-		m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: CosineMode, K: k, Seed: set.Seed, Whiten: !set.NoWhiten, Ridge: set.Fisher.Ridge})
+		m.Centroid, err = centroid(CentroidSettings{Mode: CosineMode, K: k, Seed: set.Seed})
 	case KindEnsemble:
 		var fr FitResult
 		m.Logistic, fr, err = FitLogistic(z, set.Logistic)
 		m.Fit = &fr
 		if err == nil {
-			m.Centroid, err = FitCentroid(z, CentroidSettings{Mode: ContrastMode, Shrink: set.Shrink, Whiten: !set.NoWhiten, Ridge: set.Fisher.Ridge})
+			m.Centroid, err = centroid(CentroidSettings{Mode: ContrastMode, Shrink: set.Shrink})
 		}
 		if err == nil {
 			m.Blend, err = blendStats(m, z)
@@ -236,17 +272,11 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	seedFold := foldsOf(ns, folds, set.Seed)
 	popFold := foldsOf(np, folds, set.Seed+1)
 	rep := &Report{Seeds: ns, Population: np, Folds: folds}
-	var perFold [][]float64
-	var held []heldOutScores
-	for _, c := range candidates {
-		q, crit, h, err := crossValidate(c, zs, zp, seedWeight, seedFold, popFold, folds, set)
-		if err != nil {
-			return nil, nil, err
-		}
-		rep.Candidates = append(rep.Candidates, q)
-		perFold = append(perFold, crit)
-		held = append(held, h)
+	qs, perFold, held, err := crossValidate(candidates, zs, zp, seedWeight, seedFold, popFold, folds, set)
+	if err != nil {
+		return nil, nil, err
 	}
+	rep.Candidates = qs
 	chosen := 0
 	var picks []int
 	if kind == KindAuto {
@@ -279,7 +309,7 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 		c := candidates[chosen]
 		fs := set
 		fs.Logistic.Lambda = c.lambda
-		if final, err = fitKind(c.kind, all, fs, ns); err != nil {
+		if final, err = fitKind(c.kind, all, fs, ns, nil); err != nil {
 			err = fmt.Errorf("model: refitting %s: %w", c, err)
 		}
 	}
@@ -317,28 +347,20 @@ func foldsOf(n, folds int, seed uint64) []int {
 	return f
 }
 
-// crossValidate fits c on all folds but one and measures it on that one,
-// for each fold, and averages; crit is the criterion of each fold, and
-// held the held-out scores of every row.
-func crossValidate(c candidate, zs, zp *mat.Dense, seedWeight []float64, seedFold, popFold []int, folds int, set Settings) (q Quality, crit []float64, held heldOutScores, err error) {
-	var aucs []float64
-	held = heldOutScores{seed: make([]float64, len(seedFold)), pop: make([]float64, len(popFold))}
+// crossValidate fits every candidate on all folds but one and measures
+// it on that one, for each fold, and averages: the candidates' qualities,
+// the criterion of each fold (crit[candidate][fold]) and the held-out
+// scores of every row. A fold's rows are gathered once for all the
+// candidates, and the kinds that whiten share one whitening.
+func crossValidate(cands []candidate, zs, zp *mat.Dense, seedWeight []float64, seedFold, popFold []int, folds int, set Settings) (qs []Quality, crit [][]float64, held []heldOutScores, err error) {
+	qs, crit, held = make([]Quality, len(cands)), make([][]float64, len(cands)), make([]heldOutScores, len(cands))
+	aucs := make([][]float64, len(cands))
+	for c := range cands {
+		held[c] = heldOutScores{seed: make([]float64, len(seedFold)), pop: make([]float64, len(popFold))}
+	}
 	for f := range folds {
-		var sTrain, sHeld, pTrain, pHeld []int
-		for i, g := range seedFold {
-			if g == f {
-				sHeld = append(sHeld, i)
-			} else {
-				sTrain = append(sTrain, i)
-			}
-		}
-		for i, g := range popFold {
-			if g == f {
-				pHeld = append(pHeld, i)
-			} else {
-				pTrain = append(pTrain, i)
-			}
-		}
+		sTrain, sHeld := splitFold(seedFold, f)
+		pTrain, pHeld := splitFold(popFold, f)
 		var w []float64
 		if seedWeight != nil {
 			for _, i := range sTrain {
@@ -347,43 +369,62 @@ func crossValidate(c candidate, zs, zp *mat.Dense, seedWeight []float64, seedFol
 		}
 		train, err := NewPUDataset(Rows(zs, sTrain), Rows(zp, pTrain), w)
 		if err != nil {
-			return Quality{}, nil, held, err
+			return nil, nil, nil, err
 		}
 		test, err := NewPUDataset(Rows(zs, sHeld), Rows(zp, pHeld), nil)
 		if err != nil {
-			return Quality{}, nil, held, err
+			return nil, nil, nil, err
 		}
-		fs := set
-		fs.Logistic.Lambda = c.lambda
-		m, err := fitKind(c.kind, train, fs, len(sTrain))
-		if err != nil {
-			return Quality{}, nil, held, fmt.Errorf("model: fitting %s: %w", c, err)
+		shared := &fitShared{}
+		for c, cand := range cands {
+			fs := set
+			fs.Logistic.Lambda = cand.lambda
+			m, err := fitKind(cand.kind, train, fs, len(sTrain), shared)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("model: fitting %s: %w", cand, err)
+			}
+			fq, scores, err := evaluateHeldOut(m, test)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			// Seeds first, then population rows (NewPUDataset's order), on
+			// the scale of this fold's population scores.
+			mean, sd := meanStd(scores[len(sHeld):])
+			for j, i := range sHeld {
+				held[c].seed[i] = (scores[j] - mean) / sd
+			}
+			for j, i := range pHeld {
+				held[c].pop[i] = (scores[len(sHeld)+j] - mean) / sd
+			}
+			aucs[c] = append(aucs[c], fq.AUC)
+			crit[c] = append(crit[c], Criterion(fq.AUC, fq.Recall10))
+			q := &qs[c]
+			q.Recall1 += fq.Recall1 / float64(folds)
+			q.Recall5 += fq.Recall5 / float64(folds)
+			q.Recall10 += fq.Recall10 / float64(folds)
+			q.Lift10 += fq.Lift10 / float64(folds)
 		}
-		fq, scores, err := evaluateHeldOut(m, test)
-		if err != nil {
-			return Quality{}, nil, held, err
-		}
-		// Seeds first, then population rows (NewPUDataset's order), on the
-		// scale of this fold's population scores.
-		mean, sd := meanStd(scores[len(sHeld):])
-		for j, i := range sHeld {
-			held.seed[i] = (scores[j] - mean) / sd
-		}
-		for j, i := range pHeld {
-			held.pop[i] = (scores[len(sHeld)+j] - mean) / sd
-		}
-		aucs = append(aucs, fq.AUC)
-		crit = append(crit, Criterion(fq.AUC, fq.Recall10))
-		q.Recall1 += fq.Recall1 / float64(folds)
-		q.Recall5 += fq.Recall5 / float64(folds)
-		q.Recall10 += fq.Recall10 / float64(folds)
-		q.Lift10 += fq.Lift10 / float64(folds)
 	}
-	mean, std := stat.PopMeanStdDev(aucs, nil)
-	q.Kind, q.Lambda, q.AUC = c.kind, c.lambda, mean
-	q.AUCStdErr = std / math.Sqrt(float64(folds-1))
-	q.Criterion = floats.Sum(crit) / float64(len(crit))
-	return q, crit, held, nil
+	for c, cand := range cands {
+		mean, std := stat.PopMeanStdDev(aucs[c], nil)
+		q := &qs[c]
+		q.Kind, q.Lambda, q.AUC = cand.kind, cand.lambda, mean
+		q.AUCStdErr = std / math.Sqrt(float64(folds-1))
+		q.Criterion = floats.Sum(crit[c]) / float64(len(crit[c]))
+	}
+	return qs, crit, held, nil
+}
+
+// splitFold returns the rows not in fold f and those in it.
+func splitFold(fold []int, f int) (train, held []int) {
+	for i, g := range fold {
+		if g == f {
+			held = append(held, i)
+		} else {
+			train = append(train, i)
+		}
+	}
+	return train, held
 }
 
 // evaluateHeldOut measures a model on held-out standardized rows, and

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -71,5 +72,20 @@ func TestTier(t *testing.T) {
 		if pct != tc.pct || tier != tc.tier || ok != tc.wantProspect {
 			t.Errorf("Tier(%v, %d%%) = %d, %d, %v; want %d, %d, %v", tc.score, tc.percent, pct, tier, ok, tc.pct, tc.tier, tc.wantProspect)
 		}
+	}
+}
+
+// TestSpread: a set larger than n is thinned to n entries evenly spaced
+// from its first; a smaller one is kept whole.
+func TestSpread(t *testing.T) {
+	idx := make([]int, 10)
+	for i := range idx {
+		idx[i] = 100 + i
+	}
+	if got := spread(idx, 4); !slices.Equal(got, []int{100, 102, 105, 107}) {
+		t.Errorf("spread of 10 to 4: %v", got)
+	}
+	if got := spread(idx, 10); len(got) != 10 || &got[0] != &idx[0] {
+		t.Errorf("spread of 10 to 10 is not the set itself: %v", got)
 	}
 }

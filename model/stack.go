@@ -158,13 +158,14 @@ func fitStack(cands []candidate, picks []int, all *Dataset, set Settings, nSeeds
 	}
 	zp := Rows(all.X, pop)
 	m := &Model{Kind: KindStack}
+	shared := &fitShared{}
 	for i, c := range cands {
 		if picks[i] == 0 {
 			continue
 		}
 		fs := set
 		fs.Logistic.Lambda = c.lambda
-		part, err := fitKind(c.kind, all, fs, nSeeds)
+		part, err := fitKind(c.kind, all, fs, nSeeds, shared)
 		if err != nil {
 			return nil, fmt.Errorf("model: refitting %s: %w", c, err)
 		}
@@ -200,7 +201,22 @@ func stackName(cands []candidate, picks []int) string {
 // when the best blend is one candidate alone; otherwise the picks, and the
 // blend's quality and criterion measured fold by fold like a candidate's.
 func stackOf(cands []candidate, held []heldOutScores, seedFold, popFold []int, folds int) (picks []int, q Quality, perFold []float64) {
-	picks, _ = blend(held)
+	// The blend is chosen on every held-out seed and at most estimateRows
+	// population rows: a hundred sorts of a large sample would cost more
+	// than the criterion's precision gains.
+	rows := make([]int, len(popFold))
+	for i := range rows {
+		rows[i] = i
+	}
+	rows = spread(rows, estimateRows)
+	thin := make([]heldOutScores, len(held))
+	for c, h := range held {
+		thin[c].seed = h.seed
+		for _, i := range rows {
+			thin[c].pop = append(thin[c].pop, h.pop[i])
+		}
+	}
+	picks, _ = blend(thin)
 	total, distinct := 0, 0
 	for _, p := range picks {
 		total += p
