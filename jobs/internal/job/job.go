@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -76,6 +77,7 @@ func Main(name string, flags *Flags, run RunFunc) {
 	}
 	beam.Init()
 	log := NewLogger(os.Stderr)
+	slog.SetDefault(slog.New(NewSlogHandler(log)))
 	if dir := os.Getenv("SOSIE_PPROF"); dir != "" {
 		stop, err := startProfile(dir)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -79,7 +80,65 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 func logStart(log zerolog.Logger, cfg *configs.Config) *zerolog.Event {
 	return log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("window_days", cfg.WindowDays).
 		Int("min_seeds", cfg.MinSeeds).Int("floor", cfg.Privacy.Floor).Int("min_audience", cfg.Privacy.MinAudience).
-		Float64("noise_scale", cfg.Privacy.NoiseScale)
+		Float64("noise_scale", cfg.Privacy.NoiseScale).Strs("privacy_rules", privacyRules(cfg)).Strs("inputs", inputsOf(cfg))
+}
+
+// privacyRules says the privacy rules in force, one per app and block,
+// and the opt-out lists.
+func privacyRules(cfg *configs.Config) []string {
+	var out []string
+	for _, app := range cfg.Apps {
+		p := cfg.Privacy.Apps[app.Name]
+		require := "ads_personalization"
+		if p.Require != nil {
+			var flags []string
+			for _, c := range p.Require {
+				flags = append(flags, string(c))
+			}
+			require = strings.Join(flags, "+")
+			if require == "" {
+				require = "nothing"
+			}
+		}
+		cross := string(p.CrossApp)
+		if cross == "" {
+			cross = "consent"
+		}
+		out = append(out, fmt.Sprintf("%s: requires %s, combined with other apps: %s", app.Name, require, cross))
+	}
+	for _, b := range cfg.Privacy.Blocks {
+		out = append(out, fmt.Sprintf("%s in %s: %s", b.App, b.Country, b.Action))
+	}
+	for _, o := range cfg.OptOut {
+		out = append(out, "opt-out list "+o)
+	}
+	return out
+}
+
+// inputsOf names where each app is read from, and the seed lists.
+func inputsOf(cfg *configs.Config) []string {
+	var out []string
+	for _, app := range cfg.Apps {
+		accounts, events := strings.Join(app.Accounts, ","), strings.Join(app.Events, ",")
+		if app.AccountsTable != "" {
+			accounts = "table " + app.AccountsTable
+		}
+		if app.EventsTable != "" {
+			events = "table " + app.EventsTable
+		}
+		out = append(out, fmt.Sprintf("%s: accounts %s, events %s", app.Name, accounts, events))
+	}
+	for _, l := range cfg.SeedLists {
+		src := l.File
+		if l.Table != "" {
+			src = "table " + l.Table
+		}
+		if src == "" {
+			src = "the seed store"
+		}
+		out = append(out, fmt.Sprintf("seed list %s/%s: %s", l.Advertiser, l.ID, src))
+	}
+	return out
 }
 
 // plainGo computes the lookalike job's prospects with pipelines.Baseline
