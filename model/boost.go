@@ -132,6 +132,19 @@ func newBinner(x *mat.Dense, rows []int, n int) *binner {
 	return b
 }
 
+// codes bins every row of x: feature-major, codes[f*n+i] is row i's bin
+// of feature f.
+func (b *binner) codes(x *mat.Dense) []uint8 {
+	n, c := x.Dims()
+	codes := make([]uint8, c*n)
+	for i := range n {
+		for f, v := range x.RawRowView(i) {
+			codes[f*n+i] = b.bin(f, v)
+		}
+	}
+	return codes
+}
+
 func (b *binner) bin(f int, v float64) uint8 {
 	e := b.edges[f]
 	lo, hi := 0, len(e)
@@ -172,13 +185,7 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 		return nil, fmt.Errorf("%w: %d rows are too few to boost", ErrEmpty, n)
 	}
 	bins := newBinner(d.X, train, set.Bins)
-	codes := make([]uint8, c*n) // feature-major bin codes: codes[f*n+i]
-	for i := range n {
-		row := d.X.RawRowView(i)
-		for f, v := range row {
-			codes[f*n+i] = bins.bin(f, v)
-		}
-	}
+	codes := bins.codes(d.X)
 	var wp, wt float64
 	for _, i := range train {
 		wt += w[i]

@@ -101,12 +101,7 @@ func TestBestSplitIsBruteForce(t *testing.T) {
 			}
 		}
 		bins := newBinner(x, rows, set.Bins)
-		codes := make([]uint8, c*n)
-		for i := range n {
-			for f := range c {
-				codes[f*n+i] = bins.bin(f, x.At(i, f))
-			}
-		}
+		codes := bins.codes(x)
 		grad, hess := make([]float64, n), make([]float64, n)
 		var G, H float64
 		for _, i := range rows {
@@ -162,12 +157,7 @@ func TestSubtractionTrick(t *testing.T) {
 	}
 	set := BoostSettings{Depth: 4, MinLeaf: 10}.withDefaults()
 	bins := newBinner(x, rows, set.Bins)
-	codes := make([]uint8, c*n)
-	for i := range n {
-		for f := range c {
-			codes[f*n+i] = bins.bin(f, x.At(i, f))
-		}
-	}
+	codes := bins.codes(x)
 	grad, hess := make([]float64, n), make([]float64, n)
 	for i := range n {
 		grad[i], hess[i] = rng.NormFloat64()+x.At(i, 0)*x.At(i, 1)/8, 0.05+rng.Float64()
@@ -209,12 +199,7 @@ func TestSparseHistogram(t *testing.T) {
 	}
 	set := BoostSettings{}.withDefaults()
 	bins := newBinner(x, all, set.Bins)
-	codes := make([]uint8, c*n)
-	for i := range n {
-		for f := range c {
-			codes[f*n+i] = bins.bin(f, x.At(i, f))
-		}
-	}
+	codes := bins.codes(x)
 	grad, hess := make([]float64, n), make([]float64, n)
 	for i := range n {
 		grad[i], hess[i] = rng.NormFloat64(), 0.05+rng.Float64()
