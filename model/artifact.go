@@ -10,7 +10,7 @@ import (
 )
 
 // ArtifactVersion is the version of the artifact format Load reads.
-const ArtifactVersion = 1
+const ArtifactVersion = 2 // 2: every model carries its Calibration
 
 // Errors of Load.
 var (
@@ -108,6 +108,12 @@ func (a *Artifact) check() error {
 		if s <= 0 {
 			return fmt.Errorf("%w: standardizer scale of feature %d is %v", ErrBadParameters, j, s)
 		}
+	}
+	if m.Calibration == nil {
+		return fmt.Errorf("%w: no calibration", ErrBadParameters)
+	}
+	if err := m.Calibration.check(); err != nil {
+		return err
 	}
 	return checkParams(m, n)
 }

@@ -45,11 +45,15 @@ type Settings struct {
 }
 
 // fitShared is what the kinds fitted on one dataset can share: the
-// whitening of the centroid kinds (by ridge), and the dataset whitened.
+// whitening of the centroid kinds (by ridge), the dataset whitened, and
+// a logistic regression's solution for the next penalty to start from.
 type fitShared struct {
 	ridge    float64
 	whitener []float64
 	whitened *Dataset
+	// logistic is the last logistic regression fitted (weights, then the
+	// bias): the next penalty starts from it.
+	logistic []float64
 }
 
 // whiten returns the whitening of z's population rows and z whitened,
@@ -87,8 +91,15 @@ func fitKind(kind Kind, z *Dataset, set Settings, nSeeds int, shared *fitShared)
 	switch kind {
 	case KindLogistic:
 		var fr FitResult
-		m.Logistic, fr, err = FitLogistic(z, set.Logistic)
+		ls := set.Logistic
+		if shared != nil {
+			ls.start = shared.logistic
+		}
+		m.Logistic, fr, err = FitLogistic(z, ls)
 		m.Fit = &fr
+		if err == nil && shared != nil {
+			shared.logistic = append(slices.Clone(m.Logistic.Weights), m.Logistic.Bias)
+		}
 	case KindFisher:
 		m.Logistic, err = FitFisher(z, set.Fisher)
 	case KindMeanDiff:
@@ -317,6 +328,21 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 		return nil, nil, err
 	}
 	final.Standardizer = std
+	// The similarity is calibrated on the chosen candidate's held-out
+	// scores (a stack's: its parts' blended as the stack blends them).
+	var oof heldOutScores
+	if picks != nil {
+		oof = blended(held, picks)
+	} else {
+		oof = held[chosen]
+	}
+	popScores := make([]float64, np)
+	if err := final.scoreStandardized(popScores, zp); err != nil {
+		return nil, nil, err
+	}
+	if final.Calibration, err = fitCalibration(oof, popScores); err != nil {
+		return nil, nil, err
+	}
 	rep.finish(final)
 	return final, rep, nil
 }

@@ -30,6 +30,12 @@ type LogisticSettings struct {
 	// GradTol stops the fit when the gradient's largest component is
 	// below it; 0 means 1e-5.
 	GradTol float64 `json:"grad_tol,omitempty"`
+
+	// start, when set, is where the optimizer starts (weights, then the
+	// bias): a fit with a nearby penalty on the same rows (a warm start
+	// along the penalty path) converges in fewer iterations to the same
+	// optimum, within the tolerances.
+	start []float64
 }
 
 // Logistic is a fitted logistic regression on standardized features.
@@ -192,6 +198,9 @@ func FitLogistic(d *Dataset, set LogisticSettings) (*Logistic, FitResult, error)
 		Converger: &optimize.FunctionConverge{Absolute: 1e-12, Relative: 1e-9, Iterations: 10},
 	}
 	p0 := make([]float64, c+1)
+	if len(set.start) == c+1 {
+		copy(p0, set.start)
+	}
 	res, err := optimize.Minimize(problem, p0, settings, &optimize.LBFGS{})
 	if res == nil {
 		return nil, FitResult{}, fmt.Errorf("model: logistic fit: %w", err)

@@ -42,12 +42,21 @@ type Model struct {
 	Blend []float64 `json:"blend,omitempty"`
 	// Parts are a KindStack's models.
 	Parts []StackPart `json:"parts,omitempty"`
+	// Calibration turns scores into similarities (Similarity); every
+	// fitted model has one (an artifact without it is refused).
+	Calibration *Calibration `json:"calibration,omitempty"`
 	// Fit says how the logistic optimizer ended, where there is one.
 	Fit *FitResult `json:"fit,omitempty"`
 
 	foldOnce sync.Once
 	foldW    []float64
 	foldB    float64
+}
+
+// Similarity is score's calibrated similarity in [0, 1], the same for
+// every kind (Calibration).
+func (m *Model) Similarity(score float64) float64 {
+	return m.Calibration.Similarity(score)
 }
 
 // Len is the number of features the model reads.

@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -175,7 +176,7 @@ func TestArtifactRoundTrip(t *testing.T) {
 		if _, err := Load(bytes.NewReader(buf.Bytes()), "", names[:2]); !errors.Is(err, ErrSchemaMismatch) {
 			t.Errorf("feature count: %v", err)
 		}
-		bumped := strings.Replace(buf.String(), `"artifact_version": 1`, `"artifact_version": 2`, 1)
+		bumped := strings.Replace(buf.String(), fmt.Sprintf(`"artifact_version": %d`, ArtifactVersion), fmt.Sprintf(`"artifact_version": %d`, ArtifactVersion+1), 1)
 		if _, err := Load(strings.NewReader(bumped), "", names); !errors.Is(err, ErrArtifactVersion) {
 			t.Errorf("version: %v", err)
 		}

@@ -217,9 +217,8 @@ func stackOf(cands []candidate, held []heldOutScores, seedFold, popFold []int, f
 		}
 	}
 	picks, _ = blend(thin)
-	total, distinct := 0, 0
+	distinct := 0
 	for _, p := range picks {
-		total += p
 		if p > 0 {
 			distinct++
 		}
@@ -227,16 +226,8 @@ func stackOf(cands []candidate, held []heldOutScores, seedFold, popFold []int, f
 	if distinct < 2 {
 		return nil, Quality{}, nil
 	}
-	seed, pop := make([]float64, len(seedFold)), make([]float64, len(popFold))
-	for c, p := range picks {
-		w := float64(p) / float64(total)
-		for i, v := range held[c].seed {
-			seed[i] += w * v
-		}
-		for i, v := range held[c].pop {
-			pop[i] += w * v
-		}
-	}
+	b := blended(held, picks)
+	seed, pop := b.seed, b.pop
 	var aucs []float64
 	for f := range folds {
 		var s, y []float64
@@ -264,4 +255,24 @@ func stackOf(cands []candidate, held []heldOutScores, seedFold, popFold []int, f
 	q.Kind, q.Blend, q.AUC = KindStack, stackName(cands, picks), mean
 	q.AUCStdErr = sd / math.Sqrt(float64(folds-1))
 	return picks, q, perFold
+}
+
+// blended is the candidates' held-out scores summed with the picks'
+// shares as weights, as a stack of them scores.
+func blended(held []heldOutScores, picks []int) heldOutScores {
+	total := 0
+	for _, p := range picks {
+		total += p
+	}
+	b := heldOutScores{seed: make([]float64, len(held[0].seed)), pop: make([]float64, len(held[0].pop))}
+	for c, p := range picks {
+		w := float64(p) / float64(total)
+		for i, v := range held[c].seed {
+			b.seed[i] += w * v
+		}
+		for i, v := range held[c].pop {
+			b.pop[i] += w * v
+		}
+	}
+	return b
 }

@@ -33,7 +33,7 @@ func TestStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Standardizer = std
+	m.Standardizer, m.Calibration = std, &Calibration{SD: 1, A: 1}
 	if len(m.Parts) != 2 || m.Parts[0].Weight != 0.75 || m.Parts[1].Weight != 0.25 || m.Parts[1].Model.Kind != KindBoosted {
 		t.Fatalf("parts %+v", m.Parts)
 	}
@@ -86,7 +86,8 @@ func TestStack(t *testing.T) {
 			t.Fatalf("loaded stack scores row %d %v, original %v", i, s2[i], s1[i])
 		}
 	}
-	broken := regexp.MustCompile(`"sd": [0-9.e+-]+`).ReplaceAllString(buf.String(), `"sd": 0`)
+	loc := regexp.MustCompile(`"sd": [0-9.e+-]+`).FindStringIndex(buf.String()) // part 0's: parts come before the calibration
+	broken := buf.String()[:loc[0]] + `"sd": 0` + buf.String()[loc[1]:]
 	if _, err := Load(strings.NewReader(broken), "v1", names); !errors.Is(err, ErrBadParameters) || !strings.Contains(err.Error(), "stack part 0") {
 		t.Errorf("a part without a scale: %v", err)
 	}
