@@ -105,11 +105,14 @@ type TrainedModel struct {
 
 // Prospect is one person on a seed list's prospect list.
 type Prospect struct {
-	RunID      string    `json:"run_id"`
-	Advertiser string    `json:"advertiser_id"`
-	List       string    `json:"seed_list_id"`
-	Key        string    `json:"person_key"`
-	Score      float64   `json:"score"`
+	RunID      string  `json:"run_id"`
+	Advertiser string  `json:"advertiser_id"`
+	List       string  `json:"seed_list_id"`
+	Key        string  `json:"person_key"`
+	Score      float64 `json:"score"` // the model's own scale: ranks within a list, not across kinds
+	// Similarity is the score calibrated to [0, 1], the same meaning for
+	// every model kind (model.Calibration).
+	Similarity float64   `json:"similarity"`
 	Percentile int       `json:"percentile"` // 99: in the top 1 % of the eligible population
 	Tier       int       `json:"tier"`       // 1: top 0–1 %, 2: 1–2 %, …
 	ModelKind  string    `json:"model_kind"`

@@ -283,7 +283,7 @@ func eachJSONLine(ctx context.Context, path, kind string, dead func(DeadLetter),
 
 // ProspectColumns are the columns of a prospect list in CSV and Parquet,
 // in order; JSONL uses the same names.
-var ProspectColumns = []string{"run_id", "advertiser_id", "seed_list_id", "person_key", "score", "percentile", "tier", "model_kind", "scored_at", "as_of"}
+var ProspectColumns = []string{"run_id", "advertiser_id", "seed_list_id", "person_key", "score", "similarity", "percentile", "tier", "model_kind", "scored_at", "as_of"}
 
 // prospectRow is a Prospect as a Parquet row.
 type prospectRow struct {
@@ -292,6 +292,7 @@ type prospectRow struct {
 	List       string    `parquet:"seed_list_id"`
 	Key        string    `parquet:"person_key"`
 	Score      float64   `parquet:"score"`
+	Similarity float64   `parquet:"similarity"`
 	Percentile int32     `parquet:"percentile"`
 	Tier       int32     `parquet:"tier"`
 	ModelKind  string    `parquet:"model_kind"`
@@ -351,7 +352,7 @@ func encodeProspects(w *bufio.Writer, format Format, all []Prospect) error {
 		cw := csv.NewWriter(w)
 		cw.Write(ProspectColumns)
 		for _, p := range all {
-			cw.Write([]string{p.RunID, p.Advertiser, p.List, p.Key, strconv.FormatFloat(p.Score, 'g', -1, 64),
+			cw.Write([]string{p.RunID, p.Advertiser, p.List, p.Key, strconv.FormatFloat(p.Score, 'g', -1, 64), strconv.FormatFloat(p.Similarity, 'g', -1, 64),
 				strconv.Itoa(p.Percentile), strconv.Itoa(p.Tier), p.ModelKind, p.ScoredAt.UTC().Format(time.RFC3339), p.AsOf})
 		}
 		cw.Flush()
@@ -360,7 +361,7 @@ func encodeProspects(w *bufio.Writer, format Format, all []Prospect) error {
 		pw := parquet.NewGenericWriter[prospectRow](w)
 		rows := make([]prospectRow, len(all))
 		for i, p := range all {
-			rows[i] = prospectRow{p.RunID, p.Advertiser, p.List, p.Key, p.Score, int32(p.Percentile), int32(p.Tier), p.ModelKind, p.ScoredAt.UTC(), p.AsOf}
+			rows[i] = prospectRow{p.RunID, p.Advertiser, p.List, p.Key, p.Score, p.Similarity, int32(p.Percentile), int32(p.Tier), p.ModelKind, p.ScoredAt.UTC(), p.AsOf}
 		}
 		if _, err := pw.Write(rows); err != nil {
 			return err

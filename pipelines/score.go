@@ -70,10 +70,11 @@ func Score(s beam.Scope, opt ScoreOptions, seeded, models beam.PCollection) beam
 
 // listScore is a person's score for a list.
 type listScore struct {
-	List  string  `json:"list"`
-	Key   string  `json:"key"`
-	Score float64 `json:"score"`
-	Kind  string  `json:"kind"` // of the model that scored
+	List       string  `json:"list"`
+	Key        string  `json:"key"`
+	Score      float64 `json:"score"`
+	Similarity float64 `json:"similarity"` // the model's calibrated similarity
+	Kind       string  `json:"kind"`       // of the model that scored
 }
 
 // keepListFn keeps the scores of one list.
@@ -189,14 +190,15 @@ func (f *scoreFn) flush(ctx context.Context, emit func(listScore)) error {
 		if err := f.models[list].Model.Score(f.out[:f.n], rows); err != nil {
 			return err
 		}
-		kind := string(f.models[list].Kind)
+		m := f.models[list]
+		kind := string(m.Kind)
 		for i, key := range f.keys[:f.n] {
 			if slices.Contains(f.seedOf[i], list) {
 				seedsExcluded.Inc(ctx, 1)
 				continue
 			}
 			scoresOut.Inc(ctx, 1)
-			emit(listScore{List: list, Key: key, Score: f.out[i], Kind: kind})
+			emit(listScore{List: list, Key: key, Score: f.out[i], Similarity: m.Model.Similarity(f.out[i]), Kind: kind})
 		}
 	}
 	f.n = 0
@@ -220,7 +222,7 @@ func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64
 		return
 	}
 	prospectsOut.Inc(ctx, 1)
-	emit(Prospect{RunID: f.RunID, Advertiser: f.Advertiser, List: f.List, Key: s.Key, Score: s.Score,
+	emit(Prospect{RunID: f.RunID, Advertiser: f.Advertiser, List: f.List, Key: s.Key, Score: s.Score, Similarity: s.Similarity,
 		Percentile: p, Tier: tier, ModelKind: s.Kind, ScoredAt: f.ScoredAt, AsOf: f.AsOf})
 }
 

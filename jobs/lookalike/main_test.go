@@ -110,6 +110,23 @@ func TestLookalikeJob(t *testing.T) {
 	if int64(jsonl) != c["audience_prospects_delivered"] || csvRows != jsonl || pf.NumRows() != int64(jsonl) {
 		t.Errorf("prospects: %d counted, %d JSONL lines, %d CSV rows, %d Parquet rows", c["audience_prospects_delivered"], jsonl, csvRows, pf.NumRows())
 	}
+	// Every prospect has a similarity in [0, 1] that falls as its score
+	// falls (the file is sorted by list, then best score first).
+	pb2, _ := os.ReadFile(filepath.Join(dir, "prospects.jsonl"))
+	var prev *pipelines.Prospect
+	for _, l := range bytes.Split(bytes.TrimSpace(pb2), []byte("\n")) {
+		var p pipelines.Prospect
+		if err := json.Unmarshal(l, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Similarity <= 0 || p.Similarity >= 1 || !strings.Contains(string(l), `"similarity":`) {
+			t.Fatalf("prospect %s: similarity %v", p.Key, p.Similarity)
+		}
+		if prev != nil && prev.List == p.List && p.Similarity > prev.Similarity {
+			t.Errorf("prospect %s scores %v below %v but has the higher similarity %v > %v", p.Key, p.Score, prev.Score, p.Similarity, prev.Similarity)
+		}
+		prev = &p
+	}
 	var cols []string
 	for _, path := range pf.Schema().Columns() {
 		cols = append(cols, strings.Join(path, "."))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -207,7 +208,14 @@ func (c Config) EnsureTable(ctx context.Context, cl *bigquery.Client, t Table) e
 		if err != nil {
 			return err
 		}
-		return checkSchema(c.Dataset+"."+t.Name, md.Schema, t.Schema)
+		missing, err := checkSchema(c.Dataset+"."+t.Name, md.Schema, t.Schema, t.Added)
+		if err != nil || len(missing) == 0 {
+			return err
+		}
+		// A column sosie added since the table was made: nullable, so
+		// BigQuery lets it be appended; older rows read it as NULL.
+		_, err = ds.Table(t.Name).Update(ctx, bigquery.TableMetadataToUpdate{Schema: append(slices.Clone(md.Schema), missing...)}, md.ETag)
+		return err
 	})
 }
 
@@ -235,7 +243,11 @@ func (c Config) EnsureLatestView(ctx context.Context, cl *bigquery.Client) error
 
 // checkSchema says which column of want a table lacks or has with another
 // type.
-func checkSchema(table string, have, want bigquery.Schema) error {
+// checkSchema compares an existing table's columns (have) with the
+// table's schema (want): a column of another type, or a column missing
+// that is not among those added since the table's first release (added),
+// is an error; those added and missing are returned, to be appended.
+func checkSchema(table string, have, want bigquery.Schema, added []string) (missing bigquery.Schema, err error) {
 	byName := map[string]*bigquery.FieldSchema{}
 	for _, f := range have {
 		byName[f.Name] = f
@@ -243,13 +255,15 @@ func checkSchema(table string, have, want bigquery.Schema) error {
 	for _, f := range want {
 		h := byName[f.Name]
 		switch {
+		case h == nil && slices.Contains(added, f.Name):
+			missing = append(missing, f)
 		case h == nil:
-			return fmt.Errorf("bqio: table %s has no column %s (want %s)", table, f.Name, f.Type)
+			return nil, fmt.Errorf("bqio: table %s has no column %s (want %s)", table, f.Name, f.Type)
 		case h.Type != f.Type && !(h.Type == "INT64" && f.Type == bigquery.IntegerFieldType) && !(h.Type == "FLOAT64" && f.Type == bigquery.FloatFieldType):
-			return fmt.Errorf("bqio: table %s column %s is %s, want %s", table, f.Name, h.Type, f.Type)
+			return nil, fmt.Errorf("bqio: table %s column %s is %s, want %s", table, f.Name, h.Type, f.Type)
 		}
 	}
-	return nil
+	return missing, nil
 }
 
 func isNotFound(err error) bool {

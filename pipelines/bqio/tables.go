@@ -27,6 +27,10 @@ type Table struct {
 	// advertiser_id, since two advertisers may name a seed list alike and
 	// one's run must never replace the other's rows.
 	ScopeBy string
+	// Added are the schema's columns added since the table was first
+	// released (nullable, last): EnsureTable appends them to an existing
+	// table that lacks them. Any other column missing is an error.
+	Added []string
 }
 
 // Key is one set of a run's rows in a table: those whose ReplaceBy column
@@ -51,12 +55,14 @@ func pairs(name, key, value string) *bigquery.FieldSchema {
 
 // The tables sosie writes.
 var (
-	Prospects = Table{Name: "prospects", ReplaceBy: "seed_list_id", ScopeBy: "advertiser_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Schema: bigquery.Schema{
+	Prospects = Table{Name: "prospects", ReplaceBy: "seed_list_id", ScopeBy: "advertiser_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Added: []string{"similarity"}, Schema: bigquery.Schema{
 		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType),
 		field("advertiser_id", bigquery.StringFieldType), field("seed_list_id", bigquery.StringFieldType),
 		field("person_key", bigquery.StringFieldType), field("score", bigquery.FloatFieldType),
 		field("percentile", bigquery.IntegerFieldType), field("tier", bigquery.IntegerFieldType),
 		field("model_kind", bigquery.StringFieldType), field("scored_at", bigquery.TimestampFieldType),
+		field("similarity", bigquery.FloatFieldType), // Added
+
 	}}
 	SeedMatch = Table{Name: "seed_match", ReplaceBy: "seed_list_id", ScopeBy: "advertiser_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Schema: bigquery.Schema{
 		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType),
@@ -113,7 +119,7 @@ func line(v map[string]any) (string, error) {
 // ProspectRow is a prospect as a row of Prospects.
 func ProspectRow(runDate time.Time, p pipelines.Prospect) (string, error) {
 	return line(map[string]any{"run_date": date(runDate), "run_id": p.RunID, "advertiser_id": p.Advertiser, "seed_list_id": p.List,
-		"person_key": p.Key, "score": p.Score, "percentile": p.Percentile, "tier": p.Tier, "model_kind": p.ModelKind,
+		"person_key": p.Key, "score": p.Score, "similarity": p.Similarity, "percentile": p.Percentile, "tier": p.Tier, "model_kind": p.ModelKind,
 		"scored_at": p.ScoredAt.UTC().Format(time.RFC3339Nano)})
 }
 

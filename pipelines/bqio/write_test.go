@@ -190,6 +190,46 @@ func TestWriteRefusesAnIncompatibleTable(t *testing.T) {
 	}
 }
 
+// TestWriteAddsNewColumns: a prospects table made before the similarity
+// column existed gets it appended (nullable, as BigQuery allows), and the
+// run's rows carry it; a table made by an older sosie keeps working.
+func TestWriteAddsNewColumns(t *testing.T) {
+	srv := bqtest.NewServer()
+	defer srv.Close()
+	c := config(t, srv)
+	cl, err := NewClient(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	cl.Dataset("sosie").Create(context.Background(), nil)
+	var old bigquery.Schema
+	for _, f := range Prospects.Schema {
+		if f.Name != "similarity" {
+			old = append(old, f)
+		}
+	}
+	if err := cl.Dataset("sosie").Table("prospects").Create(context.Background(), &bigquery.TableMetadata{Schema: old}); err != nil {
+		t.Fatal(err)
+	}
+	row, err := ProspectRow(day, pipelines.Prospect{RunID: "r1", Advertiser: "acme", List: "l1", Key: "k1", Score: 2, Similarity: 0.75,
+		Percentile: 99, Tier: 1, ModelKind: "stack", ScoredAt: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := write(c, []string{"l1"}, []any{row}); err != nil {
+		t.Fatal(err)
+	}
+	fields := srv.Table("proj", "sosie", "prospects").Schema.Fields
+	if last := fields[len(fields)-1]; last.Name != "similarity" || last.Type != "FLOAT" || len(fields) != len(Prospects.Schema) {
+		t.Errorf("columns after the run: %d, the last %+v", len(fields), last)
+	}
+	rows := srv.Rows("proj", "sosie", "prospects")
+	if len(rows) != 1 || rows[0]["similarity"] != 0.75 {
+		t.Errorf("rows %v", rows)
+	}
+}
+
 // BenchmarkWrite writes prospect rows to the in-process server through
 // the whole sink: shards, one load job, the swap.
 func BenchmarkWrite(b *testing.B) {
