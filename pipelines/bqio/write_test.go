@@ -168,11 +168,12 @@ func TestWriteRetriesAndFailsCleanly(t *testing.T) {
 	}
 }
 
-// TestWriteRefusesAnIncompatibleTable: an existing table without a column
-// sosie writes is a clear error naming table and column.
-func TestWriteRefusesAnIncompatibleTable(t *testing.T) {
+// withProspectsTable starts an in-process server holding a prospects
+// table of the given schema, made before the run.
+func withProspectsTable(t *testing.T, schema bigquery.Schema) (*bqtest.Server, Config) {
+	t.Helper()
 	srv := bqtest.NewServer()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	c := config(t, srv)
 	cl, err := NewClient(context.Background(), c)
 	if err != nil {
@@ -180,11 +181,17 @@ func TestWriteRefusesAnIncompatibleTable(t *testing.T) {
 	}
 	defer cl.Close()
 	cl.Dataset("sosie").Create(context.Background(), nil)
-	schema := bigquery.Schema{{Name: "run_date", Type: bigquery.DateFieldType}, {Name: "score", Type: bigquery.StringFieldType}}
 	if err := cl.Dataset("sosie").Table("prospects").Create(context.Background(), &bigquery.TableMetadata{Schema: schema}); err != nil {
 		t.Fatal(err)
 	}
-	err = write(c, []string{"l1"}, prospects("l1", 3))
+	return srv, c
+}
+
+// TestWriteRefusesAnIncompatibleTable: an existing table without a column
+// sosie writes is a clear error naming table and column.
+func TestWriteRefusesAnIncompatibleTable(t *testing.T) {
+	_, c := withProspectsTable(t, bigquery.Schema{{Name: "run_date", Type: bigquery.DateFieldType}, {Name: "score", Type: bigquery.StringFieldType}})
+	err := write(c, []string{"l1"}, prospects("l1", 3))
 	if err == nil || !strings.Contains(err.Error(), "table sosie.prospects has no column run_id") {
 		t.Fatalf("%v", err)
 	}
@@ -194,24 +201,13 @@ func TestWriteRefusesAnIncompatibleTable(t *testing.T) {
 // column existed gets it appended (nullable, as BigQuery allows), and the
 // run's rows carry it; a table made by an older sosie keeps working.
 func TestWriteAddsNewColumns(t *testing.T) {
-	srv := bqtest.NewServer()
-	defer srv.Close()
-	c := config(t, srv)
-	cl, err := NewClient(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	cl.Dataset("sosie").Create(context.Background(), nil)
 	var old bigquery.Schema
 	for _, f := range Prospects.Schema {
 		if f.Name != "similarity" {
 			old = append(old, f)
 		}
 	}
-	if err := cl.Dataset("sosie").Table("prospects").Create(context.Background(), &bigquery.TableMetadata{Schema: old}); err != nil {
-		t.Fatal(err)
-	}
+	srv, c := withProspectsTable(t, old)
 	row, err := ProspectRow(day, pipelines.Prospect{RunID: "r1", Advertiser: "acme", List: "l1", Key: "k1", Score: 2, Similarity: 0.75,
 		Percentile: 99, Tier: 1, ModelKind: "stack", ScoredAt: day})
 	if err != nil {
