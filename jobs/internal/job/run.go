@@ -92,7 +92,7 @@ func (r *jobRun) execute(ctx context.Context, p *beam.Pipeline, spec runSpec) (i
 		return ExitFailed, err
 	}
 	problems, warnings := spec.check()
-	problems = append(problems, checkBalances(r.name, r.rep.Counters)...)
+	problems = append(problems, pipelines.CheckBalances(r.name, r.rep.Counters)...)
 	r.rep.Warnings = warnings
 	for _, w := range warnings {
 		r.log.Warn().Msg(w)

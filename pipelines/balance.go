@@ -1,4 +1,4 @@
-package job
+package pipelines
 
 import (
 	"fmt"
@@ -29,10 +29,11 @@ var balances = []struct {
 	{equation: "score_persons_in = policy_persons_kept", jobs: []string{"lookalike"}},
 }
 
-// checkBalances returns a problem for each of the balances job's counters
-// break, with the values: a count went missing, in sosie or in the runner,
-// and the report cannot be trusted.
-func checkBalances(job string, counters map[string]int64) []string {
+// CheckBalances returns a problem for each of the balances a run's
+// counters break (counters summed over the run; job the graph's name:
+// lookalike, featurize, train, score), with the values: a count went
+// missing, in sosie or in the runner, and the report cannot be trusted.
+func CheckBalances(job string, counters map[string]int64) []string {
 	var problems []string
 	for _, b := range balances {
 		if len(b.jobs) > 0 && !slices.Contains(b.jobs, job) {
@@ -40,7 +41,7 @@ func checkBalances(job string, counters map[string]int64) []string {
 		}
 		left, right, ok := strings.Cut(b.equation, " = ")
 		if !ok {
-			panic("job: balance without ' = ': " + b.equation)
+			panic("pipelines: balance without ' = ': " + b.equation)
 		}
 		l, lterms, lset := sumOf(left, counters)
 		r, rterms, rset := sumOf(right, counters)

@@ -1,4 +1,4 @@
-package job
+package pipelines
 
 import (
 	"strings"
@@ -18,28 +18,28 @@ func TestCheckBalances(t *testing.T) {
 		"score_scores": 6, "score_prospects": 4, "score_below_audience": 2,
 		"audience_prospects_delivered": 4,
 	}
-	if p := checkBalances("lookalike", c); len(p) != 0 {
+	if p := CheckBalances("lookalike", c); len(p) != 0 {
 		t.Fatalf("balanced counters: %q", p)
 	}
 	c["featurize_events_rejected"] = 7
-	p := checkBalances("lookalike", c)
+	p := CheckBalances("lookalike", c)
 	if len(p) != 1 || !strings.Contains(p[0], "read_events (118) = 118") ||
 		!strings.Contains(p[0], "featurize_events_profiled (100) + featurize_events_rejected (7) = 107") {
 		t.Errorf("lost events: %q", p)
 	}
 	c["featurize_events_rejected"] = 18
 	c["join_persons"], c["optout_persons_removed"] = 9, 1
-	if p := checkBalances("lookalike", c); len(p) != 0 {
+	if p := CheckBalances("lookalike", c); len(p) != 0 {
 		t.Errorf("a person who opted out: %q", p)
 	}
 	c["optout_persons_removed"] = 0
-	if p := checkBalances("lookalike", c); len(p) != 1 || !strings.Contains(p[0], "join_persons (9) = 9") {
+	if p := CheckBalances("lookalike", c); len(p) != 1 || !strings.Contains(p[0], "join_persons (9) = 9") {
 		t.Errorf("a person lost between the join and the policy: %q", p)
 	}
-	if p := checkBalances("featurize", c); len(p) != 0 {
+	if p := CheckBalances("featurize", c); len(p) != 0 {
 		t.Errorf("the featurize job checked an equation across its stages and training's: %q", p)
 	}
-	if p := checkBalances("score", map[string]int64{"read_rows": 0, "score_scores": 5, "score_prospects": 3, "score_below_audience": 2, "audience_prospects_delivered": 3}); len(p) != 0 {
+	if p := CheckBalances("score", map[string]int64{"read_rows": 0, "score_scores": 5, "score_prospects": 3, "score_below_audience": 2, "audience_prospects_delivered": 3}); len(p) != 0 {
 		t.Errorf("equations whose counters are all zero were checked: %q", p)
 	}
 }
