@@ -119,6 +119,10 @@ type SeedList struct {
 	PhoneColumn     string `yaml:"phone_column"`     // default: found by name (phone, mobile, msisdn, …)
 	Format          string `yaml:"format"`           // auto (default: per row), plain or sha256
 	AudiencePercent int    `yaml:"audience_percent"` // 1 to 10; default 5
+	// Exclude names other seed lists of the same advertiser in this run
+	// (all_customers, say) whose matched persons never appear among this
+	// list's prospects; they are counted, never listed.
+	Exclude []string `yaml:"exclude"`
 }
 
 // Privacy is a run's privacy rules (see docs/privacy.md).
@@ -457,6 +461,19 @@ func (c *Config) Validate() error {
 		}
 		if l.AudiencePercent < 1 || l.AudiencePercent > 10 {
 			add(f+".audience_percent", "%d, want 1 to 10", l.AudiencePercent)
+		}
+	}
+	for i, l := range c.SeedLists {
+		for _, x := range l.Exclude {
+			j := slices.IndexFunc(c.SeedLists, func(o SeedList) bool { return o.ID == x })
+			switch {
+			case x == l.ID:
+				add(fmt.Sprintf("seed_lists[%d].exclude", i), "%q is the list itself (its seeds are excluded anyway)", x)
+			case j < 0:
+				add(fmt.Sprintf("seed_lists[%d].exclude", i), "%q is not a seed list of this run (the lists to exclude must be matched in it too)", x)
+			case c.SeedLists[j].Advertiser != l.Advertiser:
+				add(fmt.Sprintf("seed_lists[%d].exclude", i), "%q is advertiser %s's list, not %s's", x, c.SeedLists[j].Advertiser, l.Advertiser)
+			}
 		}
 	}
 	kindOK := false

@@ -259,7 +259,7 @@ func (b *baseline) train(ctx context.Context) ([]TrainedModel, error) {
 func (b *baseline) score(ctx context.Context, models []TrainedModel) ([]Prospect, error) {
 	opt := b.o.Score
 	topt := opt.Train.withDefaults()
-	score := &scoreFn{Options: topt}
+	score := &scoreFn{Options: topt, Exclude: opt.Exclude}
 	if err := score.Setup(); err != nil {
 		return nil, err
 	}

@@ -26,15 +26,22 @@ type ScoreOptions struct {
 	AudiencePercent map[string]int    `json:"audience_percent"`
 	Advertisers     map[string]string `json:"advertisers"` // list id → advertiser id
 	ScoredAt        time.Time         `json:"scored_at"`
+	// Exclude maps a list to the other lists whose seeds never appear
+	// among its prospects (the same advertiser's: all its customers, say).
+	Exclude map[string][]string `json:"exclude,omitempty"`
 }
 
 // Score's counters, which balance:
 //
-//	score_persons_in × lists = score_scores + score_seeds_excluded
+//	score_persons_in × lists = score_scores + score_seeds_excluded + score_excluded_by_lists
 //	score_scores = score_prospects + score_below_audience
+//
+// and score_excluded_by_lists_<list> counts, per list, the persons left
+// out because they are seeds of a list it excludes.
 var (
 	scorePersonsIn = beam.NewCounter("sosie", "score_persons_in")
 	seedsExcluded  = beam.NewCounter("sosie", "score_seeds_excluded")
+	listsExcluded  = beam.NewCounter("sosie", CounterExcludedByLists)
 	scoresOut      = beam.NewCounter("sosie", "score_scores")
 	prospectsOut   = beam.NewCounter("sosie", "score_prospects")
 	belowAudience  = beam.NewCounter("sosie", "score_below_audience")
@@ -48,7 +55,7 @@ var (
 // scores, with no global sort; a list keeps its top AudiencePercent.
 func Score(s beam.Scope, opt ScoreOptions, seeded, models beam.PCollection) beam.PCollection {
 	s = s.Scope("pipelines.Score")
-	all := beam.ParDo(s, &scoreFn{Options: opt.Train}, seeded, beam.SideInput{Input: models})
+	all := beam.ParDo(s, &scoreFn{Options: opt.Train, Exclude: opt.Exclude}, seeded, beam.SideInput{Input: models})
 	count := stats.Sum(s, beam.ParDo(s, one, seeded))
 	var out []beam.PCollection
 	for _, list := range opt.Train.Lists {
@@ -114,15 +121,19 @@ const scoreBlock = 2048
 // is vectorized once into a block, and a full block (or the bundle's
 // last) is scored list by list.
 type scoreFn struct {
-	Options TrainOptions `json:"options"`
+	Options TrainOptions        `json:"options"`
+	Exclude map[string][]string `json:"exclude,omitempty"` // ScoreOptions.Exclude
 	schema  *features.Schema
-	models  map[string]*model.Artifact
-	lists   []string // the keys of models, sorted
-	block   *mat.Dense
-	keys    []string
-	seedOf  [][]string // the lists each person of the block is a seed of
-	n       int
-	out     []float64
+	// excluded counts, per list, the persons left out for being seeds of a
+	// list it excludes.
+	excluded map[string]beam.Counter
+	models   map[string]*model.Artifact
+	lists    []string // the keys of models, sorted
+	block    *mat.Dense
+	keys     []string
+	seedOf   [][]string // the lists each person of the block is a seed of
+	n        int
+	out      []float64
 }
 
 func (f *scoreFn) Setup() error {
@@ -197,6 +208,11 @@ func (f *scoreFn) flush(ctx context.Context, emit func(listScore)) error {
 				seedsExcluded.Inc(ctx, 1)
 				continue
 			}
+			if f.excludedBy(list, f.seedOf[i]) {
+				listsExcluded.Inc(ctx, 1)
+				f.excludedCounter(list).Inc(ctx, 1)
+				continue
+			}
 			scoresOut.Inc(ctx, 1)
 			emit(listScore{List: list, Key: key, Score: f.out[i], Similarity: m.Model.Similarity(f.out[i]), Kind: kind})
 		}
@@ -204,6 +220,34 @@ func (f *scoreFn) flush(ctx context.Context, emit func(listScore)) error {
 	f.n = 0
 	return nil
 }
+
+// excludedBy says whether a seed of the lists seedOf is kept out of
+// list's prospects by its exclusions.
+func (f *scoreFn) excludedBy(list string, seedOf []string) bool {
+	for _, x := range f.Exclude[list] {
+		if slices.Contains(seedOf, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *scoreFn) excludedCounter(list string) beam.Counter {
+	c, ok := f.excluded[list]
+	if !ok {
+		if f.excluded == nil {
+			f.excluded = map[string]beam.Counter{}
+		}
+		c = beam.NewCounter("sosie", CounterExcludedByLists+"_"+list)
+		f.excluded[list] = c
+	}
+	return c
+}
+
+// CounterExcludedByLists counts the persons left out of prospect lists for
+// being seeds of a list they exclude; CounterExcludedByLists_<list> per
+// list.
+const CounterExcludedByLists = "score_excluded_by_lists"
 
 // tierFn places each score among the list's quantiles and keeps the top.
 type tierFn struct {

@@ -89,7 +89,7 @@ func TestLookalikeJob(t *testing.T) {
 			c["train_persons_in"], c["train_seed_rows"], c["seed_matched"], c["train_population_rows"], c["train_not_sampled"], c["train_models"])
 	}
 	if c["score_persons_in"] != c["policy_persons_kept"] ||
-		c["score_persons_in"]*lists != c["score_scores"]+c["score_seeds_excluded"] ||
+		c["score_persons_in"]*lists != c["score_scores"]+c["score_seeds_excluded"]+c["score_excluded_by_lists"] ||
 		c["score_scores"] != c["score_prospects"]+c["score_below_audience"] || c["score_prospects"] == 0 ||
 		c["score_prospects"] != c["audience_prospects_delivered"]+c["audience_prospects_withheld"] {
 		t.Errorf("scoring does not balance: %d in, %d scores, %d seeds excluded, %d prospects, %d below the audience, %d delivered, %d withheld",

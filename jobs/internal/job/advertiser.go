@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
@@ -51,12 +52,17 @@ type AdvertiserReport struct {
 	Model    string `json:"model,omitempty"` // how well the model ranks held-out customers, in bands
 	// ModelsTried are the kinds of model measured on the list, in bands
 	// like Model, and which one was chosen (and why, in words).
-	ModelsTried []TriedModel  `json:"models_tried,omitempty"`
-	ModelChoice string        `json:"model_choice,omitempty"`
-	Audience    Count         `json:"audience"`
-	Delivered   bool          `json:"delivered"`
-	MinAudience int           `json:"min_audience"`
-	ByTier      map[int]Count `json:"audience_by_tier,omitempty"`
+	ModelsTried []TriedModel `json:"models_tried,omitempty"`
+	ModelChoice string       `json:"model_choice,omitempty"`
+	// ExcludedLists are the advertiser's other lists this one excludes;
+	// ExcludedByLists how many of their persons were kept out of its
+	// prospects (a count, noised and floored like the others; never who).
+	ExcludedLists   []string      `json:"excluded_lists,omitempty"`
+	ExcludedByLists Count         `json:"excluded_by_lists,omitempty"`
+	Audience        Count         `json:"audience"`
+	Delivered       bool          `json:"delivered"`
+	MinAudience     int           `json:"min_audience"`
+	ByTier          map[int]Count `json:"audience_by_tier,omitempty"`
 }
 
 // modelBand says how well a list's model ranks its held-out customers, in
@@ -154,6 +160,10 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 			a.Model = modelBand(rep.Models[i].Quality.HeldOut.AUC)
 			a.ModelsTried, a.ModelChoice = triedModels(rep.Models[i].Quality)
 		}
+		if len(l.Exclude) > 0 {
+			a.ExcludedLists = l.Exclude
+			a.ExcludedByLists = features.Floor(floor, noisy("excluded_by_lists", int(rep.Counters[pipelines.CounterExcludedByLists+"_"+l.ID])))
+		}
 		size := 0
 		if i := slices.IndexFunc(rep.Audiences, func(s pipelines.AudienceSize) bool { return s.List == l.ID }); i >= 0 {
 			size, a.Delivered = rep.Audiences[i].Size, rep.Audiences[i].Delivered
@@ -218,6 +228,9 @@ func (a *AdvertiserReport) Print(w io.Writer) {
 			mark = "  (chosen)"
 		}
 		row("  "+m.Kind, fmt.Sprintf("AUC %s, %s of held-out customers in the top 10%%%s", m.AUC, m.Recall10, mark))
+	}
+	if len(a.ExcludedLists) > 0 {
+		row("excluded", fmt.Sprintf("%s persons of your lists %s: never among these prospects", c(a.ExcludedByLists), strings.Join(a.ExcludedLists, ", ")))
 	}
 	if !a.Delivered {
 		row("audience", fmt.Sprintf("%s persons: under the minimum of %d, not delivered", c(a.Audience), a.MinAudience))

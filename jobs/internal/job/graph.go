@@ -103,6 +103,12 @@ func ScoreOptions(cfg *configs.Config, scoredAt time.Time) pipelines.ScoreOption
 		ScoredAt: scoredAt.UTC().Truncate(time.Second)}
 	for _, l := range cfg.SeedLists {
 		opt.AudiencePercent[l.ID], opt.Advertisers[l.ID] = l.AudiencePercent, l.Advertiser
+		if len(l.Exclude) > 0 {
+			if opt.Exclude == nil {
+				opt.Exclude = map[string][]string{}
+			}
+			opt.Exclude[l.ID] = l.Exclude
+		}
 	}
 	return opt
 }
