@@ -81,3 +81,21 @@ func TestAutoFindsPlantedWinner(t *testing.T) {
 		t.Errorf("seeds along a line: chose %s (%s), want a linear kind or the centroid", rep.Chosen, rep.Why)
 	}
 }
+
+// TestAutoOnFewRows: a list too small to boost on is still fitted, with
+// every kind that can be: boosted trees are left out, not the fit.
+func TestAutoOnFewRows(t *testing.T) {
+	seeds, pop := split(gaussians(60, 3, 0.2, 1, 3))
+	_, rep, err := Fit(seeds, pop, nil, Settings{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Candidates {
+		if c.Kind == KindBoosted {
+			t.Errorf("boosted trees tried on %d rows", 60)
+		}
+	}
+	if len(rep.Candidates) < 8 {
+		t.Errorf("candidates %+v", rep.Candidates)
+	}
+}

@@ -163,8 +163,9 @@ func (c candidate) String() string {
 // other; several centroids and boosted trees find seeds of more than one
 // kind and effects that are not linear. Every kind is tried at every seed
 // count: the measurement, not a threshold, decides (multi_centroid only
-// when the seeds give more than one centroid; with one it is centroid).
-func autoCandidates(nSeeds int) []candidate {
+// when the seeds give more than one centroid — with one it is centroid —
+// and boosted trees only when a fold's training rows can hold a split).
+func autoCandidates(nSeeds, nRows int, boost BoostSettings) []candidate {
 	c := []candidate{
 		{KindMeanDiff, 0},
 		{KindCentroid, 0},
@@ -178,7 +179,13 @@ func autoCandidates(nSeeds int) []candidate {
 	if KForSeeds(nSeeds) > 1 {
 		c = append(c, candidate{KindMultiCentroid, 0})
 	}
-	return append(c, candidate{KindBoosted, 0})
+	// Boosting holds out about a tenth of its rows, drawn at random, and
+	// needs two leaves' worth in the rest: twice that, so a draw never
+	// falls short.
+	if min := boost.withDefaults().MinLeaf; nRows >= 4*min {
+		c = append(c, candidate{KindBoosted, 0})
+	}
+	return c
 }
 
 // Criterion is what KindAuto ranks candidates by, per held-out fold: the
@@ -278,7 +285,7 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 
 	candidates := []candidate{{kind, set.Logistic.Lambda}}
 	if kind == KindAuto {
-		candidates = autoCandidates(ns * (folds - 1) / folds)
+		candidates = autoCandidates(ns*(folds-1)/folds, (ns+np)*(folds-1)/folds, set.Boost)
 	}
 	seedFold := foldsOf(ns, folds, set.Seed)
 	popFold := foldsOf(np, folds, set.Seed+1)
