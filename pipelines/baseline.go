@@ -86,7 +86,7 @@ func (b *baseline) featurizeApps(ctx context.Context) error {
 	b.persons = make(map[string]features.Person, len(profiles))
 	join := &joinFn{MaxPerPhone: b.o.Featurize.MaxPerPhone}
 	for k, ps := range profiles {
-		join.ProcessElement(ctx, k, iterOf(ps), func(p features.Person) { b.persons[k] = p }, b.deadLetter)
+		join.ProcessElement(ctx, personKey(k), iterOf(ps), func(p features.Person) { b.persons[k] = p }, b.deadLetter)
 	}
 	return nil
 }

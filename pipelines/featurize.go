@@ -217,7 +217,9 @@ func JoinByPhone(s beam.Scope, maxPerPhone int, profiles ...beam.PCollection) (p
 
 var personsOut = beam.NewCounter("sosie", "join_persons")
 
-func keyProfile(p AccountProfile) (string, AccountProfile) { return p.Profile.PersonKey, p }
+func keyProfile(p AccountProfile) (personKey, AccountProfile) {
+	return personKey(p.Profile.PersonKey), p
+}
 
 // joinFn makes one person of the profiles under one person key, less the
 // accounts of a number shared on one app.
@@ -227,7 +229,8 @@ type joinFn struct {
 	appProfiles map[string]beam.Counter
 }
 
-func (f *joinFn) ProcessElement(ctx context.Context, key string, profiles func(*AccountProfile) bool, emit func(features.Person), dead func(DeadLetter)) {
+func (f *joinFn) ProcessElement(ctx context.Context, pk personKey, profiles func(*AccountProfile) bool, emit func(features.Person), dead func(DeadLetter)) {
+	key := string(pk)
 	var all []AccountProfile
 	var p AccountProfile
 	for profiles(&p) {
@@ -299,7 +302,7 @@ func init() {
 	register.Emitter2[string, Identity]()
 	reg.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(AccountProfile), func(DeadLetter)](&buildProfileFn{})
 	register.Function1x2(keyProfile)
-	reg.DoFn5x0[context.Context, string, func(*AccountProfile) bool, func(features.Person), func(DeadLetter)](&joinFn{})
+	reg.DoFn5x0[context.Context, personKey, func(*AccountProfile) bool, func(features.Person), func(DeadLetter)](&joinFn{})
 	register.Emitter2[string, keyedAccount]()
 	register.Emitter2[string, string]()
 	register.Emitter1[AccountProfile]()
