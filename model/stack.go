@@ -146,10 +146,7 @@ func blend(cands []heldOutScores) ([]int, float64) {
 // fitStack refits the candidates a blend picked on all rows and puts them
 // on one scale by their scores on the population rows.
 func fitStack(cands []candidate, picks []int, all *Dataset, set Settings, nSeeds int) (*Model, error) {
-	total := 0
-	for _, p := range picks {
-		total += p
-	}
+	w := shares(picks)
 	var pop []int
 	for i, y := range all.Y {
 		if y == 0 {
@@ -174,7 +171,7 @@ func fitStack(cands []candidate, picks []int, all *Dataset, set Settings, nSeeds
 			return nil, err
 		}
 		mean, sd := meanStd(s)
-		m.Parts = append(m.Parts, StackPart{Model: part, Weight: float64(picks[i]) / float64(total), Mean: mean, SD: sd})
+		m.Parts = append(m.Parts, StackPart{Model: part, Weight: w[i], Mean: mean, SD: sd})
 	}
 	return m, nil
 }
@@ -182,15 +179,12 @@ func fitStack(cands []candidate, picks []int, all *Dataset, set Settings, nSeeds
 // stackName names a blend by its parts and their shares of the picks:
 // "stack(boosted_trees 0.6, logistic(λ=0.1) 0.4)".
 func stackName(cands []candidate, picks []int) string {
-	total := 0
-	for _, p := range picks {
-		total += p
-	}
+	w := shares(picks)
 	name := "stack("
 	sep := ""
 	for i, c := range cands {
 		if picks[i] > 0 {
-			name += fmt.Sprintf("%s%s %.1f", sep, c, float64(picks[i])/float64(total))
+			name += fmt.Sprintf("%s%s %.1f", sep, c, w[i])
 			sep = ", "
 		}
 	}
@@ -260,19 +254,28 @@ func stackOf(cands []candidate, held []heldOutScores, seedFold, popFold []int, f
 // blended is the candidates' held-out scores summed with the picks'
 // shares as weights, as a stack of them scores.
 func blended(held []heldOutScores, picks []int) heldOutScores {
+	w := shares(picks)
+	b := heldOutScores{seed: make([]float64, len(held[0].seed)), pop: make([]float64, len(held[0].pop))}
+	for c := range picks {
+		for i, v := range held[c].seed {
+			b.seed[i] += w[c] * v
+		}
+		for i, v := range held[c].pop {
+			b.pop[i] += w[c] * v
+		}
+	}
+	return b
+}
+
+// shares are the picks' shares of all picks: a stack's weights.
+func shares(picks []int) []float64 {
 	total := 0
 	for _, p := range picks {
 		total += p
 	}
-	b := heldOutScores{seed: make([]float64, len(held[0].seed)), pop: make([]float64, len(held[0].pop))}
-	for c, p := range picks {
-		w := float64(p) / float64(total)
-		for i, v := range held[c].seed {
-			b.seed[i] += w * v
-		}
-		for i, v := range held[c].pop {
-			b.pop[i] += w * v
-		}
+	w := make([]float64, len(picks))
+	for i, p := range picks {
+		w[i] = float64(p) / float64(total)
 	}
-	return b
+	return w
 }
