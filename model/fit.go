@@ -350,6 +350,7 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	if final.Calibration, err = fitCalibration(oof, popScores); err != nil {
 		return nil, nil, err
 	}
+	rep.Gains = oof.gains(seedFold, popFold, folds)
 	rep.finish(final)
 	return final, rep, nil
 }

@@ -45,6 +45,20 @@ func TestFitAutoAndReport(t *testing.T) {
 	if rep.TopFeatures[0].Index != 0 && rep.TopFeatures[0].Index != 1 {
 		t.Errorf("top feature %+v, want one of the planted two", rep.TopFeatures[0])
 	}
+	// The gains curve is the held-out one: it runs from 0 to every seed,
+	// never falls, and passes through the held-out recalls.
+	g := rep.Gains
+	if len(g) != 101 || g[0].Recall != 0 || math.Abs(g[100].Recall-1) > 1e-12 {
+		t.Fatalf("gains %v", g)
+	}
+	for i := 1; i < len(g); i++ {
+		if g[i].Percent != float64(i) || g[i].Recall < g[i-1].Recall-1e-12 {
+			t.Fatalf("gains at %d: %v after %v", i, g[i], g[i-1])
+		}
+	}
+	if g[1].Recall != rep.HeldOut.Recall1 || g[5].Recall != rep.HeldOut.Recall5 || g[10].Recall != rep.HeldOut.Recall10 {
+		t.Errorf("gains at 1, 5, 10 %%: %v %v %v, held out %+v", g[1], g[5], g[10], rep.HeldOut)
+	}
 	// Scores of the raw rows: seeds rank high.
 	s := make([]float64, 6000)
 	if err := m.Score(s, d.X); err != nil {

@@ -51,6 +51,41 @@ type heldOutScores struct {
 	seed, pop []float64
 }
 
+// fold is fold f's held-out scores (seeds first) and labels.
+func (h heldOutScores) fold(seedFold, popFold []int, f int) (s, y []float64) {
+	for i, g := range seedFold {
+		if g == f {
+			s, y = append(s, h.seed[i]), append(y, 1)
+		}
+	}
+	for i, g := range popFold {
+		if g == f {
+			s, y = append(s, h.pop[i]), append(y, 0)
+		}
+	}
+	return s, y
+}
+
+// gains is the held-out cumulative gains curve at every percent: each
+// fold's, averaged over the folds as the recalls of Quality are (so it
+// passes through Recall1, Recall5 and Recall10).
+func (h heldOutScores) gains(seedFold, popFold []int, folds int) []GainsPoint {
+	var out []GainsPoint
+	for f := range folds {
+		g := NewRanking(h.fold(seedFold, popFold, f)).Gains(100)
+		if out == nil {
+			out = make([]GainsPoint, len(g))
+			for i, p := range g {
+				out[i].Percent = p.Percent
+			}
+		}
+		for i, p := range g {
+			out[i].Recall += p.Recall / float64(folds)
+		}
+	}
+	return out
+}
+
 // pooledCriterion is Criterion over all held-out rows at once: the AUC
 // of the seeds' scores against the population's and the recall of the
 // seeds in the top 10 % (ties shared, as NewRanking does), with one sort
@@ -221,21 +256,9 @@ func stackOf(cands []candidate, held []heldOutScores, seedFold, popFold []int, f
 		return nil, Quality{}, nil
 	}
 	b := blended(held, picks)
-	seed, pop := b.seed, b.pop
 	var aucs []float64
 	for f := range folds {
-		var s, y []float64
-		for i, g := range seedFold {
-			if g == f {
-				s, y = append(s, seed[i]), append(y, 1)
-			}
-		}
-		for i, g := range popFold {
-			if g == f {
-				s, y = append(s, pop[i]), append(y, 0)
-			}
-		}
-		fq := qualityOf(s, y)
+		fq := qualityOf(b.fold(seedFold, popFold, f))
 		aucs = append(aucs, fq.AUC)
 		n := float64(folds)
 		q.Recall1 += fq.Recall1 / n
