@@ -29,12 +29,22 @@ var balances = []struct {
 	{equation: "score_persons_in = policy_persons_kept", jobs: []string{"lookalike"}},
 }
 
-// CheckBalances returns a problem for each of the balances a run's
-// counters break (counters summed over the run; job the graph's name:
-// lookalike, featurize, train, score), with the values: a count went
-// missing, in sosie or in the runner, and the report cannot be trusted.
-func CheckBalances(job string, counters map[string]int64) []string {
-	var problems []string
+// Balance is one of the balances, checked against a run's counters.
+type Balance struct {
+	Equation string `json:"equation"` // "a = b + c"
+	Left     int64  `json:"left"`     // the sum of its left side's counters
+	Right    int64  `json:"right"`    // and of its right side's
+	Holds    bool   `json:"holds"`
+	// Terms writes the equation out with each counter's value:
+	// "a (5) = b (3) + c (2)".
+	Terms string `json:"terms"`
+}
+
+// Balances checks the balances that apply to a run's counters (counters
+// summed over the run; job the graph's name: lookalike, featurize, train,
+// score): those of its job with a counter that is not zero.
+func Balances(job string, counters map[string]int64) []Balance {
+	var out []Balance
 	for _, b := range balances {
 		if len(b.jobs) > 0 && !slices.Contains(b.jobs, job) {
 			continue
@@ -45,9 +55,23 @@ func CheckBalances(job string, counters map[string]int64) []string {
 		}
 		l, lterms, lset := sumOf(left, counters)
 		r, rterms, rset := sumOf(right, counters)
-		if (lset || rset) && l != r {
+		if lset || rset {
+			out = append(out, Balance{Equation: b.equation, Left: l, Right: r, Holds: l == r, Terms: lterms + " = " + rterms})
+		}
+	}
+	return out
+}
+
+// CheckBalances returns a problem for each of the Balances a run's
+// counters break, with the values: a count went missing, in sosie or in
+// the runner, and the report cannot be trusted.
+func CheckBalances(job string, counters map[string]int64) []string {
+	var problems []string
+	for _, b := range Balances(job, counters) {
+		if !b.Holds {
+			left, right, _ := strings.Cut(b.Terms, " = ")
 			problems = append(problems, fmt.Sprintf("counters do not balance: %s = %d, but %s = %d: a count went missing, in sosie or in the runner, and the report cannot be trusted",
-				lterms, l, rterms, r))
+				left, b.Left, right, b.Right))
 		}
 	}
 	return problems

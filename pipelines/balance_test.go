@@ -21,6 +21,10 @@ func TestCheckBalances(t *testing.T) {
 	if p := CheckBalances("lookalike", c); len(p) != 0 {
 		t.Fatalf("balanced counters: %q", p)
 	}
+	// read_lines is not counted: its equation is not checked.
+	if b := Balances("lookalike", c); len(b) != len(balances)-1 || !b[0].Holds || b[0].Terms != "read_rows (130) = read_accounts (10) + read_events (118) + read_rows_rejected (2)" {
+		t.Fatalf("balances of balanced counters: %+v", b)
+	}
 	c["featurize_events_rejected"] = 7
 	p := CheckBalances("lookalike", c)
 	if len(p) != 1 || !strings.Contains(p[0], "read_events (118) = 118") ||

@@ -82,6 +82,11 @@ type MatchReport struct {
 	ByConvention map[string]int `json:"matched_by_convention"`
 	ByApp        map[string]int `json:"matched_by_app"`
 	MatchRate    float64        `json:"match_rate"` // matched / (rows − rejected − duplicates)
+	// Valid are the rows not rejected (rows − rejected), Distinct those of
+	// them that do not repeat an earlier row (valid − repeated): the match
+	// funnel is rows → valid → distinct → matched.
+	Valid    int `json:"valid"`
+	Distinct int `json:"distinct"`
 	// HashedRows are the rows whose phone is a SHA-256 hash (read, not
 	// repeated), HashedMatched those of them that matched a person.
 	HashedRows    int `json:"hashed_rows"`

@@ -67,6 +67,7 @@ type GraphOutputs struct {
 	Prospects           []string // lookalike, score: one file per format, the first JSONL
 	SeedMatch           string   // lookalike, train, score
 	Audiences           string   // lookalike, score
+	Distributions       string   // lookalike, score: ScoreDistribution
 	DeadLetters         string   // every graph
 	Inputs              string   // every graph: the input files' accounting
 	// Header is the header of a file of kind (PersonsKind, IdentitiesKind,
@@ -124,8 +125,9 @@ func LookalikeGraph(ctx context.Context, s beam.Scope, o GraphOptions) error {
 	}
 	seeded := WithSeeds(s, f.persons, matched)
 	models := Train(s, o.Score.Train, seeded)
-	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, Score(s, o.Score, seeded, models))
-	f.write(s, o.Out, results{prospects: prospects, sizes: sizes, reports: reports, models: models, seedMatchTable: true})
+	scored, dists := Score(s, o.Score, seeded, models)
+	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, scored)
+	f.write(s, o.Out, results{prospects: prospects, sizes: sizes, distributions: dists, reports: reports, models: models, seedMatchTable: true})
 	return nil
 }
 
@@ -176,8 +178,9 @@ func ScoreGraph(ctx context.Context, s beam.Scope, o GraphOptions) error {
 	if err != nil {
 		return err
 	}
-	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, Score(s, o.Score, WithSeeds(s, f.persons, matched), models))
-	f.write(s, o.Out, results{prospects: prospects, sizes: sizes, reports: reports})
+	scored, dists := Score(s, o.Score, WithSeeds(s, f.persons, matched), models)
+	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, scored)
+	f.write(s, o.Out, results{prospects: prospects, sizes: sizes, distributions: dists, reports: reports})
 	return nil
 }
 
@@ -331,7 +334,7 @@ func (f *flow) matchSeeds(ctx context.Context, s beam.Scope, o GraphOptions) (ma
 // results are the collections a graph writes besides persons, identities,
 // dead letters and inputs; a zero collection is not written.
 type results struct {
-	prospects, sizes, reports, models beam.PCollection
+	prospects, sizes, distributions, reports, models beam.PCollection
 	// seedMatchTable writes reports to the seed_match table too (the
 	// score job's reports repeat train's and stay in its file).
 	seedMatchTable bool
@@ -353,6 +356,9 @@ func (f *flow) write(s beam.Scope, o GraphOutputs, r results) {
 	}
 	if r.sizes.IsValid() && o.Audiences != "" {
 		WriteJSONL(s, o.Audiences, r.sizes, JSONLOptions{})
+	}
+	if r.distributions.IsValid() && o.Distributions != "" {
+		WriteJSONL(s, o.Distributions, r.distributions, JSONLOptions{})
 	}
 	if r.models.IsValid() && o.Models != "" {
 		WriteJSONL(s, o.Models, r.models, JSONLOptions{Header: o.Header(ModelsKind)})

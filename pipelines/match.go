@@ -456,6 +456,8 @@ func finishReport(list string, r MatchReport) MatchReport {
 	for _, n := range r.Rejected {
 		rejected += n
 	}
+	r.Valid = r.Rows - rejected
+	r.Distinct = r.Valid - r.Repeated
 	if usable := r.Rows - rejected - r.Duplicates; usable > 0 {
 		r.MatchRate = float64(r.Matched) / float64(usable)
 	}

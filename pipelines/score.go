@@ -47,15 +47,31 @@ var (
 	belowAudience  = beam.NewCounter("sosie", "score_below_audience")
 )
 
+// ScoreDistribution is how the persons a list scored (every eligible
+// person but its seeds and the seeds of the lists it excludes) spread
+// over similarity.
+type ScoreDistribution struct {
+	List string `json:"seed_list_id"`
+	// Bins[i] counts the persons of similarity in [i, i+1) / len(Bins)
+	// (the last bin holds 1 too).
+	Bins []int64 `json:"bins"`
+}
+
+// DistributionBins is how many bins a ScoreDistribution has: 0.05 of
+// similarity each.
+const DistributionBins = 20
+
 // Score scores every person that is not one of a list's seeds with
 // the list's model. Persons must have passed ApplyPolicy (and OptOut):
 // Score uses every profile it is given. PCollection<features.Person>, PCollection<TrainedModel>
 // (a side input) and PCollection<MatchedSeed> in, PCollection<Prospect>
-// out. Percentiles come from Beam's approximate quantiles of each list's
+// out, with PCollection<ScoreDistribution>, one per list scored.
+// Percentiles come from Beam's approximate quantiles of each list's
 // scores, with no global sort; a list keeps its top AudiencePercent.
-func Score(s beam.Scope, opt ScoreOptions, seeded, models beam.PCollection) beam.PCollection {
+func Score(s beam.Scope, opt ScoreOptions, seeded, models beam.PCollection) (prospects, distributions beam.PCollection) {
 	s = s.Scope("pipelines.Score")
 	all := beam.ParDo(s, &scoreFn{Options: opt.Train, Exclude: opt.Exclude}, seeded, beam.SideInput{Input: models})
+	distributions = beam.ParDo(s, distributionOf, beam.CombinePerKey(s, histogramFn{}, beam.ParDo(s, listSimilarity, all)))
 	count := stats.Sum(s, beam.ParDo(s, one, seeded))
 	var out []beam.PCollection
 	for _, list := range opt.Train.Lists {
@@ -72,7 +88,30 @@ func Score(s beam.Scope, opt ScoreOptions, seeded, models beam.PCollection) beam
 			AsOf: opt.Train.Window.AsOf.Format("2006-01-02"),
 		}, mine, beam.SideInput{Input: cuts}))
 	}
-	return beam.Flatten(s, out...)
+	return beam.Flatten(s, out...), distributions
+}
+
+func listSimilarity(s listScore) (string, float64) { return s.List, s.Similarity }
+
+// histogramFn counts similarities into DistributionBins bins.
+type histogramFn struct{}
+
+func (histogramFn) CreateAccumulator() []int64 { return make([]int64, DistributionBins) }
+
+func (histogramFn) AddInput(h []int64, similarity float64) []int64 {
+	h[min(max(int(similarity*DistributionBins), 0), DistributionBins-1)]++
+	return h
+}
+
+func (histogramFn) MergeAccumulators(a, b []int64) []int64 {
+	for i, n := range b {
+		a[i] += n
+	}
+	return a
+}
+
+func distributionOf(list string, bins []int64) ScoreDistribution {
+	return ScoreDistribution{List: list, Bins: bins}
 }
 
 // listScore is a person's score for a list.
@@ -276,6 +315,9 @@ func init() {
 	reg.DoFn2x0[listScore, func(listScore)](&keepListFn{})
 	reg.DoFn3x0[listScore, int, func(float64)](&sampleScoreFn{})
 	register.Emitter1[float64]()
+	register.Function1x2(listSimilarity)
+	register.Combiner2[[]int64, float64](&histogramFn{})
+	register.Function2x1(distributionOf)
 	register.Function2x1(less)
 	register.Emitter1[listScore]()
 	register.Emitter1[Prospect]()
