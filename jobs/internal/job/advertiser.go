@@ -39,6 +39,7 @@ type AdvertiserReport struct {
 	Rows         int              `json:"rows"`
 	Rejected     map[string]int   `json:"rejected"`
 	Duplicates   int              `json:"duplicates"` // rows naming a phone or hash an earlier row names
+	Valid        int              `json:"valid"`      // rows − rejected
 	Usable       int              `json:"usable"`     // rows − rejected − duplicates
 	Ignored      map[string]int   `json:"ignored,omitempty"`
 	Matched      Count            `json:"matched"`
@@ -63,6 +64,63 @@ type AdvertiserReport struct {
 	Delivered       bool          `json:"delivered"`
 	MinAudience     int           `json:"min_audience"`
 	ByTier          map[int]Count `json:"audience_by_tier,omitempty"`
+	// Gains is the model's held-out gains curve: the share of held-out
+	// customers in the top Percent % of held-out persons, in percent,
+	// rounded down to 5 points as the bands are.
+	Gains []GainsBand `json:"gains,omitempty"`
+	// Distribution counts the persons scored (everyone eligible but your
+	// customers) by similarity, in 20 bins of 0.05: noised and floored
+	// like the other counts of persons.
+	Distribution []Count `json:"similarity_distribution,omitempty"`
+	// TierStarts is the similarity at which each tier of the audience
+	// starts, to two decimals.
+	TierStarts map[int]float64 `json:"tier_similarity_starts,omitempty"`
+	// TopFeatures are what the model leans on most: each feature's part,
+	// relative to the largest's, to one decimal (negative: your customers
+	// have less of it than others).
+	TopFeatures []SignedFeature `json:"top_features,omitempty"`
+}
+
+// GainsBand is one point of an advertiser's gains curve.
+type GainsBand struct {
+	Percent   float64 `json:"top_percent"`
+	Customers float64 `json:"customers_percent"` // rounded down to 5 points
+}
+
+// SignedFeature is one feature's relative part in a model.
+type SignedFeature struct {
+	Feature string  `json:"feature"`
+	Weight  float64 `json:"weight"` // in [-1, 1]
+}
+
+// gainsPercents are the points of an advertiser's gains curve.
+var gainsPercents = []float64{0, 1, 2, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100}
+
+// gainsBands is a model's gains curve as an advertiser sees it.
+func gainsBands(g []model.GainsPoint) []GainsBand {
+	var out []GainsBand
+	for _, pct := range gainsPercents {
+		if i := slices.IndexFunc(g, func(p model.GainsPoint) bool { return p.Percent == pct }); i >= 0 {
+			out = append(out, GainsBand{Percent: pct, Customers: math.Floor(20*g[i].Recall+1e-9) * 5})
+		}
+	}
+	return out
+}
+
+// signedFeatures are a model's top features relative to the largest.
+func signedFeatures(top []model.FeatureWeight) []SignedFeature {
+	largest := 0.0
+	for _, f := range top {
+		largest = max(largest, math.Abs(f.Weight))
+	}
+	if largest == 0 {
+		return nil
+	}
+	out := make([]SignedFeature, 0, len(top))
+	for _, f := range top {
+		out = append(out, SignedFeature{Feature: f.Name, Weight: math.Round(10*f.Weight/largest) / 10})
+	}
+	return out
 }
 
 // modelBand says how well a list's model ranks its held-out customers, in
@@ -134,7 +192,7 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 				a.Rejected[string(r)] = n
 				rejected += n
 			}
-			a.Usable = m.Rows - rejected - m.Repeated
+			a.Valid, a.Usable = m.Rows-rejected, m.Rows-rejected-m.Repeated
 			matched := min(a.Usable, noisy("matched", m.Matched+m.Duplicates-m.Repeated))
 			both := features.Suppress(floor, map[string]int{"matched": matched, "unmatched": a.Usable - matched})
 			a.Matched, a.Unmatched = both["matched"], both["unmatched"]
@@ -159,6 +217,13 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 		if i := slices.IndexFunc(rep.Models, func(m ModelSummary) bool { return m.List == l.ID }); i >= 0 && rep.Models[i].Quality != nil {
 			a.Model = modelBand(rep.Models[i].Quality.HeldOut.AUC)
 			a.ModelsTried, a.ModelChoice = triedModels(rep.Models[i].Quality)
+			a.Gains = gainsBands(rep.Models[i].Quality.Gains)
+			a.TopFeatures = signedFeatures(rep.Models[i].Quality.TopFeatures)
+		}
+		if i := slices.IndexFunc(rep.Distributions, func(d pipelines.ScoreDistribution) bool { return d.List == l.ID }); i >= 0 {
+			for b, n := range rep.Distributions[i].Bins {
+				a.Distribution = append(a.Distribution, features.Floor(floor, noisy(fmt.Sprintf("similarity_bin_%d", b), int(n))))
+			}
 		}
 		if len(l.Exclude) > 0 {
 			a.ExcludedLists = l.Exclude
@@ -175,6 +240,10 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 				tiers[t] = noisy(fmt.Sprintf("tier_%d", t), n)
 			}
 			a.ByTier = features.SuppressTotal(floor, tiers, a.Audience)
+			a.TierStarts = map[int]float64{}
+			for t, f := range rep.TierFloors[l.ID] {
+				a.TierStarts[t] = math.Floor(100*f) / 100
+			}
 		}
 		out = append(out, a)
 	}
@@ -228,6 +297,13 @@ func (a *AdvertiserReport) Print(w io.Writer) {
 			mark = "  (chosen)"
 		}
 		row("  "+m.Kind, fmt.Sprintf("AUC %s, %s of held-out customers in the top 10%%%s", m.AUC, m.Recall10, mark))
+	}
+	if len(a.TopFeatures) > 0 {
+		var parts []string
+		for _, f := range a.TopFeatures[:min(5, len(a.TopFeatures))] {
+			parts = append(parts, fmt.Sprintf("%s %+.1f", f.Feature, f.Weight))
+		}
+		row("model leans on", strings.Join(parts, ", "))
 	}
 	if len(a.ExcludedLists) > 0 {
 		row("excluded", fmt.Sprintf("%s persons of your lists %s: never among these prospects", c(a.ExcludedByLists), strings.Join(a.ExcludedLists, ", ")))

@@ -40,6 +40,7 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	}
 	opt.Out.SeedMatch = o.file("seed match", "seed_match.jsonl")
 	opt.Out.Audiences = o.file("audiences", "audiences.jsonl")
+	opt.Out.Distributions = o.scratch("score_distributions.jsonl")
 	opt.Out.Models = o.file("models", pipelines.ModelsFile)
 	opt.Out.DeadLetters = o.file("dead letters", "dead_letters.jsonl")
 	opt.Out.Inputs = o.scratch(inputsFile)
@@ -47,7 +48,7 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	if err != nil {
 		return ExitBadInput, err
 	}
-	in := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, models: opt.Out.Models,
+	in := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, distributions: opt.Out.Distributions, dead: opt.Out.DeadLetters, models: opt.Out.Models,
 		prospects: opt.Out.Prospects[0], inputs: opt.Out.Inputs}
 	dead := opt.Out.DeadLetters
 

@@ -3,6 +3,7 @@ package job
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,15 +41,28 @@ type Report struct {
 	Counters map[string]int64 `json:"counters"`
 	// EventTimes are, per app, the first and last event read, whether in
 	// the activity window or not.
-	EventTimes map[string]TimeRange     `json:"event_times,omitempty"`
-	Inputs     []pipelines.InputFile    `json:"inputs,omitempty"` // lines = header + blank + read + rejected, per file
-	SeedMatch  []pipelines.MatchReport  `json:"seed_match,omitempty"`
-	Models     []ModelSummary           `json:"models,omitempty"`
-	Tiers      map[string]map[int]int   `json:"audience_by_tier,omitempty"` // seed list → tier → persons delivered
-	Audiences  []pipelines.AudienceSize `json:"audiences,omitempty"`        // size of each prospect list, delivered or withheld
-	Problems   []string                 `json:"problems,omitempty"`         // why the run failed its checks
-	Warnings   []string                 `json:"warnings,omitempty"`         // what the run went on without
-	Outputs    []Output                 `json:"outputs"`
+	EventTimes map[string]TimeRange    `json:"event_times,omitempty"`
+	Inputs     []pipelines.InputFile   `json:"inputs,omitempty"` // lines = header + blank + read + rejected, per file
+	SeedMatch  []pipelines.MatchReport `json:"seed_match,omitempty"`
+	Models     []ModelSummary          `json:"models,omitempty"`
+	Tiers      map[string]map[int]int  `json:"audience_by_tier,omitempty"` // seed list → tier → persons delivered
+	// TierFloors are, per seed list and tier, the lowest similarity of a
+	// person delivered in it: where the tier starts.
+	TierFloors map[string]map[int]float64 `json:"tier_similarity_floors,omitempty"`
+	Audiences  []pipelines.AudienceSize   `json:"audiences,omitempty"` // size of each prospect list, delivered or withheld
+	// Distributions are how each list's scored persons spread over
+	// similarity.
+	Distributions []pipelines.ScoreDistribution `json:"score_distributions,omitempty"`
+	// Balances are the equations the run's counters were checked against.
+	Balances []pipelines.Balance `json:"balances,omitempty"`
+	// DeadLetters count the run's dead letters by stage, source and reason.
+	DeadLetters []DeadLetterCount `json:"dead_letters,omitempty"`
+	// StageTimes are the time each stage's DoFns were busy, summed over
+	// workers, where the runner reports it.
+	StageTimes []StageTime `json:"stage_times,omitempty"`
+	Problems   []string    `json:"problems,omitempty"` // why the run failed its checks
+	Warnings   []string    `json:"warnings,omitempty"` // what the run went on without
+	Outputs    []Output    `json:"outputs"`
 	// Manifest lists the output directory's published files, by job.
 	Manifest string `json:"manifest,omitempty"`
 	// SeedListsDeleted are the stored seed lists the run matched and
@@ -60,6 +74,24 @@ type Report struct {
 type TimeRange struct {
 	First time.Time `json:"first"`
 	Last  time.Time `json:"last"`
+}
+
+// DeadLetterCount is how many dead letters one stage wrote for one source
+// (a file or an app) and reason, and how many input rows they stand for.
+type DeadLetterCount struct {
+	Stage   string `json:"stage"`
+	Source  string `json:"source"`
+	Reason  string `json:"reason"`
+	Letters int    `json:"letters"`
+	Rows    int    `json:"rows"`
+}
+
+// StageTime is the time a stage's DoFns were busy in starting, processing
+// and finishing bundles, summed over its transforms and workers (sampled
+// by the SDK: a stage busy for less than a sampling period may show 0).
+type StageTime struct {
+	Stage   string  `json:"stage"`
+	Seconds float64 `json:"busy_seconds"`
 }
 
 // Output is one file a job wrote.
@@ -127,20 +159,67 @@ func (r *Report) AddModels(path string) error {
 }
 
 // AddTiers counts the prospects of a JSONL prospects file per seed list
-// and tier.
+// and tier, and finds where each tier starts.
 func (r *Report) AddTiers(path string) error {
-	r.Tiers = map[string]map[int]int{}
+	r.Tiers, r.TierFloors = map[string]map[int]int{}, map[string]map[int]float64{}
 	return ReadLines(path, func(b []byte) error {
 		var p pipelines.Prospect
 		if err := json.Unmarshal(b, &p); err != nil {
 			return err
 		}
 		if r.Tiers[p.List] == nil {
-			r.Tiers[p.List] = map[int]int{}
+			r.Tiers[p.List], r.TierFloors[p.List] = map[int]int{}, map[int]float64{}
 		}
 		r.Tiers[p.List][p.Tier]++
+		if f, ok := r.TierFloors[p.List][p.Tier]; !ok || p.Similarity < f {
+			r.TierFloors[p.List][p.Tier] = p.Similarity
+		}
 		return nil
 	})
+}
+
+// AddDistributions reads the score distributions of a distributions file.
+func (r *Report) AddDistributions(path string) error {
+	err := ReadLines(path, func(b []byte) error {
+		var d pipelines.ScoreDistribution
+		if err := json.Unmarshal(b, &d); err != nil {
+			return err
+		}
+		r.Distributions = append(r.Distributions, d)
+		return nil
+	})
+	slices.SortFunc(r.Distributions, func(a, b pipelines.ScoreDistribution) int { return strings.Compare(a.List, b.List) })
+	return err
+}
+
+// AddDeadLetters counts the dead letters of a dead letters file by stage,
+// source and reason.
+func (r *Report) AddDeadLetters(path string) error {
+	type key struct{ stage, source, reason string }
+	counts := map[key]*DeadLetterCount{}
+	err := ReadLines(path, func(b []byte) error {
+		var d pipelines.DeadLetter
+		if err := json.Unmarshal(b, &d); err != nil {
+			return err
+		}
+		k := key{d.Stage, d.Source, string(d.Reason)}
+		c, ok := counts[k]
+		if !ok {
+			c = &DeadLetterCount{Stage: k.stage, Source: k.source, Reason: k.reason}
+			counts[k] = c
+		}
+		c.Letters++
+		c.Rows += max(d.Rows, 1)
+		return nil
+	})
+	r.DeadLetters = r.DeadLetters[:0]
+	for _, c := range counts {
+		r.DeadLetters = append(r.DeadLetters, *c)
+	}
+	slices.SortFunc(r.DeadLetters, func(a, b DeadLetterCount) int {
+		return cmp.Or(strings.Compare(a.Stage, b.Stage), strings.Compare(a.Source, b.Source), strings.Compare(a.Reason, b.Reason))
+	})
+	return err
 }
 
 // AddAudiences reads the audience sizes of an audiences file.
@@ -199,8 +278,16 @@ func (r *Report) Print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  prospects for %s: %d in %d tiers\n", l, n, len(r.Tiers[l]))
 	}
+	charts := 0
 	for _, o := range r.Outputs {
+		if o.What == "chart" {
+			charts++
+			continue
+		}
 		fmt.Fprintf(w, "%-14s %s\n", o.What+":", o.Path)
+	}
+	if charts > 0 {
+		fmt.Fprintf(w, "%-14s %d PNG files beside the pages, in <page>_charts/\n", "charts:", charts)
 	}
 	if r.Manifest != "" {
 		fmt.Fprintf(w, "%-14s %s\n", "manifest:", r.Manifest)
@@ -245,12 +332,18 @@ const AdvertiserReportsDir = "advertiser_reports"
 // reportFiles are the staged outputs a job's report is filled from; an
 // empty path is skipped.
 type reportFiles struct {
-	seedMatch, models, prospects, audiences, inputs string
+	seedMatch, models, prospects, audiences, inputs, distributions, dead string
 }
 
 // fill completes the report from the run's metrics and staged outputs.
 func (r *Report) fill(m Metrics, took time.Duration, in reportFiles) error {
 	r.Took, r.Counters = took.Round(time.Millisecond).String(), m.Counters
+	r.Balances = pipelines.Balances(r.Job, m.Counters)
+	r.StageTimes = nil
+	for stage, t := range m.Busy {
+		r.StageTimes = append(r.StageTimes, StageTime{Stage: stage, Seconds: t.Seconds()})
+	}
+	slices.SortFunc(r.StageTimes, func(a, b StageTime) int { return strings.Compare(a.Stage, b.Stage) })
 	for name, d := range m.Distributions {
 		if app, ok := strings.CutPrefix(name, pipelines.DistributionEventTime+"_"); ok {
 			if r.EventTimes == nil {
@@ -262,7 +355,8 @@ func (r *Report) fill(m Metrics, took time.Duration, in reportFiles) error {
 	for _, add := range []struct {
 		path string
 		fn   func(string) error
-	}{{in.seedMatch, r.AddSeedMatch}, {in.models, r.AddModels}, {in.prospects, r.AddTiers}, {in.audiences, r.AddAudiences}, {in.inputs, r.addInputs}} {
+	}{{in.seedMatch, r.AddSeedMatch}, {in.models, r.AddModels}, {in.prospects, r.AddTiers}, {in.audiences, r.AddAudiences}, {in.inputs, r.addInputs},
+		{in.distributions, r.AddDistributions}, {in.dead, r.AddDeadLetters}} {
 		if add.path == "" {
 			continue
 		}
@@ -305,6 +399,9 @@ func (r *Report) writeAdvertiserReports(ctx context.Context, cfg *configs.Config
 			if err := fileio.WriteFile(ctx, o.file("advertiser report", f.name), func(w *bufio.Writer) error { _, err := w.Write(f.content); return err }); err != nil {
 				return err
 			}
+		}
+		if err := writePage(ctx, o, base+".html", advertiserPage(&a)); err != nil {
+			return err
 		}
 	}
 	return nil

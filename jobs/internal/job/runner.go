@@ -30,6 +30,10 @@ type Metrics struct {
 	// the transform that reads it: fused edges too, and a collection read
 	// by several transforms once per reader.
 	PCollections map[string]PCollection
+	// Busy is, per transform (its full name), the time its DoFns spent
+	// starting, processing and finishing bundles, where the runner
+	// reports it (prism does, sampled).
+	Busy map[string]time.Duration
 }
 
 // PCollection is what the runner saw of one collection: its elements and
@@ -69,6 +73,7 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (Metrics, ti
 		}
 	}()
 	preferWholeBundles()
+	stages := stagesOf(p)
 	res, err := beamx.RunWithMetrics(ctx, p)
 	took := time.Since(start)
 	if ctx.Err() != nil {
@@ -82,7 +87,7 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (Metrics, ti
 	if res != nil {
 		all = res.Metrics().AllMetrics()
 	}
-	m := metricsOf(all)
+	m := metricsOf(all, stages)
 	// SOSIE_LOG=debug lists them: what crosses the runner, and how big.
 	if log.GetLevel() <= zerolog.DebugLevel {
 		for _, name := range slices.Sorted(maps.Keys(m.PCollections)) {
@@ -95,7 +100,7 @@ func Run(ctx context.Context, log zerolog.Logger, p *beam.Pipeline) (Metrics, ti
 }
 
 // metricsOf sums the runner's metrics by name over the whole pipeline.
-func metricsOf(all metrics.QueryResults) Metrics {
+func metricsOf(all metrics.QueryResults, stages map[string]string) Metrics {
 	m := Metrics{Counters: map[string]int64{}, Distributions: map[string]Distribution{}, PCollections: map[string]PCollection{}}
 	committed := reportsCommitted(all)
 	for _, c := range all.Counters() {
@@ -123,6 +128,18 @@ func metricsOf(all metrics.QueryResults) Metrics {
 		sum.Count += v.Count
 		m.Distributions[d.Key.Name] = sum
 	}
+	for _, ms := range all.Msecs() {
+		if t := ms.Result().Total; t > 0 {
+			if m.Busy == nil {
+				m.Busy = map[string]time.Duration{}
+			}
+			stage, ok := stages[ms.Key.Step]
+			if !ok {
+				stage = ms.Key.Step
+			}
+			m.Busy[stage] += t
+		}
+	}
 	for _, pc := range all.PCols() {
 		v := pc.Result()
 		c := PCollection{Elements: v.ElementCount}
@@ -132,6 +149,26 @@ func metricsOf(all metrics.QueryResults) Metrics {
 		m.PCollections[pc.Key.Step] = c
 	}
 	return m
+}
+
+// stagesOf names each transform of p by the stage it belongs to, its
+// outermost composite ("pipelines.Score"), keyed by the id the runner
+// reports its metrics under ("e12"); nil when p does not build.
+func stagesOf(p *beam.Pipeline) map[string]string {
+	edges, _, err := p.Build()
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]string, len(edges))
+	for _, e := range edges {
+		stage := e.Name()
+		// The scope's path is "root/<stage>/…".
+		if parts := strings.Split(e.Scope().String(), "/"); len(parts) > 1 {
+			stage = parts[1]
+		}
+		out[fmt.Sprintf("e%d", e.ID())] = stage
+	}
+	return out
 }
 
 // reportsCommitted says whether the runner reports committed metrics (the

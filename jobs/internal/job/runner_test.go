@@ -57,7 +57,7 @@ func TestMetricsAreCommitted(t *testing.T) {
 	}, []metrics.DistributionResult{
 		{Key: key("e3", "featurize_event_time"), Committed: metrics.DistributionValue{Count: 2, Min: 10, Max: 20}, Attempted: metrics.DistributionValue{Count: 1, Min: 5, Max: 5}},
 	}, nil, nil, nil).AllMetrics()
-	m := metricsOf(res)
+	m := metricsOf(res, nil)
 	if got := m.Counters["featurize_events_rejected"]; got != 3561 {
 		t.Errorf("featurize_events_rejected %d, want 3561 (committed values only)", got)
 	}
@@ -68,7 +68,7 @@ func TestMetricsAreCommitted(t *testing.T) {
 		{Key: key("e2", "read_events"), Attempted: 40},
 		{Key: key("e3", "read_events"), Attempted: 2},
 	}, nil, nil, nil, nil).AllMetrics()
-	if got := metricsOf(attemptedOnly).Counters["read_events"]; got != 42 {
+	if got := metricsOf(attemptedOnly, nil).Counters["read_events"]; got != 42 {
 		t.Errorf("attempted-only runner: read_events %d, want 42", got)
 	}
 }

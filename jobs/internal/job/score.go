@@ -48,6 +48,7 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	}
 	opt.Out.SeedMatch = o.file("seed match", "score_seed_match.jsonl")
 	opt.Out.Audiences = o.file("audiences", "audiences.jsonl")
+	opt.Out.Distributions = o.scratch("score_distributions.jsonl")
 	opt.Out.DeadLetters = o.file("dead letters", "score_dead_letters.jsonl")
 	opt.Out.Inputs = o.scratch(inputsFile)
 	p, err := r.build(ctx, pipelines.ScoreGraph, opt)
@@ -55,7 +56,7 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		return ExitBadInput, err
 	}
 	// The models come from the file given, read as the report's.
-	in2 := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, prospects: opt.Out.Prospects[0],
+	in2 := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, distributions: opt.Out.Distributions, dead: opt.Out.DeadLetters, prospects: opt.Out.Prospects[0],
 		inputs: opt.Out.Inputs, models: modelFile}
 	dead := opt.Out.DeadLetters
 

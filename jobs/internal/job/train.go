@@ -39,7 +39,7 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	if err != nil {
 		return ExitBadInput, err
 	}
-	files := reportFiles{models: opt.Out.Models, seedMatch: opt.Out.SeedMatch, inputs: opt.Out.Inputs}
+	files := reportFiles{models: opt.Out.Models, seedMatch: opt.Out.SeedMatch, inputs: opt.Out.Inputs, dead: opt.Out.DeadLetters}
 	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).Int("sample_size", cfg.SampleSize).
