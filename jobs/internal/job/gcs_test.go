@@ -79,7 +79,8 @@ func TestLookalikeOnCloudStorage(t *testing.T) {
 		t.Errorf("from gs:// %d prospects, from local files %d, or other ones", len(b), len(a))
 	}
 	for _, name := range []string{"prospects.csv", "prospects.parquet", "seed_match.jsonl", "audiences.jsonl", "models.jsonl",
-		"report.json", "advertiser_reports/a1/l1.json", "advertiser_reports/a1/l1.txt", fileio.ManifestFile, fileio.SuccessFile} {
+		"report.json", "advertiser_reports/a1/l1.json", "advertiser_reports/a1/l1.txt", fileio.ManifestFile, fileio.SuccessFile,
+		"report.html", "report_charts/list-l1-gains.png", "advertiser_reports/a1/l1.html", "advertiser_reports/a1/l1_charts/gains.png"} {
 		if _, ok := srv.Object("gs://out/run/" + name); !ok {
 			t.Errorf("gs://out/run/%s was not written", name)
 		}
@@ -87,8 +88,19 @@ func TestLookalikeOnCloudStorage(t *testing.T) {
 	// Published as on local disk: the manifest lists the run's files, and
 	// nothing is left in staging.
 	m, err := fileio.ReadManifest(context.Background(), "gs://out/run")
-	if err != nil || m.Jobs["lookalike"] == nil || len(m.Jobs["lookalike"].Files) != 10 {
-		t.Errorf("manifest %+v, %v", m, err)
+	if err != nil || m.Jobs["lookalike"] == nil {
+		t.Fatalf("manifest %+v, %v", m, err)
+	}
+	var listed, charts int
+	for _, f := range m.Jobs["lookalike"].Files {
+		if strings.HasSuffix(f.Path, ".png") {
+			charts++
+		} else {
+			listed++
+		}
+	}
+	if listed != 12 || charts == 0 {
+		t.Errorf("the manifest lists %d files and %d charts, want 12 files (10 and two pages) and their charts: %+v", listed, charts, m.Jobs["lookalike"].Files)
 	}
 	for _, o := range srv.Objects() {
 		if strings.Contains(o, "/_staging/") {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/rs/zerolog"
@@ -123,6 +124,9 @@ func (r *jobRun) execute(ctx context.Context, p *beam.Pipeline, spec runSpec) (i
 		r.rep.SeedListsDeleted = r.cfg.SeedListsToDelete()
 	}
 	r.rep.Manifest = configs.JoinPath(r.out.pub.Dir, fileio.ManifestFile)
+	if err := writePage(ctx, r.out, strings.TrimSuffix(spec.report, ".json")+".html", runPage(&r.rep)); err != nil {
+		return ExitFailed, err
+	}
 	if err := r.rep.write(ctx, r.out.file("report", spec.report)); err != nil {
 		return ExitFailed, err
 	}
