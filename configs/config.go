@@ -123,6 +123,11 @@ type SeedList struct {
 	// (all_customers, say) whose matched persons never appear among this
 	// list's prospects; they are counted, never listed.
 	Exclude []string `yaml:"exclude"`
+	// Countries are the target countries (ISO 3166 alpha-2): only their
+	// persons are scored for the list, and audience_percent applies within
+	// each (percentiles and tiers per country), as platforms size a
+	// lookalike. Empty: every country, one audience.
+	Countries []string `yaml:"countries"`
 }
 
 // Privacy is a run's privacy rules (see docs/privacy.md).
@@ -461,6 +466,19 @@ func (c *Config) Validate() error {
 		}
 		if l.AudiencePercent < 1 || l.AudiencePercent > 10 {
 			add(f+".audience_percent", "%d, want 1 to 10", l.AudiencePercent)
+		}
+		seen := map[string]bool{}
+		for j, cc := range l.Countries {
+			code, ok := features.ParseCountry(cc)
+			switch {
+			case !ok:
+				add(fmt.Sprintf("%s.countries[%d]", f, j), "%q, want an ISO 3166 country code of two letters (FR, DE)", cc)
+			case seen[code]:
+				add(fmt.Sprintf("%s.countries[%d]", f, j), "%q appears twice", cc)
+			default:
+				c.SeedLists[i].Countries[j] = code
+			}
+			seen[code] = true
 		}
 	}
 	for i, l := range c.SeedLists {

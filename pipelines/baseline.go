@@ -3,7 +3,6 @@ package pipelines
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/sosie-dev/sosie/features"
 )
@@ -255,16 +254,20 @@ func (b *baseline) train(ctx context.Context) ([]TrainedModel, error) {
 }
 
 // score is Score: everyone but the seeds scored in blocks, then tiered
-// on exact quantiles of the same hash sample the graph sketches.
+// on the exact quantiles of the same hash sample of each audience.
 func (b *baseline) score(ctx context.Context, models []TrainedModel) ([]Prospect, error) {
 	opt := b.o.Score
 	topt := opt.Train.withDefaults()
-	score := &scoreFn{Options: topt, Exclude: opt.Exclude}
+	score := &scoreFn{Options: topt, Exclude: opt.Exclude, Countries: opt.Countries}
 	if err := score.Setup(); err != nil {
 		return nil, err
 	}
-	scores := map[string][]listScore{}
-	keep := func(s listScore) { scores[s.List] = append(scores[s.List], s) }
+	var scores []listScore
+	sizes := map[string]int{}
+	keep := func(s listScore) {
+		scores = append(scores, s)
+		sizes[s.Audience]++
+	}
 	for k, p := range b.persons {
 		if err := score.ProcessElement(ctx, seededPerson{Person: p, Seeds: b.seedsOf[k]}, iterOf(models), keep); err != nil {
 			return nil, err
@@ -273,41 +276,25 @@ func (b *baseline) score(ctx context.Context, models []TrainedModel) ([]Prospect
 	if err := score.FinishBundle(ctx, iterOf(models), keep); err != nil {
 		return nil, err
 	}
+	var counts []audienceCount
+	for a, n := range sizes {
+		counts = append(counts, audienceCount{a, n})
+	}
+	sampler := &sampleScoreFn{Seed: topt.RunSeed, Size: quantileSample}
+	samples := map[string][]float64{}
+	for _, s := range scores {
+		sampler.ProcessElement(s, iterOf(counts), func(a string, v float64) { samples[a] = append(samples[a], v) })
+	}
+	var cuts []audienceCuts
+	for a, sample := range samples {
+		cuts = append(cuts, cutsOf(a, iterOf(sample)))
+	}
+	tier := &tierFn{Percent: opt.AudiencePercent, RunID: topt.RunID, Advertisers: opt.Advertisers, ScoredAt: opt.ScoredAt, AsOf: topt.Window.AsOf.Format("2006-01-02")}
 	var prospects []Prospect
-	for _, l := range topt.Lists {
-		sampler := &sampleScoreFn{Seed: topt.RunSeed, Size: quantileSample}
-		var sample []float64
-		for _, s := range scores[l] {
-			sampler.ProcessElement(s, len(b.persons), func(v float64) { sample = append(sample, v) })
-		}
-		sort.Float64s(sample)
-		cuts := cutPoints(sample)
-		tier := &tierFn{List: l, Percent: opt.AudiencePercent[l], RunID: topt.RunID, Advertiser: opt.Advertisers[l], ScoredAt: opt.ScoredAt, AsOf: topt.Window.AsOf.Format("2006-01-02")}
-		for _, s := range scores[l] {
-			tier.ProcessElement(ctx, s, cuts, func(p Prospect) { prospects = append(prospects, p) })
-		}
+	for _, s := range scores {
+		tier.ProcessElement(ctx, s, iterOf(cuts), func(p Prospect) { prospects = append(prospects, p) })
 	}
 	return prospects, nil
-}
-
-// cutPoints are the percentile cut points of sorted as Beam's quantile
-// sketch (stats.ApproximateQuantiles, 100 quantiles) gives them when it
-// holds every element, as it does for the sample: walking up the sorted
-// elements, an element is the next cut when its rank r has r/n at or
-// above the next quantile q/100.
-func cutPoints(sorted []float64) []float64 {
-	cuts := make([]float64, 0, 99)
-	n, q := float64(len(sorted)), 1.0
-	for i, v := range sorted {
-		if float64(i+1)/n >= q/100 {
-			cuts = append(cuts, v)
-			q++
-		}
-		if q >= 100 {
-			break
-		}
-	}
-	return cuts
 }
 
 // withholdSmall is WithholdSmallAudiences: the prospects of lists of

@@ -117,12 +117,15 @@ type Prospect struct {
 	Score      float64 `json:"score"` // the model's own scale: ranks within a list, not across kinds
 	// Similarity is the score calibrated to [0, 1], the same meaning for
 	// every model kind (model.Calibration).
-	Similarity float64   `json:"similarity"`
-	Percentile int       `json:"percentile"` // 99: in the top 1 % of the eligible population
-	Tier       int       `json:"tier"`       // 1: top 0–1 %, 2: 1–2 %, …
-	ModelKind  string    `json:"model_kind"`
-	ScoredAt   time.Time `json:"scored_at"`
-	AsOf       string    `json:"as_of"` // the run's as-of date (YYYY-MM-DD): two runs of one day compare on it
+	Similarity float64 `json:"similarity"`
+	Percentile int     `json:"percentile"` // 99: in the top 1 % of the eligible population
+	Tier       int     `json:"tier"`       // 1: top 0–1 %, 2: 1–2 %, …
+	ModelKind  string  `json:"model_kind"`
+	// Country is the person's country: the audience it is ranked in when
+	// its list has target countries.
+	Country  string    `json:"country,omitempty"`
+	ScoredAt time.Time `json:"scored_at"`
+	AsOf     string    `json:"as_of"` // the run's as-of date (YYYY-MM-DD): two runs of one day compare on it
 }
 
 // AudienceSize is the size of a seed list's prospect list and whether it

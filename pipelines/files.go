@@ -283,7 +283,7 @@ func eachJSONLine(ctx context.Context, path, kind string, dead func(DeadLetter),
 
 // ProspectColumns are the columns of a prospect list in CSV and Parquet,
 // in order; JSONL uses the same names.
-var ProspectColumns = []string{"run_id", "advertiser_id", "seed_list_id", "person_key", "score", "similarity", "percentile", "tier", "model_kind", "scored_at", "as_of"}
+var ProspectColumns = []string{"run_id", "advertiser_id", "seed_list_id", "person_key", "score", "similarity", "percentile", "tier", "model_kind", "scored_at", "as_of", "country"}
 
 // prospectRow is a Prospect as a Parquet row.
 type prospectRow struct {
@@ -298,6 +298,7 @@ type prospectRow struct {
 	ModelKind  string    `parquet:"model_kind"`
 	ScoredAt   time.Time `parquet:"scored_at,timestamp(millisecond)"`
 	AsOf       string    `parquet:"as_of"`
+	Country    string    `parquet:"country"`
 }
 
 // WriteProspects writes PCollection<Prospect> to one file per path, each
@@ -353,7 +354,7 @@ func encodeProspects(w *bufio.Writer, format Format, all []Prospect) error {
 		cw.Write(ProspectColumns)
 		for _, p := range all {
 			cw.Write([]string{p.RunID, p.Advertiser, p.List, p.Key, strconv.FormatFloat(p.Score, 'g', -1, 64), strconv.FormatFloat(p.Similarity, 'g', -1, 64),
-				strconv.Itoa(p.Percentile), strconv.Itoa(p.Tier), p.ModelKind, p.ScoredAt.UTC().Format(time.RFC3339), p.AsOf})
+				strconv.Itoa(p.Percentile), strconv.Itoa(p.Tier), p.ModelKind, p.ScoredAt.UTC().Format(time.RFC3339), p.AsOf, p.Country})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -361,7 +362,7 @@ func encodeProspects(w *bufio.Writer, format Format, all []Prospect) error {
 		pw := parquet.NewGenericWriter[prospectRow](w)
 		rows := make([]prospectRow, len(all))
 		for i, p := range all {
-			rows[i] = prospectRow{p.RunID, p.Advertiser, p.List, p.Key, p.Score, p.Similarity, int32(p.Percentile), int32(p.Tier), p.ModelKind, p.ScoredAt.UTC(), p.AsOf}
+			rows[i] = prospectRow{p.RunID, p.Advertiser, p.List, p.Key, p.Score, p.Similarity, int32(p.Percentile), int32(p.Tier), p.ModelKind, p.ScoredAt.UTC(), p.AsOf, p.Country}
 		}
 		if _, err := pw.Write(rows); err != nil {
 			return err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/sosie-dev/sosie/features"
@@ -29,22 +28,27 @@ type ScoreOptions struct {
 	// Exclude maps a list to the other lists whose seeds never appear
 	// among its prospects (the same advertiser's: all its customers, say).
 	Exclude map[string][]string `json:"exclude,omitempty"`
+	// Countries maps a list to its target countries: only their persons
+	// are scored for it, and its audience is sized within each
+	// (percentiles and tiers per country). A list without: one audience.
+	Countries map[string][]string `json:"countries,omitempty"`
 }
 
 // Score's counters, which balance:
 //
-//	score_persons_in × lists = score_scores + score_seeds_excluded + score_excluded_by_lists
+//	score_persons_in × lists = score_scores + score_seeds_excluded + score_excluded_by_lists + score_outside_countries
 //	score_scores = score_prospects + score_below_audience
 //
 // and score_excluded_by_lists_<list> counts, per list, the persons left
 // out because they are seeds of a list it excludes.
 var (
-	scorePersonsIn = beam.NewCounter("sosie", "score_persons_in")
-	seedsExcluded  = beam.NewCounter("sosie", "score_seeds_excluded")
-	listsExcluded  = beam.NewCounter("sosie", CounterExcludedByLists)
-	scoresOut      = beam.NewCounter("sosie", "score_scores")
-	prospectsOut   = beam.NewCounter("sosie", "score_prospects")
-	belowAudience  = beam.NewCounter("sosie", "score_below_audience")
+	scorePersonsIn   = beam.NewCounter("sosie", "score_persons_in")
+	seedsExcluded    = beam.NewCounter("sosie", "score_seeds_excluded")
+	listsExcluded    = beam.NewCounter("sosie", CounterExcludedByLists)
+	outsideCountries = beam.NewCounter("sosie", "score_outside_countries")
+	scoresOut        = beam.NewCounter("sosie", "score_scores")
+	prospectsOut     = beam.NewCounter("sosie", "score_prospects")
+	belowAudience    = beam.NewCounter("sosie", "score_below_audience")
 )
 
 // ScoreDistribution is how the persons a list scored (every eligible
@@ -55,6 +59,8 @@ type ScoreDistribution struct {
 	// Bins[i] counts the persons of similarity in [i, i+1) / len(Bins)
 	// (the last bin holds 1 too).
 	Bins []int64 `json:"bins"`
+	// ByCountry counts them by country ("" for a person without one).
+	ByCountry map[string]int64 `json:"by_country"`
 }
 
 // DistributionBins is how many bins a ScoreDistribution has: 0.05 of
@@ -66,52 +72,23 @@ const DistributionBins = 20
 // Score uses every profile it is given. PCollection<features.Person>, PCollection<TrainedModel>
 // (a side input) and PCollection<MatchedSeed> in, PCollection<Prospect>
 // out, with PCollection<ScoreDistribution>, one per list scored.
-// Percentiles come from Beam's approximate quantiles of each list's
-// scores, with no global sort; a list keeps its top AudiencePercent.
+//
+// Each audience — a list, or a list and one of its countries — keeps its
+// top AudiencePercent: its percentiles are the exact quantiles of a
+// deterministic hash sample of its scores (everyone, up to
+// quantileSample persons), with no global sort, the same on every run.
 func Score(s beam.Scope, opt ScoreOptions, seeded, models beam.PCollection) (prospects, distributions beam.PCollection) {
 	s = s.Scope("pipelines.Score")
-	all := beam.ParDo(s, &scoreFn{Options: opt.Train, Exclude: opt.Exclude}, seeded, beam.SideInput{Input: models})
-	distributions = beam.ParDo(s, distributionOf, beam.CombinePerKey(s, histogramFn{}, beam.ParDo(s, listSimilarity, all)))
-	count := stats.Sum(s, beam.ParDo(s, one, seeded))
-	var out []beam.PCollection
-	for _, list := range opt.Train.Lists {
-		ls := s.Scope("list." + list)
-		mine := beam.ParDo(ls, &keepListFn{List: list}, all)
-		// Beam's quantile sketch depends on the order elements arrive in, so
-		// it runs on the deterministic hash sample of the scores, with K
-		// larger than the sample: exact on the sample, the same on every
-		// run, and bounded in memory whatever the population.
-		sample := beam.ParDo(ls, &sampleScoreFn{Seed: opt.Train.RunSeed, Size: quantileSample}, mine, beam.SideInput{Input: count})
-		cuts := stats.ApproximateQuantiles(ls, sample, less, stats.Opts{K: 4 * quantileSample, NumQuantiles: 100})
-		out = append(out, beam.ParDo(ls, &tierFn{
-			List: list, Percent: opt.AudiencePercent[list], RunID: opt.Train.RunID, Advertiser: opt.Advertisers[list], ScoredAt: opt.ScoredAt,
-			AsOf: opt.Train.Window.AsOf.Format("2006-01-02"),
-		}, mine, beam.SideInput{Input: cuts}))
-	}
-	return beam.Flatten(s, out...), distributions
-}
-
-func listSimilarity(s listScore) (string, float64) { return s.List, s.Similarity }
-
-// histogramFn counts similarities into DistributionBins bins.
-type histogramFn struct{}
-
-func (histogramFn) CreateAccumulator() []int64 { return make([]int64, DistributionBins) }
-
-func (histogramFn) AddInput(h []int64, similarity float64) []int64 {
-	h[min(max(int(similarity*DistributionBins), 0), DistributionBins-1)]++
-	return h
-}
-
-func (histogramFn) MergeAccumulators(a, b []int64) []int64 {
-	for i, n := range b {
-		a[i] += n
-	}
-	return a
-}
-
-func distributionOf(list string, bins []int64) ScoreDistribution {
-	return ScoreDistribution{List: list, Bins: bins}
+	all := beam.ParDo(s, &scoreFn{Options: opt.Train, Exclude: opt.Exclude, Countries: opt.Countries}, seeded, beam.SideInput{Input: models})
+	distributions = beam.ParDo(s, distributionOf, beam.CombinePerKey(s, histogramFn{}, beam.ParDo(s, listOf, all)))
+	sizes := beam.ParDo(s, audienceSizeOf, beam.CombinePerKey(s, sumInts, beam.ParDo(s, audienceOne, all)))
+	sample := beam.ParDo(s, &sampleScoreFn{Seed: opt.Train.RunSeed, Size: quantileSample}, all, beam.SideInput{Input: sizes})
+	cuts := beam.ParDo(s, cutsOf, beam.GroupByKey(s, sample))
+	prospects = beam.ParDo(s, &tierFn{
+		Percent: opt.AudiencePercent, RunID: opt.Train.RunID, Advertisers: opt.Advertisers, ScoredAt: opt.ScoredAt,
+		AsOf: opt.Train.Window.AsOf.Format("2006-01-02"),
+	}, all, beam.SideInput{Input: cuts})
+	return prospects, distributions
 }
 
 // listScore is a person's score for a list.
@@ -121,36 +98,89 @@ type listScore struct {
 	Score      float64 `json:"score"`
 	Similarity float64 `json:"similarity"` // the model's calibrated similarity
 	Kind       string  `json:"kind"`       // of the model that scored
+	Country    string  `json:"country,omitempty"`
+	// Audience is the audience the person is ranked in: the list, or
+	// "list/country" for a list with target countries.
+	Audience string `json:"audience"`
 }
 
-// keepListFn keeps the scores of one list.
-type keepListFn struct {
-	List string `json:"list"`
-}
-
-func (f *keepListFn) ProcessElement(s listScore, emit func(listScore)) {
-	if s.List == f.List {
-		emit(s)
+// audienceOf names the audience of a list's person from country: the list,
+// or the list and the country when the list has target countries.
+func audienceOf(list, country string, countries []string) string {
+	if len(countries) == 0 {
+		return list
 	}
+	return list + "/" + country
 }
 
-// quantileSample is the expected number of scores the tier cut points are
-// computed from: percentiles within about ±0.3 % of the exact ones.
+func audienceOne(s listScore) (string, int) { return s.Audience, 1 }
+
+// audienceCount is how many persons an audience ranks.
+type audienceCount struct {
+	Audience string `json:"audience"`
+	Persons  int    `json:"persons"`
+}
+
+func audienceSizeOf(audience string, n int) audienceCount { return audienceCount{audience, n} }
+
+// quantileSample is the most scores an audience's cut points are computed
+// from: percentiles within about ±0.3 % of the exact ones.
 const quantileSample = 20_000
 
-// sampleScoreFn keeps the scores of the deterministic sample of persons.
+// sampleScoreFn keeps the scores of the deterministic sample of each
+// audience's persons: about quantileSample of them, or all.
 type sampleScoreFn struct {
-	Seed uint64 `json:"seed"`
-	Size int    `json:"size"`
+	Seed  uint64 `json:"seed"`
+	Size  int    `json:"size"`
+	sizes map[string]int
 }
 
-func (f *sampleScoreFn) ProcessElement(s listScore, persons int, emit func(float64)) {
-	if model.InSample(s.Key, f.Seed^0x51ce, float64(f.Size)/float64(persons)) {
-		emit(s.Score)
+func (f *sampleScoreFn) ProcessElement(s listScore, sizes func(*audienceCount) bool, emit func(string, float64)) {
+	if f.sizes == nil {
+		f.sizes = map[string]int{}
+		var a audienceCount
+		for sizes(&a) {
+			f.sizes[a.Audience] = a.Persons
+		}
+	}
+	if model.InSample(s.Key, f.Seed^0x51ce, float64(f.Size)/float64(max(f.sizes[s.Audience], 1))) {
+		emit(s.Audience, s.Score)
 	}
 }
 
-func less(a, b float64) bool { return a < b }
+// audienceCuts are an audience's percentile cut points.
+type audienceCuts struct {
+	Audience string    `json:"audience"`
+	Cuts     []float64 `json:"cuts"`
+}
+
+func cutsOf(audience string, scores func(*float64) bool) audienceCuts {
+	var sample []float64
+	var v float64
+	for scores(&v) {
+		sample = append(sample, v)
+	}
+	sort.Float64s(sample)
+	return audienceCuts{audience, cutPoints(sample)}
+}
+
+// cutPoints are the 99 percentile cut points of sorted scores: walking up
+// them, a score is the next cut when its rank r has r/n at or above the
+// next quantile q/100.
+func cutPoints(sorted []float64) []float64 {
+	cuts := make([]float64, 0, 99)
+	n, q := float64(len(sorted)), 1.0
+	for i, v := range sorted {
+		if float64(i+1)/n >= q/100 {
+			cuts = append(cuts, v)
+			q++
+		}
+		if q >= 100 {
+			break
+		}
+	}
+	return cuts
+}
 
 // scoreBlock is how many persons scoreFn scores at once: one matrix–
 // vector product per list and block (2 MiB of features at 112 columns).
@@ -160,19 +190,21 @@ const scoreBlock = 2048
 // is vectorized once into a block, and a full block (or the bundle's
 // last) is scored list by list.
 type scoreFn struct {
-	Options TrainOptions        `json:"options"`
-	Exclude map[string][]string `json:"exclude,omitempty"` // ScoreOptions.Exclude
-	schema  *features.Schema
+	Options   TrainOptions        `json:"options"`
+	Exclude   map[string][]string `json:"exclude,omitempty"`   // ScoreOptions.Exclude
+	Countries map[string][]string `json:"countries,omitempty"` // ScoreOptions.Countries
+	schema    *features.Schema
 	// excluded counts, per list, the persons left out for being seeds of a
 	// list it excludes.
-	excluded map[string]beam.Counter
-	models   map[string]*model.Artifact
-	lists    []string // the keys of models, sorted
-	block    *mat.Dense
-	keys     []string
-	seedOf   [][]string // the lists each person of the block is a seed of
-	n        int
-	out      []float64
+	excluded  map[string]beam.Counter
+	models    map[string]*model.Artifact
+	lists     []string // the keys of models, sorted
+	block     *mat.Dense
+	keys      []string
+	countries []string   // of each person of the block
+	seedOf    [][]string // the lists each person of the block is a seed of
+	n         int
+	out       []float64
 }
 
 func (f *scoreFn) Setup() error {
@@ -182,7 +214,7 @@ func (f *scoreFn) Setup() error {
 	}
 	f.schema = s
 	f.block = mat.NewDense(scoreBlock, s.Len(), nil)
-	f.keys, f.seedOf = make([]string, scoreBlock), make([][]string, scoreBlock)
+	f.keys, f.seedOf, f.countries = make([]string, scoreBlock), make([][]string, scoreBlock), make([]string, scoreBlock)
 	f.out = make([]float64, scoreBlock)
 	return nil
 }
@@ -215,7 +247,7 @@ func (f *scoreFn) ProcessElement(ctx context.Context, in seededPerson, models fu
 	}
 	scorePersonsIn.Inc(ctx, 1)
 	f.schema.Vectorize(&in.Person, f.Options.Window.AsOf, f.Options.Window, f.block.RawRowView(f.n))
-	f.keys[f.n], f.seedOf[f.n] = in.Person.Key, in.lists()
+	f.keys[f.n], f.seedOf[f.n], f.countries[f.n] = in.Person.Key, in.lists(), in.Person.Country
 	f.n++
 	if f.n == scoreBlock {
 		return f.flush(ctx, emit)
@@ -230,7 +262,7 @@ func (f *scoreFn) FinishBundle(ctx context.Context, _ func(*TrainedModel) bool, 
 }
 
 // flush scores the block with every list's model; seeds are never in
-// their own prospect list.
+// their own prospect list, nor persons outside a list's countries.
 func (f *scoreFn) flush(ctx context.Context, emit func(listScore)) error {
 	if f.n == 0 {
 		return nil
@@ -242,6 +274,7 @@ func (f *scoreFn) flush(ctx context.Context, emit func(listScore)) error {
 		}
 		m := f.models[list]
 		kind := string(m.Kind)
+		countries := f.Countries[list]
 		for i, key := range f.keys[:f.n] {
 			if slices.Contains(f.seedOf[i], list) {
 				seedsExcluded.Inc(ctx, 1)
@@ -252,8 +285,13 @@ func (f *scoreFn) flush(ctx context.Context, emit func(listScore)) error {
 				f.excludedCounter(list).Inc(ctx, 1)
 				continue
 			}
+			if len(countries) > 0 && !slices.Contains(countries, f.countries[i]) {
+				outsideCountries.Inc(ctx, 1)
+				continue
+			}
 			scoresOut.Inc(ctx, 1)
-			emit(listScore{List: list, Key: key, Score: f.out[i], Similarity: m.Model.Similarity(f.out[i]), Kind: kind})
+			emit(listScore{List: list, Key: key, Score: f.out[i], Similarity: m.Model.Similarity(f.out[i]), Kind: kind,
+				Country: f.countries[i], Audience: audienceOf(list, f.countries[i], countries)})
 		}
 	}
 	f.n = 0
@@ -288,38 +326,81 @@ func (f *scoreFn) excludedCounter(list string) beam.Counter {
 // list.
 const CounterExcludedByLists = "score_excluded_by_lists"
 
-// tierFn places each score among the list's quantiles and keeps the top.
+// tierFn places each score among its audience's percentile cut points and
+// keeps the top.
 type tierFn struct {
-	List       string    `json:"list"`
-	Percent    int       `json:"percent"`
-	RunID      string    `json:"run_id"`
-	Advertiser string    `json:"advertiser"`
-	ScoredAt   time.Time `json:"scored_at"`
-	AsOf       string    `json:"as_of"` // the run's as-of date (YYYY-MM-DD): two runs of one day compare on it
+	Percent     map[string]int    `json:"percent"` // list → audience percent
+	RunID       string            `json:"run_id"`
+	Advertisers map[string]string `json:"advertisers"` // list → advertiser
+	ScoredAt    time.Time         `json:"scored_at"`
+	AsOf        string            `json:"as_of"` // the run's as-of date (YYYY-MM-DD): two runs of one day compare on it
+	cuts        map[string][]float64
 }
 
-func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts []float64, emit func(Prospect)) {
-	p, tier, prospect := model.Tier(cuts, s.Score, f.Percent)
+func (f *tierFn) ProcessElement(ctx context.Context, s listScore, cuts func(*audienceCuts) bool, emit func(Prospect)) {
+	if f.cuts == nil {
+		f.cuts = map[string][]float64{}
+		var a audienceCuts
+		for cuts(&a) {
+			f.cuts[a.Audience] = a.Cuts
+		}
+	}
+	p, tier, prospect := model.Tier(f.cuts[s.Audience], s.Score, f.Percent[s.List])
 	if !prospect {
 		belowAudience.Inc(ctx, 1)
 		return
 	}
 	prospectsOut.Inc(ctx, 1)
-	emit(Prospect{RunID: f.RunID, Advertiser: f.Advertiser, List: f.List, Key: s.Key, Score: s.Score, Similarity: s.Similarity,
-		Percentile: p, Tier: tier, ModelKind: s.Kind, ScoredAt: f.ScoredAt, AsOf: f.AsOf})
+	emit(Prospect{RunID: f.RunID, Advertiser: f.Advertisers[s.List], List: s.List, Key: s.Key, Score: s.Score, Similarity: s.Similarity,
+		Percentile: p, Tier: tier, ModelKind: s.Kind, Country: s.Country, ScoredAt: f.ScoredAt, AsOf: f.AsOf})
+}
+
+func listOf(s listScore) (string, listScore) { return s.List, s }
+
+// histogramFn counts a list's scores into DistributionBins bins of
+// similarity, and by country.
+type histogramFn struct{}
+
+func (histogramFn) CreateAccumulator() ScoreDistribution {
+	return ScoreDistribution{Bins: make([]int64, DistributionBins), ByCountry: map[string]int64{}}
+}
+
+func (histogramFn) AddInput(h ScoreDistribution, s listScore) ScoreDistribution {
+	h.Bins[min(max(int(s.Similarity*DistributionBins), 0), DistributionBins-1)]++
+	h.ByCountry[s.Country]++
+	return h
+}
+
+func (histogramFn) MergeAccumulators(a, b ScoreDistribution) ScoreDistribution {
+	for i, n := range b.Bins {
+		a.Bins[i] += n
+	}
+	for c, n := range b.ByCountry {
+		a.ByCountry[c] += n
+	}
+	return a
+}
+
+func distributionOf(list string, d ScoreDistribution) ScoreDistribution {
+	d.List = list
+	return d
 }
 
 func init() {
 	reg.DoFn4x1[context.Context, seededPerson, func(*TrainedModel) bool, func(listScore), error](&scoreFn{})
-	reg.DoFn4x0[context.Context, listScore, []float64, func(Prospect)](&tierFn{})
-	reg.DoFn2x0[listScore, func(listScore)](&keepListFn{})
-	reg.DoFn3x0[listScore, int, func(float64)](&sampleScoreFn{})
-	register.Emitter1[float64]()
-	register.Function1x2(listSimilarity)
-	register.Combiner2[[]int64, float64](&histogramFn{})
+	reg.DoFn4x0[context.Context, listScore, func(*audienceCuts) bool, func(Prospect)](&tierFn{})
+	reg.DoFn3x0[listScore, func(*audienceCount) bool, func(string, float64)](&sampleScoreFn{})
+	register.Function1x2(audienceOne)
+	register.Function2x1(audienceSizeOf)
+	register.Function2x1(cutsOf)
+	register.Function1x2(listOf)
+	register.Combiner2[ScoreDistribution, listScore](&histogramFn{})
 	register.Function2x1(distributionOf)
-	register.Function2x1(less)
+	register.Emitter2[string, float64]()
 	register.Emitter1[listScore]()
 	register.Emitter1[Prospect]()
 	register.Iter1[TrainedModel]()
+	register.Iter1[audienceCount]()
+	register.Iter1[audienceCuts]()
+	register.Iter1[float64]()
 }

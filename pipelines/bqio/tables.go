@@ -55,13 +55,14 @@ func pairs(name, key, value string) *bigquery.FieldSchema {
 
 // The tables sosie writes.
 var (
-	Prospects = Table{Name: "prospects", ReplaceBy: "seed_list_id", ScopeBy: "advertiser_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Added: []string{"similarity"}, Schema: bigquery.Schema{
+	Prospects = Table{Name: "prospects", ReplaceBy: "seed_list_id", ScopeBy: "advertiser_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Added: []string{"similarity", "country"}, Schema: bigquery.Schema{
 		required(field("run_date", bigquery.DateFieldType)), field("run_id", bigquery.StringFieldType),
 		field("advertiser_id", bigquery.StringFieldType), field("seed_list_id", bigquery.StringFieldType),
 		field("person_key", bigquery.StringFieldType), field("score", bigquery.FloatFieldType),
 		field("percentile", bigquery.IntegerFieldType), field("tier", bigquery.IntegerFieldType),
 		field("model_kind", bigquery.StringFieldType), field("scored_at", bigquery.TimestampFieldType),
 		field("similarity", bigquery.FloatFieldType), // Added
+		field("country", bigquery.StringFieldType),   // Added
 
 	}}
 	SeedMatch = Table{Name: "seed_match", ReplaceBy: "seed_list_id", ScopeBy: "advertiser_id", Clustering: []string{"advertiser_id", "seed_list_id"}, Schema: bigquery.Schema{
@@ -120,7 +121,7 @@ func line(v map[string]any) (string, error) {
 func ProspectRow(runDate time.Time, p pipelines.Prospect) (string, error) {
 	return line(map[string]any{"run_date": date(runDate), "run_id": p.RunID, "advertiser_id": p.Advertiser, "seed_list_id": p.List,
 		"person_key": p.Key, "score": p.Score, "similarity": p.Similarity, "percentile": p.Percentile, "tier": p.Tier, "model_kind": p.ModelKind,
-		"scored_at": p.ScoredAt.UTC().Format(time.RFC3339Nano)})
+		"scored_at": p.ScoredAt.UTC().Format(time.RFC3339Nano), "country": p.Country})
 }
 
 // SeedMatchRow is a match report as a row of SeedMatch.

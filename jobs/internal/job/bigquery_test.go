@@ -187,7 +187,7 @@ func TestLookalikeFromBigQuery(t *testing.T) {
 	for _, r := range srv.Rows("proj", "out", "prospects") {
 		inTable = append(inTable, pipelines.Prospect{RunID: r["run_id"].(string), Advertiser: r["advertiser_id"].(string),
 			List: r["seed_list_id"].(string), Key: r["person_key"].(string), Score: r["score"].(float64), Similarity: r["similarity"].(float64),
-			Percentile: int(r["percentile"].(float64)), Tier: int(r["tier"].(float64)), ModelKind: r["model_kind"].(string), AsOf: r["run_date"].(string)})
+			Percentile: int(r["percentile"].(float64)), Tier: int(r["tier"].(float64)), ModelKind: r["model_kind"].(string), AsOf: r["run_date"].(string), Country: r["country"].(string)})
 	}
 	slices.SortFunc(inTable, func(x, y pipelines.Prospect) int { return strings.Compare(x.Key, y.Key) })
 	sorted := slices.Clone(a)

@@ -109,6 +109,12 @@ func ScoreOptions(cfg *configs.Config, scoredAt time.Time) pipelines.ScoreOption
 			}
 			opt.Exclude[l.ID] = l.Exclude
 		}
+		if len(l.Countries) > 0 {
+			if opt.Countries == nil {
+				opt.Countries = map[string][]string{}
+			}
+			opt.Countries[l.ID] = l.Countries
+		}
 	}
 	return opt
 }
