@@ -64,6 +64,10 @@ type AdvertiserReport struct {
 	Delivered       bool          `json:"delivered"`
 	MinAudience     int           `json:"min_audience"`
 	ByTier          map[int]Count `json:"audience_by_tier,omitempty"`
+	// Countries are the list's target countries (none: every country);
+	// ByCountry the audience in each country it reached.
+	Countries []string         `json:"countries,omitempty"`
+	ByCountry map[string]Count `json:"audience_by_country,omitempty"`
 	// Gains is the model's held-out gains curve: the share of held-out
 	// customers in the top Percent % of held-out persons, in percent,
 	// rounded down to 5 points as the bands are.
@@ -179,7 +183,7 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 	floor, scale := cfg.Privacy.Floor, cfg.Privacy.NoiseScale
 	var out []AdvertiserReport
 	for _, l := range cfg.SeedLists {
-		a := AdvertiserReport{Advertiser: l.Advertiser, List: l.ID, RunID: rep.RunID, Floor: floor, NoiseScale: scale, MinAudience: cfg.Privacy.MinAudience}
+		a := AdvertiserReport{Advertiser: l.Advertiser, List: l.ID, RunID: rep.RunID, Floor: floor, NoiseScale: scale, MinAudience: cfg.Privacy.MinAudience, Countries: l.Countries}
 		var seed uint64
 		noisy := func(name string, n int) int { return features.NoisyCount(n, seed, name, scale) }
 		if i := slices.IndexFunc(rep.SeedMatch, func(m pipelines.MatchReport) bool { return m.List == l.ID }); i >= 0 {
@@ -240,6 +244,11 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 				tiers[t] = noisy(fmt.Sprintf("tier_%d", t), n)
 			}
 			a.ByTier = features.SuppressTotal(floor, tiers, a.Audience)
+			byCountry := map[string]int{}
+			for c, n := range rep.ByCountry[l.ID] {
+				byCountry[c] = noisy("country_"+c, n)
+			}
+			a.ByCountry = features.SuppressTotal(floor, byCountry, a.Audience)
 			a.TierStarts = map[int]float64{}
 			for t, f := range rep.TierFloors[l.ID] {
 				a.TierStarts[t] = math.Floor(100*f) / 100
@@ -315,5 +324,11 @@ func (a *AdvertiserReport) Print(w io.Writer) {
 	row("audience", c(a.Audience)+" persons, delivered")
 	for _, t := range slices.Sorted(maps.Keys(a.ByTier)) {
 		row(fmt.Sprintf("  top %d–%d%%", t-1, t), c(a.ByTier[t]))
+	}
+	if len(a.Countries) > 0 {
+		row("target countries", strings.Join(a.Countries, ", ")+": the top of each country's own ranking")
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.ByCountry)) {
+		row("  in "+k, c(a.ByCountry[k]))
 	}
 }

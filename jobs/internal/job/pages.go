@@ -175,8 +175,55 @@ func listSection(r *Report, i int, m pipelines.MatchReport) page.Section {
 		s.Items = append(s.Items, page.Item{Table: &page.Table{ID: id + "-audience", Header: []string{"audience", "persons", ""}, Rows: [][]page.Cell{
 			{page.Label("prospects"), page.Bound(page.Pointer("audiences", j, "size"), a.Size, "int"), page.Label(word)}}}})
 	}
-	s.Items = append(s.Items, page.Item{Text: "Audiences by country are not built yet: every prospect list is one audience over all the countries of its persons."})
+	if byCountry, ok := r.ByCountry[m.List]; ok {
+		dist := slices.IndexFunc(r.Distributions, func(d pipelines.ScoreDistribution) bool { return d.List == m.List })
+		var cells []countryCount
+		for _, c := range slices.Sorted(maps.Keys(byCountry)) {
+			cc := countryCount{country: c, cell: page.Bound(page.Pointer("audience_by_country", m.List, c), byCountry[c], "int")}
+			if dist >= 0 {
+				// Prospects without a country are counted as "unknown", scored as "".
+				key := strings.TrimSuffix(c, "unknown")
+				if n, ok := r.Distributions[dist].ByCountry[key]; ok {
+					scored := page.Bound(page.Pointer("score_distributions", dist, "by_country", key), n, "int")
+					cc.scored = &scored
+				}
+			}
+			cells = append(cells, cc)
+		}
+		s.Items = append(s.Items, countryItems(id, cells)...)
+	}
 	return s
+}
+
+// countryCount is a country's persons, bound.
+type countryCount struct {
+	country string
+	cell    page.Cell
+	scored  *page.Cell // the persons scored there, where known
+}
+
+// countryItems show the audience by country: a chart, or only the table
+// when every country is under the floor.
+func countryItems(id string, countries []countryCount) []page.Item {
+	t := &page.Table{ID: id + "-countries", Caption: "Audience by country", Header: []string{"country", "persons"}}
+	if len(countries) > 0 && countries[0].scored != nil {
+		t.Header = append(t.Header, "of persons scored there")
+	}
+	var bars []page.Bar
+	drawn := false
+	for _, cc := range countries {
+		row := []page.Cell{page.Label(cc.country), cc.cell}
+		if cc.scored != nil {
+			row = append(row, *cc.scored)
+		}
+		t.Rows = append(t.Rows, row)
+		bars = append(bars, page.Bar{Label: cc.country, Value: cellNumber(cc.cell)})
+		drawn = drawn || cc.cell.Value != "null"
+	}
+	if !drawn {
+		return []page.Item{{Text: "Every country is under the floor, so none is shown as a number or a bar."}, {Table: t}}
+	}
+	return []page.Item{{Chart: &page.Chart{ID: id + "-countries", Title: "Audience by country", Kind: page.Bars, XLabel: "persons", Bars: bars, Data: t}}}
 }
 
 // countsTable is a table of a map of counts found at at(field, key).
@@ -388,6 +435,16 @@ func advertiserPage(a *AdvertiserReport) *page.Page {
 			cells = append(cells, tierCount{t, page.Bound(page.Pointer("audience_by_tier", t), a.ByTier[t], floored)})
 		}
 		aud.Items = append(aud.Items, tierItems("audience", cells)...)
+	}
+	if len(a.Countries) > 0 {
+		aud.Items = append(aud.Items, page.Item{Text: "Target countries: " + strings.Join(a.Countries, ", ") + ". Each country's audience is the top of that country's own ranking."})
+	}
+	if len(a.ByCountry) > 0 {
+		var cells []countryCount
+		for _, c := range slices.Sorted(maps.Keys(a.ByCountry)) {
+			cells = append(cells, countryCount{country: c, cell: page.Bound(page.Pointer("audience_by_country", c), a.ByCountry[c], floored)})
+		}
+		aud.Items = append(aud.Items, countryItems("audience", cells)...)
 	}
 	if len(a.Distribution) > 0 {
 		var bins []page.Cell

@@ -108,10 +108,10 @@ func TestPagesInChromium(t *testing.T) {
 		fields           []string
 	}{
 		{html: "out/report.html", json: "out/report.json", shot: "run-report.png",
-			charts: []string{"list-synthetic-funnel", "list-synthetic-gains", "list-synthetic-features", "list-synthetic-distribution", "list-synthetic-tiers", "dead-letters"},
+			charts: []string{"list-synthetic-funnel", "list-synthetic-gains", "list-synthetic-features", "list-synthetic-distribution", "list-synthetic-tiers", "list-synthetic-countries", "dead-letters"},
 			fields: []string{"/seed_match/0/rows", "/seed_match/0/matched", "/models/0/quality/held_out/auc", "/models/0/quality/held_out/recall_at_1pct",
 				"/models/0/quality/held_out/recall_at_5pct", "/models/0/quality/held_out/recall_at_10pct", "/models/0/quality/held_out/lift_at_10pct",
-				"/audiences/0/size", "/balances/0/holds", "/score_distributions/0/bins/19", "/audience_by_tier/synthetic/1"}},
+				"/audiences/0/size", "/balances/0/holds", "/score_distributions/0/bins/19", "/audience_by_tier/synthetic/1", "/audience_by_country/synthetic/FR"}},
 		{html: "out/advertiser_reports/demo/synthetic.html", json: "out/advertiser_reports/demo/synthetic.json", shot: "advertiser-report.png",
 			charts: []string{"funnel", "gains", "features", "audience-distribution"},
 			fields: []string{"/rows", "/valid", "/usable", "/matched", "/audience", "/gains/4/customers_percent", "/audience_by_tier/1", "/similarity_distribution/0"}},

@@ -49,7 +49,10 @@ type Report struct {
 	// TierFloors are, per seed list and tier, the lowest similarity of a
 	// person delivered in it: where the tier starts.
 	TierFloors map[string]map[int]float64 `json:"tier_similarity_floors,omitempty"`
-	Audiences  []pipelines.AudienceSize   `json:"audiences,omitempty"` // size of each prospect list, delivered or withheld
+	// ByCountry are, per seed list, the persons delivered by country
+	// ("unknown" for a person without one).
+	ByCountry map[string]map[string]int `json:"audience_by_country,omitempty"`
+	Audiences []pipelines.AudienceSize  `json:"audiences,omitempty"` // size of each prospect list, delivered or withheld
 	// Distributions are how each list's scored persons spread over
 	// similarity.
 	Distributions []pipelines.ScoreDistribution `json:"score_distributions,omitempty"`
@@ -161,16 +164,17 @@ func (r *Report) AddModels(path string) error {
 // AddTiers counts the prospects of a JSONL prospects file per seed list
 // and tier, and finds where each tier starts.
 func (r *Report) AddTiers(path string) error {
-	r.Tiers, r.TierFloors = map[string]map[int]int{}, map[string]map[int]float64{}
+	r.Tiers, r.TierFloors, r.ByCountry = map[string]map[int]int{}, map[string]map[int]float64{}, map[string]map[string]int{}
 	return ReadLines(path, func(b []byte) error {
 		var p pipelines.Prospect
 		if err := json.Unmarshal(b, &p); err != nil {
 			return err
 		}
 		if r.Tiers[p.List] == nil {
-			r.Tiers[p.List], r.TierFloors[p.List] = map[int]int{}, map[int]float64{}
+			r.Tiers[p.List], r.TierFloors[p.List], r.ByCountry[p.List] = map[int]int{}, map[int]float64{}, map[string]int{}
 		}
 		r.Tiers[p.List][p.Tier]++
+		r.ByCountry[p.List][cmp.Or(p.Country, "unknown")]++
 		if f, ok := r.TierFloors[p.List][p.Tier]; !ok || p.Similarity < f {
 			r.TierFloors[p.List][p.Tier] = p.Similarity
 		}
