@@ -60,6 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		kinds    = fs.String("models", "auto", "comma-separated kinds: auto, logistic, centroid, contrast, multi_centroid, ensemble")
 		seed     = fs.Uint64("seed", 1, "random seed: the same seed gives the same table")
 		out      = fs.String("json", "", "write the results as JSON to this file")
+		html     = fs.String("html", "", "write the results as a page to this file (HTML; its charts as PNG in <name>_charts/ beside it)")
 		lambda   = fs.Float64("lambda", 0, "logistic L2 penalty (0: 1/n)")
 		ridge    = fs.Float64("fisher-ridge", 0, "Fisher discriminant ridge (0: default)")
 		shrink   = fs.Bool("shrink", false, "shrink seed means in centroid models (James–Stein)")
@@ -168,6 +169,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "| %d | %s | %.3f ± %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %.3f | %s |\n",
 			r.SeedSize, r.Kind, r.AUC.Mean, r.AUC.Std, r.Recall1.Mean, r.Recall5.Mean, r.Recall10.Mean, r.Recall20.Mean,
 			r.Lift10.Mean, r.FitSeconds.Mean, strings.Join(chosen, " "))
+	}
+	if *html != "" {
+		lead := []string{fmt.Sprintf("%s: %d rows, %d features, %d positives; %d repeats per seed size, population sample %d × k, --seed %d.", *path, n, d, pos, ps.Repeats, ps.PopulationRatio, ps.Seed),
+			"Each repeat draws a seed list of positives, fits each model against a population sample, and ranks every row not drawn as a seed; the figures are means over the repeats. The numbers are those of --json's results."}
+		if err := writePage(*html, evaluationPage("sosie evaluate: "+*path, lead, rows)); err != nil {
+			log.Error().Err(err).Msg("cannot write the page")
+			return 1
+		}
+		fmt.Fprintf(stdout, "\npage written to %s\n", *html)
 	}
 	if *out != "" {
 		b, _ := json.MarshalIndent(map[string]any{"file": *path, "rows": n, "features": d, "positives": pos, "settings": ps, "results": rows}, "", "  ")

@@ -3,11 +3,18 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	stdhtml "html"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sosie-dev/sosie/jobs/internal/page"
+	"github.com/sosie-dev/sosie/model/eval"
 )
 
 // writeTable writes a ';'-separated table with a learnable label.
@@ -45,7 +52,7 @@ func TestEvaluate(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.json")
 	var stdout, stderr strings.Builder
 	code := run([]string{"--csv", path, "--comma", ";", "--label", "y", "--positive", "yes", "--drop", "id",
-		"--k", "20,60", "--repeats", "2", "--models", "auto,logistic", "--json", out}, &stdout, &stderr)
+		"--k", "20,60", "--repeats", "2", "--models", "auto,logistic", "--json", out, "--html", filepath.Join(filepath.Dir(out), "r.html")}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -77,6 +84,7 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("k=%d %s: AUC %v on a learnable table", r.SeedSize, r.Kind, r.AUC.Mean)
 		}
 	}
+	checkPage(t, filepath.Join(filepath.Dir(out), "r.html"), b)
 	// Deterministic for a seed (and profiled, which changes nothing).
 	var again strings.Builder
 	prof := filepath.Join(t.TempDir(), "cpu.pprof")
@@ -129,4 +137,84 @@ func TestEvaluateErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want %d mentioning %q", tc.args, code, stderr.String(), tc.code, tc.says)
 		}
 	}
+}
+
+var boundCell = regexp.MustCompile(`data-field="([^"]*)" data-value="([^"]*)" data-format="([^"]*)">([^<]*)<`)
+
+// checkPage checks evaluate's page: a gains and a similarity chart per
+// seed size, each with its PNG, and every number shown equal to the
+// JSON results' value it is bound to; the gains curves pass through the
+// recalls of the table.
+func checkPage(t *testing.T, path string, results []byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	for _, id := range []string{"k20-gains", "k60-gains", "k20-similarity", "k60-similarity"} {
+		if !strings.Contains(html, `data-chart="`+id+`"`) {
+			t.Errorf("the page lacks chart %s", id)
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(path), "r_charts", id+".png")); err != nil {
+			t.Errorf("chart %s: %v", id, err)
+		}
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(results, &doc); err != nil {
+		t.Fatal(err)
+	}
+	cells := boundCell.FindAllStringSubmatch(html, -1)
+	if len(cells) != 4*7+2*eval.SimilarityBins*2 { // 7 figures of 4 rows, 2 groups of bins for 2 seed sizes
+		t.Errorf("%d numbers on the page", len(cells))
+	}
+	for _, c := range cells {
+		want := lookup(doc, c[1])
+		raw := stdhtml.UnescapeString(c[2])
+		var got any
+		if err := json.Unmarshal([]byte(raw), &got); err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: the page binds %s, the JSON has %v", c[1], raw, want)
+			continue
+		}
+		wantRaw, _ := json.Marshal(want)
+		if text, err := page.Format(c[3], wantRaw); err != nil || text != stdhtml.UnescapeString(c[4]) {
+			t.Errorf("%s: the page shows %q, want %q (%v)", c[1], c[4], text, err)
+		}
+	}
+	var res struct {
+		Results []eval.ProtocolRow `json:"results"`
+	}
+	json.Unmarshal(results, &res)
+	for _, r := range res.Results {
+		if len(r.Gains) != 101 || math.Abs(r.Gains[10].Recall-r.Recall10.Mean) > 1e-9 || math.Abs(r.Gains[1].Recall-r.Recall1.Mean) > 1e-9 {
+			t.Errorf("k=%d %s: gains %v, recalls %v %v", r.SeedSize, r.Kind, r.Gains, r.Recall1, r.Recall10)
+		}
+		var pos, other float64
+		for i := range r.Positives {
+			pos, other = pos+r.Positives[i], other+r.Others[i]
+		}
+		if math.Abs(pos-1) > 1e-9 || math.Abs(other-1) > 1e-9 {
+			t.Errorf("k=%d %s: similarity shares sum to %v and %v", r.SeedSize, r.Kind, pos, other)
+		}
+	}
+}
+
+// lookup finds a JSON pointer's value in a decoded document.
+func lookup(doc any, ptr string) any {
+	cur := doc
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		switch v := cur.(type) {
+		case map[string]any:
+			cur = v[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i >= len(v) {
+				return nil
+			}
+			cur = v[i]
+		default:
+			return nil
+		}
+	}
+	return cur
 }

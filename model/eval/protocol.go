@@ -59,6 +59,39 @@ type ProtocolRow struct {
 	Lift10     Summary        `json:"lift_at_10pct"`
 	FitSeconds Summary        `json:"fit_seconds"`
 	Chosen     map[string]int `json:"chosen,omitempty"` // for auto: how often each candidate was picked
+	// Gains is the gains curve on the rows not drawn as seeds: the mean
+	// over the repeats of the share of their positives in the top 0, 1,
+	// …, 100 % of them.
+	Gains []model.GainsPoint `json:"gains"`
+	// Positives and Others are how the positives and the other rows not
+	// drawn as seeds spread over similarity, in SimilarityBins bins of
+	// equal width: the share of each group per bin, mean over repeats.
+	Positives []float64 `json:"similarity_positives"`
+	Others    []float64 `json:"similarity_others"`
+}
+
+// SimilarityBins is how many bins ProtocolRow's similarity shares have.
+const SimilarityBins = 20
+
+// similarityShares adds, to pos and other, each group's share of rows
+// per bin of similarity, over n repeats.
+func similarityShares(m *model.Model, scores, y []float64, n int, pos, other []float64) {
+	var np, no float64
+	for _, l := range y {
+		if l == 1 {
+			np++
+		} else {
+			no++
+		}
+	}
+	for i, s := range scores {
+		b := min(max(int(m.Similarity(s)*SimilarityBins), 0), SimilarityBins-1)
+		if y[i] == 1 {
+			pos[b] += 1 / np / float64(n)
+		} else {
+			other[b] += 1 / no / float64(n)
+		}
+	}
 }
 
 // RunProtocol runs the seed-list protocol on t. progress, if not nil, is
@@ -84,8 +117,15 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 		if k < 2 || k > len(pos)-1 {
 			return nil, fmt.Errorf("model: seed size %d, want 2 to %d (the positives less one)", k, len(pos)-1)
 		}
-		type metrics struct{ auc, r1, r5, r10, r20, lift, secs []float64 }
+		type metrics struct {
+			auc, r1, r5, r10, r20, lift, secs []float64
+			gains                             []model.GainsPoint
+			pos, other                        []float64
+		}
 		per := make([]metrics, len(ps.Kinds))
+		for ki := range per {
+			per[ki].pos, per[ki].other = make([]float64, SimilarityBins), make([]float64, SimilarityBins)
+		}
 		chosen := make([]map[string]int, len(ps.Kinds))
 		for r := range ps.Repeats {
 			seedIdx, popIdx, err := drawFor(ps, t, pos, k, r)
@@ -137,6 +177,14 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 				mt.r20 = append(mt.r20, rank.RecallAt(20))
 				mt.lift = append(mt.lift, rank.LiftAt(10))
 				mt.secs = append(mt.secs, secs)
+				for i, g := range rank.Gains(100) {
+					if mt.gains == nil {
+						mt.gains = make([]model.GainsPoint, 101)
+					}
+					mt.gains[i].Percent = g.Percent
+					mt.gains[i].Recall += g.Recall / float64(ps.Repeats)
+				}
+				similarityShares(m, scores, restY, ps.Repeats, mt.pos, mt.other)
 				if kind == model.KindAuto {
 					if chosen[ki] == nil {
 						chosen[ki] = map[string]int{}
@@ -154,7 +202,7 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 				SeedSize: k, Kind: kind,
 				AUC: summarize(mt.auc), Recall1: summarize(mt.r1), Recall5: summarize(mt.r5),
 				Recall10: summarize(mt.r10), Recall20: summarize(mt.r20), Lift10: summarize(mt.lift),
-				FitSeconds: summarize(mt.secs), Chosen: chosen[ki],
+				FitSeconds: summarize(mt.secs), Chosen: chosen[ki], Gains: mt.gains, Positives: mt.pos, Others: mt.other,
 			})
 		}
 	}

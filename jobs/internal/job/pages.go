@@ -265,7 +265,7 @@ func modelItems(id string, q *model.Report, at func(...any) string) []page.Item 
 			}
 		}
 		items = append(items, page.Item{Chart: &page.Chart{ID: id + "-gains", Title: "Cross-validated gains: held-out seeds found in the top of the ranking", Kind: page.Gains,
-			XLabel: "top % of persons ranked", YLabel: "held-out seeds found", Series: "held-out seeds", Points: pts, Ideal: 100 * float64(q.Seeds) / float64(q.Seeds+q.Population), Data: gains}})
+			XLabel: "top % of persons ranked", YLabel: "held-out seeds found", Curves: []page.Curve{{Name: "held-out seeds", Points: pts}}, Ideal: 100 * float64(q.Seeds) / float64(q.Seeds+q.Population), Data: gains}})
 	}
 	cands := &page.Table{ID: id + "-candidates", Caption: "Every candidate measured on the same held-out folds", Header: []string{"candidate", "AUC", "recall at 10 %", "criterion"}}
 	for k, c := range q.Candidates {
@@ -393,7 +393,7 @@ func advertiserPage(a *AdvertiserReport) *page.Page {
 				t.Rows = append(t.Rows, []page.Cell{page.Bound(at("gains", k, "top_percent"), g.Percent, "percent"), page.Bound(at("gains", k, "customers_percent"), g.Customers, "percent")})
 			}
 			m.Items = append(m.Items, page.Item{Chart: &page.Chart{ID: "gains", Title: "Your customers held out of training: how many the ranking finds at the top", Kind: page.Gains,
-				XLabel: "top % of persons ranked", YLabel: "held-out customers found", Series: "held-out customers", Points: pts, Data: t}})
+				XLabel: "top % of persons ranked", YLabel: "held-out customers found", Curves: []page.Curve{{Name: "held-out customers", Points: pts}}, Data: t}})
 		}
 		tried := &page.Table{ID: "models-tried", Caption: "Every kind of model measured on your held-out customers", Header: []string{"kind", "AUC", "in the top 10 %", ""}}
 		for k, tm := range a.ModelsTried {

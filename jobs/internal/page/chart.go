@@ -40,8 +40,7 @@ type Chart struct {
 	ID, Title      string
 	Kind           ChartKind
 	XLabel, YLabel string
-	Points         []plotter.XY // Gains
-	Series         string       // Gains: the curve's name in the legend
+	Curves         []Curve // Gains: one curve or several
 	// Ideal is, for Gains, the top percent of persons in which a perfect
 	// ranking finds every seed: the seeds' share of all persons (0: the
 	// ideal line is not drawn).
@@ -49,8 +48,18 @@ type Chart struct {
 	Bars     []Bar   // Bars, Histogram
 	BinWidth float64 // Histogram
 	Cuts     []Cut   // Histogram
+	// Overlay is drawn over a histogram's bins as a line, one value a
+	// bin; Legend names the bins and the overlay.
+	Overlay []float64
+	Legend  [2]string
 	// Data is the table of the numbers drawn, shown under the chart.
 	Data *Table
+}
+
+// Curve is one named line of points.
+type Curve struct {
+	Name   string
+	Points []plotter.XY
 }
 
 // Bar is one bar: its label and value (0 when the value is suppressed).
@@ -73,6 +82,12 @@ var (
 	grey     = color.RGBA{R: 0x9a, G: 0xa3, B: 0xb5, A: 0xff}
 	lightRed = color.RGBA{R: 0xc4, G: 0x32, B: 0x2a, A: 0xff}
 )
+
+// palette colors the curves of a chart, the first blue.
+var palette = []color.Color{blue, orange,
+	color.RGBA{R: 0x2a, G: 0x9d, B: 0x5c, A: 0xff}, color.RGBA{R: 0x8e, G: 0x44, B: 0xad, A: 0xff},
+	color.RGBA{R: 0x7f, G: 0x8c, B: 0x8d, A: 0xff}, color.RGBA{R: 0xd4, G: 0xa0, B: 0x17, A: 0xff},
+	color.RGBA{R: 0x16, G: 0xa0, B: 0xb8, A: 0xff}, color.RGBA{R: 0xc0, G: 0x39, B: 0x2b, A: 0xff}}
 
 // width and height of a drawn chart.
 const (
@@ -160,18 +175,21 @@ func (c *Chart) plot() (*plot.Plot, vg.Length, error) {
 
 func (c *Chart) gains(p *plot.Plot) error {
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 100, 0, 1
-	curve, err := plotter.NewLine(plotter.XYs(c.Points))
-	if err != nil {
-		return err
-	}
-	curve.Color, curve.Width = blue, vg.Points(2)
 	random, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 100, Y: 1}})
 	if err != nil {
 		return err
 	}
 	random.Color, random.Dashes = grey, []vg.Length{vg.Points(4), vg.Points(3)}
-	p.Add(plotter.NewGrid(), random, curve)
-	p.Legend.Add(c.Series, curve)
+	p.Add(plotter.NewGrid(), random)
+	for i, cv := range c.Curves {
+		line, err := plotter.NewLine(plotter.XYs(cv.Points))
+		if err != nil {
+			return err
+		}
+		line.Color, line.Width = palette[i%len(palette)], vg.Points(2)
+		p.Add(line)
+		p.Legend.Add(cv.Name, line)
+	}
 	p.Legend.Add("random", random)
 	if c.Ideal > 0 {
 		ideal, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: c.Ideal, Y: 1}, {X: 100, Y: 1}})
@@ -281,6 +299,24 @@ func (c *Chart) histogram(p *plot.Plot) error {
 	}
 	h := &plotter.Histogram{Bins: bins, FillColor: blue, LineStyle: draw.LineStyle{Color: color.White, Width: vg.Points(1)}}
 	p.Add(plotter.NewGrid(), h)
+	if len(c.Overlay) > 0 {
+		var steps plotter.XYs
+		for i, v := range c.Overlay {
+			lo := float64(i) * c.BinWidth
+			steps = append(steps, plotter.XY{X: lo, Y: v}, plotter.XY{X: lo + c.BinWidth, Y: v})
+			top = max(top, v)
+		}
+		line, err := plotter.NewLine(steps)
+		if err != nil {
+			return err
+		}
+		line.Color, line.Width = orange, vg.Points(2)
+		p.Add(line)
+		p.Legend.Add(c.Legend[0], h)
+		p.Legend.Add(c.Legend[1], line)
+		p.Legend.Top = true
+		p.Y.Max = top * 1.3 // room for the legend
+	}
 	p.X.Min, p.X.Max, p.Y.Min = 0, float64(len(c.Bars))*c.BinWidth, 0
 	if top == 0 {
 		top = 1

@@ -51,10 +51,10 @@ func TestRender(t *testing.T) {
 	p := &Page{Title: "Run <x>", Lead: []string{"lead"}, Sections: []Section{{ID: "s", Title: "Section", Items: []Item{
 		{Text: "a paragraph"},
 		{Table: &Table{ID: "t", Header: []string{"what", "count"}, Rows: [][]Cell{{Label("matched"), Bound("/matched", n, "int")}, {Label("floored"), Bound("/x", nil, "floored:50")}}}},
-		{Chart: &Chart{ID: "gains", Title: "Gains", Kind: Gains, Points: plotter.XYs{{X: 0, Y: 0}, {X: 10, Y: 0.4}, {X: 100, Y: 1}}, Ideal: 3.7,
+		{Chart: &Chart{ID: "gains", Title: "Gains", Kind: Gains, Curves: []Curve{{"a", plotter.XYs{{X: 0, Y: 0}, {X: 10, Y: 0.4}, {X: 100, Y: 1}}}, {"b", plotter.XYs{{X: 0, Y: 0}, {X: 100, Y: 1}}}}, Ideal: 3.7,
 			Data: &Table{ID: "gains-data", Rows: [][]Cell{{Label("10%"), Bound("/gains/10/recall", 0.4, "pct")}}}}},
 		{Chart: &Chart{ID: "features", Title: "Features", Kind: Bars, Bars: []Bar{{"a", 1}, {"b", -0.5}}}},
-		{Chart: &Chart{ID: "dist", Title: "Distribution", Kind: Histogram, BinWidth: 0.05, Bars: []Bar{{"0", 3}, {"0.05", 10}, {"0.1", 0}}, Cuts: []Cut{{0.07, "tier 1"}}}},
+		{Chart: &Chart{ID: "dist", Title: "Distribution", Kind: Histogram, BinWidth: 0.05, Bars: []Bar{{"0", 3}, {"0.05", 10}, {"0.1", 0}}, Cuts: []Cut{{0.07, "tier 1"}}, Overlay: []float64{1, 2, 8}, Legend: [2]string{"all", "positives"}}},
 	}}}}
 	html, images, err := Render(p, "run_charts")
 	if err != nil {
