@@ -101,7 +101,7 @@ type App struct {
 
 // Synthetic is the world made when no app is configured.
 type Synthetic struct {
-	Persons  int    `yaml:"persons"`   // default 5000
+	Persons  int    `yaml:"persons"`   // default 20000
 	Seed     uint64 `yaml:"seed"`      // default 1
 	SeedSize int    `yaml:"seed_size"` // customers in the seed list; default 200, above the usual minimum of 100
 }
@@ -302,7 +302,7 @@ func (c *Config) Defaults() {
 		c.ProspectFormats = []string{"csv", "parquet"}
 	}
 	if unset("synthetic.persons", c.Synthetic.Persons == 0) {
-		c.Synthetic.Persons = 5000
+		c.Synthetic.Persons = 20000
 	}
 	if unset("synthetic.seed", c.Synthetic.Seed == 0) {
 		c.Synthetic.Seed = 1

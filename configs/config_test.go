@@ -16,7 +16,7 @@ func TestLoadExample(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.RunID != "local-demo" || c.Synthetic.Persons != 5000 || c.Model.Kind != "auto" || c.PepperEnv != "SOSIE_PEPPER" {
+	if c.RunID != "local-demo" || c.Synthetic.Persons != 20000 || c.Model.Kind != "auto" || c.PepperEnv != "SOSIE_PEPPER" {
 		t.Fatalf("%+v", c)
 	}
 }

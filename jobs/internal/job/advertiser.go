@@ -168,7 +168,10 @@ func triedModels(q *model.Report) ([]TriedModel, string) {
 			Chosen: c.Name() == q.HeldOut.Name()})
 	}
 	choice := fmt.Sprintf("%s, measured on customers held out of its training", q.HeldOut.Name())
-	if len(out) > 1 {
+	switch {
+	case q.HeldOut.Kind == model.KindStack:
+		choice = fmt.Sprintf("%s: a blend of the kinds measured on customers held out of their training, chosen because it ranked them clearly better — by more than the measurement's noise — than any one of the %d kinds alone", q.HeldOut.Name(), len(out)-1)
+	case len(out) > 1:
 		choice = fmt.Sprintf("%s: of the %d kinds measured on customers held out of their training, the simplest whose ranking is within the measurement's noise of the best", q.HeldOut.Name(), len(out))
 	}
 	return out, choice

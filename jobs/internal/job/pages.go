@@ -376,7 +376,7 @@ func advertiserPage(a *AdvertiserReport) *page.Page {
 		match.Items = append(match.Items, page.Item{Table: countsTable("rejected", "Rows rejected, by reason", "reason", at, "rejected", a.Rejected, "int")})
 	}
 	if a.MatchRate != nil {
-		match.Items = append(match.Items, page.Item{Table: &page.Table{ID: "rate", Header: []string{"", ""}, Rows: [][]page.Cell{{page.Label("match rate"), page.Bound("/match_rate", *a.MatchRate, "pct")}}}})
+		match.Items = append(match.Items, page.Item{Table: &page.Table{ID: "rate", Rows: [][]page.Cell{{page.Label("match rate"), page.Bound("/match_rate", *a.MatchRate, "pct")}}}})
 	}
 	if a.HashHint != "" {
 		match.Items = append(match.Items, page.Item{Text: "Hashed phones: " + a.HashHint + "."})

@@ -113,8 +113,8 @@ func TestPagesInChromium(t *testing.T) {
 				"/models/0/quality/held_out/recall_at_5pct", "/models/0/quality/held_out/recall_at_10pct", "/models/0/quality/held_out/lift_at_10pct",
 				"/audiences/0/size", "/balances/0/holds", "/score_distributions/0/bins/19", "/audience_by_tier/synthetic/1", "/audience_by_country/synthetic/FR"}},
 		{html: "out/advertiser_reports/demo/synthetic.html", json: "out/advertiser_reports/demo/synthetic.json", shot: "advertiser-report.png",
-			charts: []string{"funnel", "gains", "features", "audience-distribution"},
-			fields: []string{"/rows", "/valid", "/usable", "/matched", "/audience", "/gains/4/customers_percent", "/audience_by_tier/1", "/similarity_distribution/0"}},
+			charts: []string{"funnel", "gains", "features", "audience-tiers", "audience-countries", "audience-distribution"},
+			fields: []string{"/rows", "/valid", "/usable", "/matched", "/audience", "/gains/4/customers_percent", "/audience_by_tier/1", "/audience_by_country/IN", "/similarity_distribution/0"}},
 	} {
 		t.Run(filepath.Base(pg.html), func(t *testing.T) {
 			abs, err := filepath.Abs(pg.html)

@@ -239,7 +239,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{end}}</body>
 </html>
 {{define "table"}}<table data-table="{{.ID}}">{{with .Caption}}<caption>{{.}}</caption>{{end}}
-<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
+{{with .Header}}<thead><tr>{{range .}}<th>{{.}}</th>{{end}}</tr></thead>{{end}}
 <tbody>{{range .Rows}}<tr>{{range .}}{{if .Field}}<td class="num {{.Class}}" data-field="{{.Field}}" data-value="{{.Value}}" data-format="{{.Format}}">{{.Text}}</td>{{else}}<td class="{{.Class}}">{{.Text}}</td>{{end}}{{end}}</tr>
 {{end}}</tbody>
 </table>
