@@ -150,6 +150,27 @@ func checkSeeds(cfg *configs.Config, rep *Report) []string {
 	return problems
 }
 
+// checkCountries warns of a list's target country where it scored no one:
+// a code no person has (UK for GB, say), or a country the privacy rules
+// emptied. The list's audience there is empty; the run goes on.
+func checkCountries(cfg *configs.Config, rep *Report) []string {
+	var warnings []string
+	for _, l := range cfg.SeedLists {
+		i := slices.IndexFunc(rep.Distributions, func(d pipelines.ScoreDistribution) bool { return d.List == l.ID })
+		var empty []string
+		for _, c := range l.Countries {
+			if i < 0 || rep.Distributions[i].ByCountry[c] == 0 {
+				empty = append(empty, c)
+			}
+		}
+		if len(empty) > 0 {
+			warnings = append(warnings, fmt.Sprintf("seed list %s: no eligible person in %s of its countries %v, so no audience there: check the codes (ISO 3166: GB, not UK)",
+				l.ID, strings.Join(empty, ", "), l.Countries))
+		}
+	}
+	return warnings
+}
+
 // checkHandoff reads the headers of the files another job wrote for this
 // one and refuses, before any work, a file that is not of its kind or
 // version, or that was written under another pepper than this run's

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features/synth"
+	"github.com/sosie-dev/sosie/pipelines"
 )
 
 // TestAudiencesPerCountry: a seed list with target countries is scored in
@@ -143,5 +144,16 @@ func TestCountriesValidation(t *testing.T) {
 	cfg.Validate()
 	if got := strings.Join(cfg.SeedLists[0].Countries, ","); got != "FR,DE" {
 		t.Errorf("countries %s, want FR,DE", got)
+	}
+}
+
+// TestCheckCountries: a target country where a list scored no one is
+// warned of, naming the list and the country; the others are not.
+func TestCheckCountries(t *testing.T) {
+	cfg := &configs.Config{SeedLists: []configs.SeedList{{ID: "eu", Countries: []string{"FR", "UK"}}, {ID: "all"}, {ID: "fr", Countries: []string{"FR"}}}}
+	rep := &Report{Distributions: []pipelines.ScoreDistribution{{List: "eu", ByCountry: map[string]int64{"FR": 40}}, {List: "fr", ByCountry: map[string]int64{"FR": 40}}}}
+	w := checkCountries(cfg, rep)
+	if len(w) != 1 || !strings.Contains(w[0], "seed list eu: no eligible person in UK") {
+		t.Errorf("warnings %q", w)
 	}
 }

@@ -57,7 +57,7 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	code, err = r.execute(ctx, p, runSpec{flags: flags, files: in, report: "report.json", deliver: true, retire: true,
 		check: func() ([]string, []string) {
 			problems, warnings := checkInputs(cfg, &r.rep, dead, true)
-			return append(problems, checkSeeds(cfg, &r.rep)...), warnings
+			return append(problems, checkSeeds(cfg, &r.rep)...), append(warnings, checkCountries(cfg, &r.rep)...)
 		}})
 	if err != nil {
 		return code, err

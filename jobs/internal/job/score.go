@@ -65,7 +65,7 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	code, err = r.execute(ctx, p, runSpec{flags: flags, files: in2, report: "score_report.json", deliver: true, retire: true,
 		check: func() ([]string, []string) {
 			problems, warnings := checkInputs(cfg, &r.rep, dead, false)
-			return append(problems, checkSeeds(cfg, &r.rep)...), warnings
+			return append(problems, checkSeeds(cfg, &r.rep)...), append(warnings, checkCountries(cfg, &r.rep)...)
 		}})
 	if err != nil {
 		return code, err
