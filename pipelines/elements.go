@@ -28,6 +28,7 @@ import (
 type DeadLetter struct {
 	Stage  string          `json:"stage"`            // the composite that rejected it, e.g. "read", "featurize"
 	Source string          `json:"source"`           // the file, or the app
+	File   string          `json:"file,omitempty"`   // where Source is an app: the file (or table stream) the account was read from, where known
 	Line   int             `json:"line,omitempty"`   // 1-based line in Source, where known
 	Record string          `json:"record,omitempty"` // the record's id (an app user id), where known
 	Reason features.Reason `json:"reason"`

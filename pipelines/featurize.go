@@ -120,7 +120,7 @@ func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Acco
 		accountsRejected.Inc(ctx, 1)
 		reason := features.ReasonOf(err)
 		rejected(a.UserID, string(reason))
-		dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Line: a.Line, Record: features.RecordID(a.UserID), Reason: reason, Detail: where(err.Error(), a), Rows: 1})
+		dead(DeadLetter{Stage: "featurize", Source: f.Options.App, File: a.Source, Line: a.Line, Record: features.RecordID(a.UserID), Reason: reason, Detail: where(err.Error(), a), Rows: 1})
 		return
 	}
 	a.Phone = "" // raw phones never leave this stage
@@ -175,7 +175,7 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 
 func (f *buildProfileFn) duplicate(ctx context.Context, dead func(DeadLetter), ka keyedAccount) {
 	accountsRejected.Inc(ctx, 1)
-	dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Line: ka.Account.Line, Record: features.RecordID(ka.Account.UserID), Reason: features.ReasonDuplicate,
+	dead(DeadLetter{Stage: "featurize", Source: f.Options.App, File: ka.Account.Source, Line: ka.Account.Line, Record: features.RecordID(ka.Account.UserID), Reason: features.ReasonDuplicate,
 		Detail: where("the user id appears more than once; the most recently updated row is kept", ka.Account), Rows: 1})
 }
 
@@ -289,7 +289,7 @@ func (f *joinFn) shared(ctx context.Context, dead func(DeadLetter), app []Accoun
 	accountsRejected.Inc(ctx, int64(len(app)))
 	for _, a := range app {
 		account := features.Account{Source: a.Source, Line: a.Line}
-		dead(DeadLetter{Stage: "featurize", Source: a.Profile.App, Line: a.Line, Record: features.RecordID(a.UserID), Reason: features.ReasonShared, Detail: where(err.Error(), account), Rows: 1})
+		dead(DeadLetter{Stage: "featurize", Source: a.Profile.App, File: a.Source, Line: a.Line, Record: features.RecordID(a.UserID), Reason: features.ReasonShared, Detail: where(err.Error(), account), Rows: 1})
 		if events := a.Profile.Activity.Seen(); events > 0 {
 			eventsUnattached.Inc(ctx, int64(events))
 			dead(DeadLetter{Stage: "featurize", Source: a.Profile.App, Record: features.RecordID(a.UserID), Reason: features.ReasonAccountGone, Rows: events})

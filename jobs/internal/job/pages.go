@@ -85,10 +85,10 @@ func deadLettersSection(r *Report) page.Section {
 		return s
 	}
 	byReason := map[string]int{}
-	t := &page.Table{ID: "dead-letters", Header: []string{"stage", "source", "reason", "letters", "input rows"}}
+	t := &page.Table{ID: "dead-letters", Header: []string{"stage", "source", "file", "reason", "letters", "input rows"}}
 	for i, d := range r.DeadLetters {
 		byReason[d.Reason] += d.Rows
-		t.Rows = append(t.Rows, []page.Cell{page.Label(d.Stage), page.Label(d.Source), page.Label(d.Reason),
+		t.Rows = append(t.Rows, []page.Cell{page.Label(d.Stage), page.Label(d.Source), page.Label(d.File), page.Label(d.Reason),
 			page.Bound(page.Pointer("dead_letters", i, "letters"), d.Letters, "int"),
 			page.Bound(page.Pointer("dead_letters", i, "rows"), d.Rows, "int")})
 	}
@@ -97,7 +97,7 @@ func deadLettersSection(r *Report) page.Section {
 		bars = append(bars, page.Bar{Label: reason, Value: float64(byReason[reason])})
 	}
 	s.Items = append(s.Items,
-		page.Item{Text: "Each dead letter names its file or app, line and reason (the dead letters file); an account rejected takes its events with it."},
+		page.Item{Text: "Each dead letter names its file (or app and the file of its account), line and reason (the dead letters file); an account rejected takes its events with it, counted under its app."},
 		page.Item{Chart: &page.Chart{ID: "dead-letters", Title: "Input rows in dead letters, by reason", Kind: page.Bars, XLabel: "input rows", Bars: bars, Data: t}})
 	return s
 }

@@ -93,6 +93,23 @@ func TestPagesInChromium(t *testing.T) {
 	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, testFlags("out", 0)); code != ExitOK {
 		t.Fatalf("exit %d: %v", code, err)
 	}
+	// The featurize stage's letters of rejected accounts name their file.
+	var rep Report
+	if b, err := os.ReadFile("out/report.json"); err != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("report: %v", err)
+	}
+	named := 0
+	for _, d := range rep.DeadLetters {
+		if d.Stage == "featurize" && d.Reason == "no_region" {
+			if want := "accounts_" + d.Source + ".jsonl"; !strings.HasSuffix(d.File, want) {
+				t.Errorf("%s's no_region letters: file %q, want …%s", d.Source, d.File, want)
+			}
+			named++
+		}
+	}
+	if named == 0 {
+		t.Errorf("no featurize letter counted: %+v", rep.DeadLetters)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)

@@ -58,7 +58,8 @@ type Report struct {
 	Distributions []pipelines.ScoreDistribution `json:"score_distributions,omitempty"`
 	// Balances are the equations the run's counters were checked against.
 	Balances []pipelines.Balance `json:"balances,omitempty"`
-	// DeadLetters count the run's dead letters by stage, source and reason.
+	// DeadLetters count the run's dead letters by stage, source (and file)
+	// and reason.
 	DeadLetters []DeadLetterCount `json:"dead_letters,omitempty"`
 	// StageTimes are the time each stage's DoFns were busy, summed over
 	// workers, where the runner reports it.
@@ -80,10 +81,12 @@ type TimeRange struct {
 }
 
 // DeadLetterCount is how many dead letters one stage wrote for one source
-// (a file or an app) and reason, and how many input rows they stand for.
+// (a file, or an app and the file of its accounts) and reason, and how
+// many input rows they stand for.
 type DeadLetterCount struct {
 	Stage   string `json:"stage"`
 	Source  string `json:"source"`
+	File    string `json:"file,omitempty"` // where the source is an app, the file its letters' accounts were read from
 	Reason  string `json:"reason"`
 	Letters int    `json:"letters"`
 	Rows    int    `json:"rows"`
@@ -199,17 +202,17 @@ func (r *Report) AddDistributions(path string) error {
 // AddDeadLetters counts the dead letters of a dead letters file by stage,
 // source and reason.
 func (r *Report) AddDeadLetters(path string) error {
-	type key struct{ stage, source, reason string }
+	type key struct{ stage, source, file, reason string }
 	counts := map[key]*DeadLetterCount{}
 	err := ReadLines(path, func(b []byte) error {
 		var d pipelines.DeadLetter
 		if err := json.Unmarshal(b, &d); err != nil {
 			return err
 		}
-		k := key{d.Stage, d.Source, string(d.Reason)}
+		k := key{d.Stage, d.Source, d.File, string(d.Reason)}
 		c, ok := counts[k]
 		if !ok {
-			c = &DeadLetterCount{Stage: k.stage, Source: k.source, Reason: k.reason}
+			c = &DeadLetterCount{Stage: k.stage, Source: k.source, File: k.file, Reason: k.reason}
 			counts[k] = c
 		}
 		c.Letters++
@@ -221,7 +224,7 @@ func (r *Report) AddDeadLetters(path string) error {
 		r.DeadLetters = append(r.DeadLetters, *c)
 	}
 	slices.SortFunc(r.DeadLetters, func(a, b DeadLetterCount) int {
-		return cmp.Or(strings.Compare(a.Stage, b.Stage), strings.Compare(a.Source, b.Source), strings.Compare(a.Reason, b.Reason))
+		return cmp.Or(strings.Compare(a.Stage, b.Stage), strings.Compare(a.Source, b.Source), strings.Compare(a.File, b.File), strings.Compare(a.Reason, b.Reason))
 	})
 	return err
 }
