@@ -117,8 +117,9 @@ func (o *logisticObjective) eval(p, grad []float64) float64 {
 		if si == 0 {
 			continue
 		}
-		loss += si * (softplus(z) - o.y[i]*z)
-		res := si * (sigmoid(z) - o.y[i])
+		sp, sg := softplusSigmoid(z)
+		loss += si * (sp - o.y[i]*z)
+		res := si * (sg - o.y[i])
 		gb += res
 		floats.AddScaled(gw, res, row)
 	}
@@ -147,6 +148,23 @@ func softplus(z float64) float64 {
 		return z + math.Log1p(math.Exp(-z))
 	}
 	return math.Log1p(math.Exp(z))
+}
+
+// softplusSigmoid is softplus(z) and sigmoid(z) from one exponential:
+// the same values, bit for bit, as the two apart.
+func softplusSigmoid(z float64) (sp, sg float64) {
+	e := math.Exp(-math.Abs(z))
+	if z > 0 {
+		sp = z + math.Log1p(e)
+	} else {
+		sp = math.Log1p(e)
+	}
+	if z >= 0 {
+		sg = 1 / (1 + e)
+	} else {
+		sg = e / (1 + e)
+	}
+	return sp, sg
 }
 
 func sigmoid(z float64) float64 {

@@ -157,3 +157,13 @@ func TestFitMeanDifference(t *testing.T) {
 		t.Error("a population mean of the wrong length accepted")
 	}
 }
+
+// TestSoftplusSigmoid: one exponential gives exactly softplus and sigmoid.
+func TestSoftplusSigmoid(t *testing.T) {
+	for _, z := range []float64{-800, -40, -3.5, -1e-9, 0, 1e-9, 0.7, 12, 40, 800, math.Inf(1), math.Inf(-1)} {
+		sp, sg := softplusSigmoid(z)
+		if sp != softplus(z) || sg != sigmoid(z) {
+			t.Errorf("z=%v: %v, %v; want %v, %v", z, sp, sg, softplus(z), sigmoid(z))
+		}
+	}
+}
