@@ -9,11 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sosie-dev/sosie/jobs/internal/page"
+	"github.com/sosie-dev/sosie/jobs/internal/page/pagetest"
 	"github.com/sosie-dev/sosie/model/eval"
 )
 
@@ -85,6 +85,10 @@ func TestEvaluate(t *testing.T) {
 		}
 	}
 	checkPage(t, filepath.Join(filepath.Dir(out), "r.html"), b)
+	t.Run("in Chromium", func(t *testing.T) {
+		pagetest.Check(t, pagetest.Browser(t), filepath.Join(filepath.Dir(out), "r.html"), out,
+			pagetest.Want{Charts: []string{"k20-gains", "k60-gains", "k20-similarity", "k60-similarity"}, Fields: []string{"/results/0/auc/mean", "/results/3/recall_at_10pct/mean"}})
+	})
 	// Deterministic for a seed (and profiled, which changes nothing).
 	var again strings.Builder
 	prof := filepath.Join(t.TempDir(), "cpu.pprof")
@@ -160,7 +164,7 @@ func checkPage(t *testing.T, path string, results []byte) {
 			t.Errorf("chart %s: %v", id, err)
 		}
 	}
-	var doc map[string]any
+	var doc any
 	if err := json.Unmarshal(results, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +173,7 @@ func checkPage(t *testing.T, path string, results []byte) {
 		t.Errorf("%d numbers on the page", len(cells))
 	}
 	for _, c := range cells {
-		want := lookup(doc, c[1])
+		want, _ := pagetest.Resolve(doc, c[1])
 		raw := stdhtml.UnescapeString(c[2])
 		var got any
 		if err := json.Unmarshal([]byte(raw), &got); err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
@@ -197,24 +201,4 @@ func checkPage(t *testing.T, path string, results []byte) {
 			t.Errorf("k=%d %s: similarity shares sum to %v and %v", r.SeedSize, r.Kind, pos, other)
 		}
 	}
-}
-
-// lookup finds a JSON pointer's value in a decoded document.
-func lookup(doc any, ptr string) any {
-	cur := doc
-	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		switch v := cur.(type) {
-		case map[string]any:
-			cur = v[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i >= len(v) {
-				return nil
-			}
-			cur = v[i]
-		default:
-			return nil
-		}
-	}
-	return cur
 }

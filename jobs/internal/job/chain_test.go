@@ -19,6 +19,7 @@ import (
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
 	"github.com/sosie-dev/sosie/features/synth"
+	"github.com/sosie-dev/sosie/jobs/internal/page/pagetest"
 	"github.com/sosie-dev/sosie/model"
 	"github.com/sosie-dev/sosie/pipelines"
 )
@@ -90,6 +91,20 @@ func TestFeaturizeTrainScoreChain(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// Each split job's page shows its report.
+	t.Run("pages", func(t *testing.T) {
+		ctx := pagetest.Browser(t)
+		for _, c := range []struct {
+			job    string
+			charts []string
+		}{
+			{"featurize", []string{"dead-letters"}},
+			{"train", []string{"list-synthetic-funnel", "list-synthetic-gains", "list-synthetic-features"}},
+			{"score", []string{"list-synthetic-funnel", "list-synthetic-gains", "list-synthetic-distribution", "list-synthetic-tiers", "list-synthetic-countries"}},
+		} {
+			pagetest.Check(t, ctx, filepath.Join(chain, c.job+"_report.html"), filepath.Join(chain, c.job+"_report.json"), pagetest.Want{Charts: c.charts})
+		}
+	})
 	// The identities the jobs hand each other hold no bare phone hash.
 	hashes := map[string]bool{}
 	for _, app := range features.DefaultApps {
