@@ -34,6 +34,43 @@ func testFlags(out string, persons int) *Flags {
 	return f
 }
 
+// runOnWorld runs the lookalike job in a new directory, the test's
+// working directory from then on, over a synthetic world written into
+// world/ with the seed lists (YAML list items, files under world/ or
+// written by prepare) and privacy settings given, into out/; it returns
+// the run's report.
+func runOnWorld(t *testing.T, world synth.Config, prepare func(), privacy, lists string) Report {
+	t.Helper()
+	t.Chdir(t.TempDir())
+	if _, err := synth.Generate(world, "world"); err != nil {
+		t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare()
+	}
+	var apps strings.Builder
+	for _, app := range []string{"facebook", "instagram", "whatsapp", "messenger"} {
+		apps.WriteString("  - {name: " + app + ", accounts: [world/accounts_" + app + ".jsonl], events: [world/events_" + app + ".jsonl]}\n")
+	}
+	cfg := "run_id: t\nas_of: 2026-11-01\noutput: out\nmin_seeds: 50\nprivacy: " + privacy + "\napps:\n" + apps.String() + "seed_lists:\n" + lists
+	if err := os.WriteFile("sosie.yaml", []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
+	f := testFlags("", 0)
+	*f.Config = "sosie.yaml"
+	var stdout bytes.Buffer
+	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	var rep Report
+	b, _ := os.ReadFile(filepath.Join("out", "report.json"))
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
 // prospectKeys are a prospects file's rows without the time they were
 // scored at.
 func prospectKeys(t *testing.T, path string) []pipelines.Prospect {

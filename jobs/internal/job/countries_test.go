@@ -1,16 +1,12 @@
 package job
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features/synth"
@@ -28,31 +24,9 @@ func TestAudiencesPerCountry(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the flow on prism")
 	}
-	dir := t.TempDir()
-	t.Chdir(dir)
-	if _, err := synth.Generate(synth.Config{Persons: 8000, Seed: 3, SeedSize: 400, CustomerRate: 0.1}, "world"); err != nil {
-		t.Fatal(err)
-	}
-	var apps strings.Builder
-	for _, app := range []string{"facebook", "instagram", "whatsapp", "messenger"} {
-		apps.WriteString("  - {name: " + app + ", accounts: [world/accounts_" + app + ".jsonl], events: [world/events_" + app + ".jsonl]}\n")
-	}
-	cfg := "run_id: cc\nas_of: 2026-11-01\noutput: out\nmin_seeds: 50\nprivacy: {floor: 20, noise_scale: 0, min_audience: 10}\napps:\n" + apps.String() +
-		"seed_lists:\n  - {id: eu, advertiser: acme, file: world/seed_list.csv, audience_percent: 5, countries: [fr, DE]}\n" +
-		"  - {id: all, advertiser: acme, file: world/seed_list.csv, audience_percent: 5}\n"
-	os.WriteFile("sosie.yaml", []byte(cfg), 0o600)
-	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
-	f := testFlags("", 0)
-	*f.Config = "sosie.yaml"
-	var stdout bytes.Buffer
-	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
-		t.Fatalf("exit %d: %v", code, err)
-	}
-	var rep Report
-	b, _ := os.ReadFile(filepath.Join("out", "report.json"))
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runOnWorld(t, synth.Config{Persons: 8000, Seed: 3, SeedSize: 400, CustomerRate: 0.1}, nil, "{floor: 20, noise_scale: 0, min_audience: 10}",
+		"  - {id: eu, advertiser: acme, file: world/seed_list.csv, audience_percent: 5, countries: [fr, DE]}\n"+
+			"  - {id: all, advertiser: acme, file: world/seed_list.csv, audience_percent: 5}\n")
 	scored := map[string]map[string]int64{}
 	for _, d := range rep.Distributions {
 		scored[d.List] = d.ByCountry
@@ -104,7 +78,7 @@ func TestAudiencesPerCountry(t *testing.T) {
 		t.Errorf("the report's audience by country %v", got)
 	}
 	var adv AdvertiserReport
-	b, _ = os.ReadFile(filepath.Join("out", AdvertiserReportsDir, "acme", "eu.json"))
+	b, _ := os.ReadFile(filepath.Join("out", AdvertiserReportsDir, "acme", "eu.json"))
 	if err := json.Unmarshal(b, &adv); err != nil {
 		t.Fatal(err)
 	}

@@ -1,16 +1,12 @@
 package job
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/rs/zerolog"
 
 	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features/synth"
@@ -26,38 +22,18 @@ func TestExcludeLists(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the flow on prism")
 	}
-	dir := t.TempDir()
-	t.Chdir(dir)
-	if _, err := synth.Generate(synth.Config{Persons: 4000, Seed: 2, SeedSize: 400, CustomerRate: 0.15}, "world"); err != nil {
-		t.Fatal(err)
+	split := func() {
+		b, err := os.ReadFile(filepath.Join("world", "seed_list.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		header, rows := lines[0], lines[1:]
+		os.WriteFile("spring.csv", []byte(header+"\n"+strings.Join(rows[:200], "\n")+"\n"), 0o600)
+		os.WriteFile("all.csv", []byte(header+"\n"+strings.Join(rows[200:], "\n")+"\n"), 0o600)
 	}
-	b, err := os.ReadFile(filepath.Join("world", "seed_list.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	header, rows := lines[0], lines[1:]
-	os.WriteFile("spring.csv", []byte(header+"\n"+strings.Join(rows[:200], "\n")+"\n"), 0o600)
-	os.WriteFile("all.csv", []byte(header+"\n"+strings.Join(rows[200:], "\n")+"\n"), 0o600)
-	var apps strings.Builder
-	for _, app := range []string{"facebook", "instagram", "whatsapp", "messenger"} {
-		apps.WriteString("  - {name: " + app + ", accounts: [world/accounts_" + app + ".jsonl], events: [world/events_" + app + ".jsonl]}\n")
-	}
-	cfg := "run_id: ex\nas_of: 2026-11-01\noutput: out\nmin_seeds: 50\nprivacy: {floor: 0, noise_scale: 0, min_audience: 10}\napps:\n" + apps.String() +
-		"seed_lists:\n  - {id: spring, advertiser: acme, file: spring.csv, exclude: [all_customers]}\n  - {id: all_customers, advertiser: acme, file: all.csv}\n"
-	os.WriteFile("sosie.yaml", []byte(cfg), 0o600)
-	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
-	f := testFlags("", 0)
-	*f.Config = "sosie.yaml"
-	var stdout bytes.Buffer
-	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
-		t.Fatalf("exit %d: %v", code, err)
-	}
-	var rep Report
-	b, _ = os.ReadFile(filepath.Join("out", "report.json"))
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := runOnWorld(t, synth.Config{Persons: 4000, Seed: 2, SeedSize: 400, CustomerRate: 0.15}, split, "{floor: 0, noise_scale: 0, min_audience: 10}",
+		"  - {id: spring, advertiser: acme, file: spring.csv, exclude: [all_customers]}\n  - {id: all_customers, advertiser: acme, file: all.csv}\n")
 	c := rep.Counters
 	excluded := c["score_excluded_by_lists_spring"]
 	matched := 0
@@ -74,7 +50,7 @@ func TestExcludeLists(t *testing.T) {
 			c["score_persons_in"], c["score_scores"], c["score_seeds_excluded"], c["score_excluded_by_lists"])
 	}
 	var adv AdvertiserReport
-	b, _ = os.ReadFile(filepath.Join("out", AdvertiserReportsDir, "acme", "spring.json"))
+	b, _ := os.ReadFile(filepath.Join("out", AdvertiserReportsDir, "acme", "spring.json"))
 	if err := json.Unmarshal(b, &adv); err != nil {
 		t.Fatal(err)
 	}

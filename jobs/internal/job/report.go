@@ -11,7 +11,6 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -126,16 +125,7 @@ func (r *Report) NotPredictive() []string {
 
 // AddSeedMatch reads the match reports of a seed_match file.
 func (r *Report) AddSeedMatch(path string) error {
-	err := ReadLines(path, func(b []byte) error {
-		var m pipelines.MatchReport
-		if err := json.Unmarshal(b, &m); err != nil {
-			return err
-		}
-		r.SeedMatch = append(r.SeedMatch, m)
-		return nil
-	})
-	sort.Slice(r.SeedMatch, func(i, j int) bool { return r.SeedMatch[i].List < r.SeedMatch[j].List })
-	return err
+	return readSorted(path, &r.SeedMatch, func(a, b pipelines.MatchReport) int { return strings.Compare(a.List, b.List) })
 }
 
 // AddModels reads the models of a models file.
@@ -187,16 +177,7 @@ func (r *Report) AddTiers(path string) error {
 
 // AddDistributions reads the score distributions of a distributions file.
 func (r *Report) AddDistributions(path string) error {
-	err := ReadLines(path, func(b []byte) error {
-		var d pipelines.ScoreDistribution
-		if err := json.Unmarshal(b, &d); err != nil {
-			return err
-		}
-		r.Distributions = append(r.Distributions, d)
-		return nil
-	})
-	slices.SortFunc(r.Distributions, func(a, b pipelines.ScoreDistribution) int { return strings.Compare(a.List, b.List) })
-	return err
+	return readSorted(path, &r.Distributions, func(a, b pipelines.ScoreDistribution) int { return strings.Compare(a.List, b.List) })
 }
 
 // AddDeadLetters counts the dead letters of a dead letters file by stage,
@@ -231,15 +212,21 @@ func (r *Report) AddDeadLetters(path string) error {
 
 // AddAudiences reads the audience sizes of an audiences file.
 func (r *Report) AddAudiences(path string) error {
+	return readSorted(path, &r.Audiences, func(a, b pipelines.AudienceSize) int { return strings.Compare(a.List, b.List) })
+}
+
+// readSorted appends the records of a JSON-lines file to *out and sorts
+// them by cmp.
+func readSorted[T any](path string, out *[]T, cmp func(a, b T) int) error {
 	err := ReadLines(path, func(b []byte) error {
-		var a pipelines.AudienceSize
-		if err := json.Unmarshal(b, &a); err != nil {
+		var v T
+		if err := json.Unmarshal(b, &v); err != nil {
 			return err
 		}
-		r.Audiences = append(r.Audiences, a)
+		*out = append(*out, v)
 		return nil
 	})
-	slices.SortFunc(r.Audiences, func(a, b pipelines.AudienceSize) int { return strings.Compare(a.List, b.List) })
+	slices.SortFunc(*out, cmp)
 	return err
 }
 
@@ -376,16 +363,7 @@ func (r *Report) fill(m Metrics, took time.Duration, in reportFiles) error {
 
 // addInputs reads the inputs' accounting.
 func (r *Report) addInputs(path string) error {
-	err := ReadLines(path, func(b []byte) error {
-		var f pipelines.InputFile
-		if err := json.Unmarshal(b, &f); err != nil {
-			return err
-		}
-		r.Inputs = append(r.Inputs, f)
-		return nil
-	})
-	slices.SortFunc(r.Inputs, func(a, b pipelines.InputFile) int { return strings.Compare(a.Kind+a.File, b.Kind+b.File) })
-	return err
+	return readSorted(path, &r.Inputs, func(a, b pipelines.InputFile) int { return strings.Compare(a.Kind+a.File, b.Kind+b.File) })
 }
 
 // writeAdvertiserReports writes each seed list's advertiser report
