@@ -52,8 +52,11 @@ func TestPagesInChromium(t *testing.T) {
 		Charts: []string{"list-synthetic-funnel", "list-synthetic-gains", "list-synthetic-features", "list-synthetic-distribution", "list-synthetic-tiers", "list-synthetic-countries", "dead-letters"},
 		Fields: []string{"/seed_match/0/rows", "/seed_match/0/matched", "/models/0/quality/held_out/auc", "/models/0/quality/held_out/recall_at_1pct",
 			"/models/0/quality/held_out/recall_at_5pct", "/models/0/quality/held_out/recall_at_10pct", "/models/0/quality/held_out/lift_at_10pct",
-			"/audiences/0/size", "/balances/0/holds", "/score_distributions/0/bins/19", "/audience_by_tier/synthetic/1", "/audience_by_country/synthetic/FR"}})
+			"/audiences/0/size", "/balances/0/holds", "/score_distributions/0/bins/19", "/audience_by_tier/synthetic/1", "/audience_by_country/synthetic/FR"},
+		Tables: []string{"list-synthetic-by-app", "list-synthetic-by-convention", "list-synthetic-quality", "list-synthetic-candidates", "list-synthetic-audience",
+			"inputs", "balances", "counters", "dead-letters"}})
 	pagetest.Check(t, ctx, "out/advertiser_reports/demo/synthetic.html", "out/advertiser_reports/demo/synthetic.json", pagetest.Want{Screenshot: "advertiser-report.png",
 		Charts: []string{"funnel", "gains", "features", "audience-tiers", "audience-countries", "audience-distribution"},
-		Fields: []string{"/rows", "/valid", "/usable", "/matched", "/audience", "/gains/4/customers_percent", "/audience_by_tier/1", "/audience_by_country/IN", "/similarity_distribution/0"}})
+		Fields: []string{"/rows", "/valid", "/usable", "/matched", "/audience", "/gains/4/customers_percent", "/audience_by_tier/1", "/audience_by_country/IN", "/similarity_distribution/0"},
+		Tables: []string{"by-app", "by-convention", "models-tried", "audience"}})
 }

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,6 +69,7 @@ func Browser(t *testing.T) context.Context {
 type Want struct {
 	Charts []string // the data-chart ids that must be drawn
 	Fields []string // JSON pointers the page must show
+	Tables []string // the data-table ids that must be there
 	// Screenshot, if set, is where the top of the page is kept as PNG
 	// when SOSIE_SCREENSHOTS names a directory (the README's are made so).
 	Screenshot string
@@ -190,6 +192,11 @@ func Check(t *testing.T, ctx context.Context, htmlPath, jsonPath string, want Wa
 	}
 	if len(shown.Fields) == 0 {
 		t.Errorf("%s shows no number of %s", htmlPath, jsonPath)
+	}
+	for _, id := range want.Tables {
+		if !slices.Contains(shown.Tables, id) {
+			t.Errorf("%s: table %s is missing (tables: %v)", htmlPath, id, shown.Tables)
+		}
 	}
 	for _, f := range want.Fields {
 		if !seen[f] {
