@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -38,6 +39,11 @@ type Settings struct {
 	Folds int `json:"folds,omitempty"`
 	// Seed makes the hold-out split and k-means deterministic.
 	Seed uint64 `json:"seed,omitempty"`
+	// MaxRows is the most rows Fit learns from; 0 means DefaultMaxRows.
+	// Above it, Fit keeps the seeds (at most half the rows) and thins the
+	// population evenly to the rest, so its memory and time stay bounded
+	// whatever the population given.
+	MaxRows int `json:"max_rows,omitempty"`
 	// Standardizer, if set, standardizes instead of one fitted on the
 	// population sample: fit it on the whole population when that is at
 	// hand, for steadier scales than a sample gives.
@@ -274,6 +280,11 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 			return nil, nil, err
 		}
 	}
+	givenSeeds, givenPop := ns, np
+	seeds, population, seedWeight = thin(seeds, population, seedWeight, cmp.Or(set.MaxRows, DefaultMaxRows))
+	ns, _ = seeds.Dims()
+	np, _ = population.Dims()
+	folds = min(folds, ns, np)
 	zs, err := std.Standardize(seeds)
 	if err != nil {
 		return nil, nil, err
@@ -290,6 +301,9 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	seedFold := foldsOf(ns, folds, set.Seed)
 	popFold := foldsOf(np, folds, set.Seed+1)
 	rep := &Report{Seeds: ns, Population: np, Folds: folds}
+	if ns < givenSeeds || np < givenPop {
+		rep.SeedsGiven, rep.PopulationGiven = givenSeeds, givenPop
+	}
 	qs, perFold, held, err := crossValidate(candidates, zs, zp, seedWeight, seedFold, popFold, folds, set)
 	if err != nil {
 		return nil, nil, err
@@ -353,6 +367,49 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	rep.Gains = oof.gains(seedFold, popFold, folds)
 	rep.finish(final)
 	return final, rep, nil
+}
+
+// DefaultMaxRows is the most rows Fit learns from unless told otherwise:
+// 150,000 rows of 112 features are 134 MB a copy. Beyond it a model of a
+// few hundred parameters learns no more (the pipeline trains on a
+// population sample of 20,000 by default), while memory and time would
+// grow with the population.
+const DefaultMaxRows = 150_000
+
+// thin keeps at most maxRows rows: every seed up to half of them, and an
+// evenly spread part of the population for the rest (and the seeds'
+// weights with them).
+func thin(seeds, population *mat.Dense, seedWeight []float64, maxRows int) (*mat.Dense, *mat.Dense, []float64) {
+	ns, _ := seeds.Dims()
+	np, _ := population.Dims()
+	if ns+np <= maxRows {
+		return seeds, population, seedWeight
+	}
+	keepSeeds := min(ns, max(maxRows/2, maxRows-np))
+	if keepSeeds < ns {
+		idx := spread(seq(ns), keepSeeds)
+		seeds = Rows(seeds, idx)
+		if seedWeight != nil {
+			w := make([]float64, len(idx))
+			for i, j := range idx {
+				w[i] = seedWeight[j]
+			}
+			seedWeight = w
+		}
+	}
+	if keepPop := maxRows - keepSeeds; keepPop < np {
+		population = Rows(population, spread(seq(np), keepPop))
+	}
+	return seeds, population, seedWeight
+}
+
+// seq is 0, 1, …, n−1.
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
 
 // ErrNotFinite is returned for NaN or infinite feature values.

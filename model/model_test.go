@@ -209,3 +209,43 @@ func TestArtifactRoundTrip(t *testing.T) {
 		t.Error("an infinite literal accepted")
 	}
 }
+
+// TestFitMaxRows: above Settings.MaxRows, Fit keeps every seed (up to half
+// the rows) and an evenly spread part of the population, with the seeds'
+// weights, says so in its report, and still finds the signal.
+func TestFitMaxRows(t *testing.T) {
+	d := gaussians(5000, 8, 0.1, 1.2, 11)
+	seeds, pop := split(d)
+	ns, _ := seeds.Dims()
+	np, _ := pop.Dims()
+	m, rep, err := Fit(seeds, pop, nil, Settings{Seed: 1, Kind: KindLogistic, MaxRows: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Seeds != ns || rep.Population != 2000-ns || rep.SeedsGiven != ns || rep.PopulationGiven != np {
+		t.Errorf("learned from %d seeds and %d population rows (given %d, %d), want %d and %d", rep.Seeds, rep.Population, rep.SeedsGiven, rep.PopulationGiven, ns, 2000-ns)
+	}
+	s := make([]float64, 5000)
+	if err := m.Score(s, d.X); err != nil {
+		t.Fatal(err)
+	}
+	if AUC(s, d.Y) < 0.75 {
+		t.Errorf("AUC %v after thinning", AUC(s, d.Y))
+	}
+	// Under the budget, nothing is thinned.
+	if _, rep, _ := Fit(seeds, pop, nil, Settings{Seed: 1, Kind: KindLogistic}); rep.Population != np || rep.PopulationGiven != 0 {
+		t.Errorf("thinned under the budget: %+v", rep)
+	}
+	// More seeds than half the budget: half are seeds, weights follow.
+	w := make([]float64, ns)
+	for i := range w {
+		w[i] = float64(i)
+	}
+	ts, tp, tw := thin(seeds, pop, w, 200)
+	if r, _ := ts.Dims(); r != 100 || len(tw) != 100 || tw[1] != float64(ns/100) {
+		t.Errorf("thinned seeds %d, weights %d (%v)", r, len(tw), tw[:2])
+	}
+	if r, _ := tp.Dims(); r != 100 {
+		t.Errorf("thinned population %d", r)
+	}
+}

@@ -47,13 +47,17 @@ type FeatureWeight struct {
 
 // Report is the quality report of a fit.
 type Report struct {
-	Seeds      int       `json:"seeds"`
-	Population int       `json:"population"`
-	Folds      int       `json:"folds"` // every seed is held out once
-	Chosen     Kind      `json:"chosen"`
-	HeldOut    Quality   `json:"held_out"`      // the chosen candidate's, cross-validated
-	Candidates []Quality `json:"candidates"`    // every kind tried
-	Why        string    `json:"why,omitempty"` // KindAuto: why the chosen candidate
+	Seeds      int `json:"seeds"`
+	Population int `json:"population"`
+	// SeedsGiven and PopulationGiven are the rows Fit was given, when it
+	// learned from fewer (Settings.MaxRows).
+	SeedsGiven      int       `json:"seeds_given,omitempty"`
+	PopulationGiven int       `json:"population_given,omitempty"`
+	Folds           int       `json:"folds"` // every seed is held out once
+	Chosen          Kind      `json:"chosen"`
+	HeldOut         Quality   `json:"held_out"`      // the chosen candidate's, cross-validated
+	Candidates      []Quality `json:"candidates"`    // every kind tried
+	Why             string    `json:"why,omitempty"` // KindAuto: why the chosen candidate
 	// Gains is the chosen candidate's held-out cumulative gains curve:
 	// the share of held-out seeds in the top 0, 1, …, 100 % of held-out
 	// rows, averaged over the folds.
