@@ -25,9 +25,9 @@ import (
 // file another job handed on a record, and, for jobs that read the apps
 // (apps), that every app gave accounts with a usable phone and events in
 // the activity window (an app marked optional may give none: a warning).
-// deadLetters is the staged dead-letter file, read for the reasons when an
-// app's accounts all failed.
-func checkInputs(cfg *configs.Config, rep *Report, deadLetters string, apps bool) (problems, warnings []string) {
+// When an app's accounts all failed, it says why from the report's dead
+// letters.
+func checkInputs(cfg *configs.Config, rep *Report, apps bool) (problems, warnings []string) {
 	for _, f := range rep.Inputs {
 		switch {
 		case !f.Balanced():
@@ -59,7 +59,7 @@ func checkInputs(cfg *configs.Config, rep *Report, deadLetters string, apps bool
 		case accounts == 0:
 			missing = append(missing, fmt.Sprintf("no account read from %s", rep.inputsOf(app.Name, "accounts", app.AccountsTable)))
 		case profiles == 0:
-			missing = append(missing, fmt.Sprintf("none of its %d accounts has a usable phone (%s)", accounts, reasonsOf(deadLetters, app.Name)))
+			missing = append(missing, fmt.Sprintf("none of its %d accounts has a usable phone (%s)", accounts, reasonsOf(rep.DeadLetters, app.Name)))
 		}
 		switch {
 		case events == 0:
@@ -103,16 +103,15 @@ func (r *Report) inputsOf(app, kind, table string) string {
 	return fmt.Sprintf("%s (%d lines, %d rejected)", strings.Join(files, ", "), st.Lines, st.Rejected)
 }
 
-// reasonsOf sums the dead letters of one app's featurize stage by reason.
-func reasonsOf(path, app string) string {
-	rows := map[features.Reason]int{}
-	ReadLines(path, func(b []byte) error {
-		var d pipelines.DeadLetter
-		if json.Unmarshal(b, &d) == nil && d.Stage == "featurize" && d.Source == app {
+// reasonsOf sums the input rows of one app's featurize dead letters by
+// reason.
+func reasonsOf(dead []DeadLetterCount, app string) string {
+	rows := map[string]int{}
+	for _, d := range dead {
+		if d.Stage == "featurize" && d.Source == app {
 			rows[d.Reason] += d.Rows
 		}
-		return nil
-	})
+	}
 	var parts []string
 	for _, r := range slices.Sorted(maps.Keys(rows)) {
 		parts = append(parts, fmt.Sprintf("%s %d", r, rows[r]))

@@ -32,12 +32,11 @@ func RunFeaturize(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	if err != nil {
 		return ExitBadInput, err
 	}
-	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("apps", len(cfg.Apps)).Str("output", cfg.Output).Msg("featurize starting")
 	code, err = r.execute(ctx, p, runSpec{flags: flags, files: reportFiles{inputs: opt.Out.Inputs, dead: opt.Out.DeadLetters}, report: "featurize_report.json",
 		check: func() ([]string, []string) {
-			problems, warnings := checkInputs(cfg, &r.rep, dead, true)
+			problems, warnings := checkInputs(cfg, &r.rep, true)
 			if len(problems) == 0 && r.rep.Counters["join_persons"] == 0 {
 				problems = append(problems, "no person joined: every account was rejected")
 			}

@@ -50,13 +50,12 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 	}
 	in := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, distributions: opt.Out.Distributions, dead: opt.Out.DeadLetters, models: opt.Out.Models,
 		prospects: opt.Out.Prospects[0], inputs: opt.Out.Inputs}
-	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("apps", len(cfg.Apps)).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).
 		Str("output", cfg.RunOutput()).Msg("pipeline starting")
 	code, err = r.execute(ctx, p, runSpec{flags: flags, files: in, report: "report.json", deliver: true, retire: true,
 		check: func() ([]string, []string) {
-			problems, warnings := checkInputs(cfg, &r.rep, dead, true)
+			problems, warnings := checkInputs(cfg, &r.rep, true)
 			return append(problems, checkSeeds(cfg, &r.rep)...), append(warnings, checkCountries(cfg, &r.rep)...)
 		}})
 	if err != nil {

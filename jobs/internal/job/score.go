@@ -58,13 +58,12 @@ func RunScore(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 	// The models come from the file given, read as the report's.
 	in2 := reportFiles{seedMatch: opt.Out.SeedMatch, audiences: opt.Out.Audiences, distributions: opt.Out.Distributions, dead: opt.Out.DeadLetters, prospects: opt.Out.Prospects[0],
 		inputs: opt.Out.Inputs, models: modelFile}
-	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("seed_lists", len(lists)).Str("profiles", in.Dir).Str("models", modelFile).
 		Str("output", cfg.RunOutput()).Msg("score starting")
 	code, err = r.execute(ctx, p, runSpec{flags: flags, files: in2, report: "score_report.json", deliver: true, retire: true,
 		check: func() ([]string, []string) {
-			problems, warnings := checkInputs(cfg, &r.rep, dead, false)
+			problems, warnings := checkInputs(cfg, &r.rep, false)
 			return append(problems, checkSeeds(cfg, &r.rep)...), append(warnings, checkCountries(cfg, &r.rep)...)
 		}})
 	if err != nil {

@@ -40,13 +40,12 @@ func RunTrain(ctx context.Context, log zerolog.Logger, stdout io.Writer, flags *
 		return ExitBadInput, err
 	}
 	files := reportFiles{models: opt.Out.Models, seedMatch: opt.Out.SeedMatch, inputs: opt.Out.Inputs, dead: opt.Out.DeadLetters}
-	dead := opt.Out.DeadLetters
 
 	logStart(log, cfg).Int("seed_lists", len(lists)).Str("model", cfg.Model.Kind).Int("sample_size", cfg.SampleSize).
 		Str("profiles", in.Dir).Str("output", cfg.RunOutput()).Msg("train starting")
 	code, err = r.execute(ctx, p, runSpec{flags: flags, files: files, report: "train_report.json",
 		check: func() ([]string, []string) {
-			problems, warnings := checkInputs(cfg, &r.rep, dead, false)
+			problems, warnings := checkInputs(cfg, &r.rep, false)
 			return append(problems, checkSeeds(cfg, &r.rep)...), warnings
 		}})
 	if err != nil {
