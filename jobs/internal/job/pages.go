@@ -160,11 +160,11 @@ func listSection(r *Report, i int, m pipelines.MatchReport) page.Section {
 		s.Items = append(s.Items, page.Item{Chart: distributionChart(id, bins, starts, "persons scored")})
 	}
 	if tiers, ok := r.Tiers[m.List]; ok {
-		var cells []tierCount
+		var rows []audienceCount
 		for _, t := range slices.Sorted(maps.Keys(tiers)) {
-			cells = append(cells, tierCount{t, page.Bound(page.Pointer("audience_by_tier", m.List, t), tiers[t], "int")})
+			rows = append(rows, audienceCount{label: tierLabel(t), cell: page.Bound(page.Pointer("audience_by_tier", m.List, t), tiers[t], "int")})
 		}
-		s.Items = append(s.Items, tierItems(id, cells)...)
+		s.Items = append(s.Items, audienceItems(id, "tier", "tiers", rows)...)
 	}
 	if j := slices.IndexFunc(r.Audiences, func(a pipelines.AudienceSize) bool { return a.List == m.List }); j >= 0 {
 		a := r.Audiences[j]
@@ -177,9 +177,9 @@ func listSection(r *Report, i int, m pipelines.MatchReport) page.Section {
 	}
 	if byCountry, ok := r.ByCountry[m.List]; ok {
 		dist := slices.IndexFunc(r.Distributions, func(d pipelines.ScoreDistribution) bool { return d.List == m.List })
-		var cells []countryCount
+		var rows []audienceCount
 		for _, c := range slices.Sorted(maps.Keys(byCountry)) {
-			cc := countryCount{country: c, cell: page.Bound(page.Pointer("audience_by_country", m.List, c), byCountry[c], "int")}
+			cc := audienceCount{label: c, cell: page.Bound(page.Pointer("audience_by_country", m.List, c), byCountry[c], "int")}
 			if dist >= 0 {
 				// Prospects without a country are counted as "unknown", scored as "".
 				key := strings.TrimSuffix(c, "unknown")
@@ -188,42 +188,11 @@ func listSection(r *Report, i int, m pipelines.MatchReport) page.Section {
 					cc.scored = &scored
 				}
 			}
-			cells = append(cells, cc)
+			rows = append(rows, cc)
 		}
-		s.Items = append(s.Items, countryItems(id, cells)...)
+		s.Items = append(s.Items, audienceItems(id, "country", "countries", rows)...)
 	}
 	return s
-}
-
-// countryCount is a country's persons, bound.
-type countryCount struct {
-	country string
-	cell    page.Cell
-	scored  *page.Cell // the persons scored there, where known
-}
-
-// countryItems show the audience by country: a chart, or only the table
-// when every country is under the floor.
-func countryItems(id string, countries []countryCount) []page.Item {
-	t := &page.Table{ID: id + "-countries", Caption: "Audience by country", Header: []string{"country", "persons"}}
-	if len(countries) > 0 && countries[0].scored != nil {
-		t.Header = append(t.Header, "of persons scored there")
-	}
-	var bars []page.Bar
-	drawn := false
-	for _, cc := range countries {
-		row := []page.Cell{page.Label(cc.country), cc.cell}
-		if cc.scored != nil {
-			row = append(row, *cc.scored)
-		}
-		t.Rows = append(t.Rows, row)
-		bars = append(bars, page.Bar{Label: cc.country, Value: cellNumber(cc.cell)})
-		drawn = drawn || cc.cell.Value != "null"
-	}
-	if !drawn {
-		return []page.Item{{Text: "Every country is under the floor, so none is shown as a number or a bar."}, {Table: t}}
-	}
-	return []page.Item{{Chart: &page.Chart{ID: id + "-countries", Title: "Audience by country", Kind: page.Bars, XLabel: "persons", Bars: bars, Data: t}}}
 }
 
 // countsTable is a table of a map of counts found at at(field, key).
@@ -294,12 +263,6 @@ type tierStart struct {
 	cell page.Cell
 }
 
-// tierCount is a tier's persons, bound.
-type tierCount struct {
-	tier int
-	cell page.Cell
-}
-
 // distributionChart draws the persons scored by similarity with the start
 // of the audience's first and last tiers; bins are bound counts (a
 // floored one shows "under N" and draws as 0).
@@ -325,23 +288,42 @@ func distributionChart(id string, bins []page.Cell, starts []tierStart, what str
 		XLabel: "similarity (calibrated: the same meaning for every model kind)", YLabel: what, BinWidth: width, Bars: bars, Cuts: cuts, Data: t}
 }
 
-// tierItems show the audience by tier (top 0–1 %, 1–2 %, …): a chart, or
-// only the table when every tier is under the floor.
-func tierItems(id string, tiers []tierCount) []page.Item {
-	t := &page.Table{ID: id + "-tiers", Caption: "Audience by tier", Header: []string{"tier", "persons"}}
+// audienceCount is one row of the audience by tier or by country: its
+// label and persons, bound, and the persons scored there where known.
+type audienceCount struct {
+	label  string
+	cell   page.Cell
+	scored *page.Cell
+}
+
+// audienceItems show the audience by what ("tier", "country"; its
+// plural names the chart, id-tiers or id-countries): a chart, or only
+// the table when every row is under the floor.
+func audienceItems(id, what, plural string, rows []audienceCount) []page.Item {
+	title := "Audience by " + what
+	t := &page.Table{ID: id + "-" + plural, Caption: title, Header: []string{what, "persons"}}
+	if len(rows) > 0 && rows[0].scored != nil {
+		t.Header = append(t.Header, "of persons scored there")
+	}
 	var bars []page.Bar
 	drawn := false
-	for _, tc := range tiers {
-		label := fmt.Sprintf("tier %d: top %d–%d %%", tc.tier, tc.tier-1, tc.tier)
-		t.Rows = append(t.Rows, []page.Cell{page.Label(label), tc.cell})
-		bars = append(bars, page.Bar{Label: label, Value: cellNumber(tc.cell)})
-		drawn = drawn || tc.cell.Value != "null"
+	for _, r := range rows {
+		row := []page.Cell{page.Label(r.label), r.cell}
+		if r.scored != nil {
+			row = append(row, *r.scored)
+		}
+		t.Rows = append(t.Rows, row)
+		bars = append(bars, page.Bar{Label: r.label, Value: cellNumber(r.cell)})
+		drawn = drawn || r.cell.Value != "null"
 	}
 	if !drawn {
-		return []page.Item{{Text: "Every tier is under the floor, so none is shown as a number or a bar."}, {Table: t}}
+		return []page.Item{{Text: fmt.Sprintf("Every %s is under the floor, so none is shown as a number or a bar.", what)}, {Table: t}}
 	}
-	return []page.Item{{Chart: &page.Chart{ID: id + "-tiers", Title: "Audience by tier", Kind: page.Bars, XLabel: "persons", Bars: bars, Data: t}}}
+	return []page.Item{{Chart: &page.Chart{ID: id + "-" + plural, Title: title, Kind: page.Bars, XLabel: "persons", Bars: bars, Data: t}}}
 }
+
+// tierLabel names a tier by its share of the ranking.
+func tierLabel(t int) string { return fmt.Sprintf("tier %d: top %d–%d %%", t, t-1, t) }
 
 // cellNumber is a bound cell's value as a number (0 for null).
 func cellNumber(c page.Cell) float64 {
@@ -430,21 +412,21 @@ func advertiserPage(a *AdvertiserReport) *page.Page {
 			{page.Label("kept out: customers of " + strings.Join(a.ExcludedLists, ", ")), page.Bound("/excluded_by_lists", a.ExcludedByLists, floored), page.Label("never among these prospects")}}}})
 	}
 	if len(a.ByTier) > 0 {
-		var cells []tierCount
+		var rows []audienceCount
 		for _, t := range slices.Sorted(maps.Keys(a.ByTier)) {
-			cells = append(cells, tierCount{t, page.Bound(page.Pointer("audience_by_tier", t), a.ByTier[t], floored)})
+			rows = append(rows, audienceCount{label: tierLabel(t), cell: page.Bound(page.Pointer("audience_by_tier", t), a.ByTier[t], floored)})
 		}
-		aud.Items = append(aud.Items, tierItems("audience", cells)...)
+		aud.Items = append(aud.Items, audienceItems("audience", "tier", "tiers", rows)...)
 	}
 	if len(a.Countries) > 0 {
 		aud.Items = append(aud.Items, page.Item{Text: "Target countries: " + strings.Join(a.Countries, ", ") + ". Each country's audience is the top of that country's own ranking."})
 	}
 	if len(a.ByCountry) > 0 {
-		var cells []countryCount
+		var rows []audienceCount
 		for _, c := range slices.Sorted(maps.Keys(a.ByCountry)) {
-			cells = append(cells, countryCount{country: c, cell: page.Bound(page.Pointer("audience_by_country", c), a.ByCountry[c], floored)})
+			rows = append(rows, audienceCount{label: c, cell: page.Bound(page.Pointer("audience_by_country", c), a.ByCountry[c], floored)})
 		}
-		aud.Items = append(aud.Items, countryItems("audience", cells)...)
+		aud.Items = append(aud.Items, audienceItems("audience", "country", "countries", rows)...)
 	}
 	if len(a.Distribution) > 0 {
 		var bins []page.Cell
