@@ -43,7 +43,7 @@ func Baseline(ctx context.Context, o GraphOptions) (BaselineResult, error) {
 	if err != nil {
 		return b.res, err
 	}
-	prospects = withholdSmall(o.MinAudience, prospects)
+	prospects = withholdSmall(o.MinAudience, o.Score.Countries, prospects)
 	b.res.Prospects, b.res.DeadLetters = len(prospects), b.dead
 	if len(o.Out.Prospects) > 0 {
 		w := &writeProspectsFn{Paths: o.Out.Prospects}
@@ -298,15 +298,17 @@ func (b *baseline) score(ctx context.Context, models []TrainedModel) ([]Prospect
 }
 
 // withholdSmall is WithholdSmallAudiences: the prospects of lists of
-// fewer than min are dropped.
-func withholdSmall(min int, prospects []Prospect) []Prospect {
+// fewer than min are dropped, and those of a list's target countries
+// whose audience is under min.
+func withholdSmall(min int, countries map[string][]string, prospects []Prospect) []Prospect {
 	size := map[string]int{}
+	audience := &audienceOfFn{Countries: countries}
 	for _, p := range prospects {
-		size[p.List]++
+		audience.ProcessElement(p, func(a string, n int) { size[a] += n })
 	}
 	kept := prospects[:0]
 	for _, p := range prospects {
-		if size[p.List] >= min {
+		if size[p.List] >= min && (len(countries[p.List]) == 0 || size[audienceOf(p.List, p.Country, countries[p.List])] >= min) {
 			kept = append(kept, p)
 		}
 	}

@@ -136,6 +136,31 @@ type AudienceSize struct {
 	Size      int    `json:"size"`
 	Minimum   int    `json:"minimum"`
 	Delivered bool   `json:"delivered"` // false: under Minimum, withheld
+	// Countries are, for a list with target countries, each country's
+	// audience: one under Minimum is withheld even when the list is
+	// delivered, as a platform targets each country's audience alone.
+	Countries []CountryAudience `json:"countries,omitempty"`
+}
+
+// CountryAudience is a list's audience in one of its target countries.
+type CountryAudience struct {
+	Country   string `json:"country"`
+	Size      int    `json:"size"`
+	Delivered bool   `json:"delivered"`
+}
+
+// delivers says whether a prospect of the list goes out: the list is
+// delivered, and so is its country's audience where it has countries.
+func (a AudienceSize) delivers(country string) bool {
+	if !a.Delivered {
+		return false
+	}
+	for _, c := range a.Countries {
+		if c.Country == country {
+			return c.Delivered
+		}
+	}
+	return true
 }
 
 func init() {

@@ -126,7 +126,7 @@ func LookalikeGraph(ctx context.Context, s beam.Scope, o GraphOptions) error {
 	seeded := WithSeeds(s, f.persons, matched)
 	models := Train(s, o.Score.Train, seeded)
 	scored, dists := Score(s, o.Score, seeded, models)
-	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, scored)
+	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, o.Score.Countries, scored)
 	f.write(s, o.Out, results{prospects: prospects, sizes: sizes, distributions: dists, reports: reports, models: models, seedMatchTable: true})
 	return nil
 }
@@ -179,7 +179,7 @@ func ScoreGraph(ctx context.Context, s beam.Scope, o GraphOptions) error {
 		return err
 	}
 	scored, dists := Score(s, o.Score, WithSeeds(s, f.persons, matched), models)
-	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, scored)
+	prospects, sizes := WithholdSmallAudiences(s, o.MinAudience, o.Score.Train.Lists, o.Score.Countries, scored)
 	f.write(s, o.Out, results{prospects: prospects, sizes: sizes, distributions: dists, reports: reports})
 	return nil
 }

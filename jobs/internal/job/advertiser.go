@@ -68,6 +68,9 @@ type AdvertiserReport struct {
 	// ByCountry the audience in each country it reached.
 	Countries []string         `json:"countries,omitempty"`
 	ByCountry map[string]Count `json:"audience_by_country,omitempty"`
+	// WithheldCountries are the target countries whose audience was
+	// under the minimum: not delivered, though the list's others were.
+	WithheldCountries []string `json:"withheld_countries,omitempty"`
 	// Gains is the model's held-out gains curve: the share of held-out
 	// customers in the top Percent % of held-out persons, in percent,
 	// rounded down to 5 points as the bands are.
@@ -239,6 +242,11 @@ func advertiserReports(cfg *configs.Config, rep *Report) []AdvertiserReport {
 		size := 0
 		if i := slices.IndexFunc(rep.Audiences, func(s pipelines.AudienceSize) bool { return s.List == l.ID }); i >= 0 {
 			size, a.Delivered = rep.Audiences[i].Size, rep.Audiences[i].Delivered
+			for _, c := range rep.Audiences[i].Countries {
+				if a.Delivered && !c.Delivered {
+					a.WithheldCountries = append(a.WithheldCountries, c.Country)
+				}
+			}
 		}
 		a.Audience = features.Floor(floor, noisy("audience", size))
 		if a.Delivered {
@@ -333,5 +341,8 @@ func (a *AdvertiserReport) Print(w io.Writer) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.ByCountry)) {
 		row("  in "+k, c(a.ByCountry[k]))
+	}
+	if len(a.WithheldCountries) > 0 {
+		row("withheld in", fmt.Sprintf("%s: the audience there was under the minimum of %d", strings.Join(a.WithheldCountries, ", "), a.MinAudience))
 	}
 }

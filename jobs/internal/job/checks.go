@@ -149,9 +149,10 @@ func checkSeeds(cfg *configs.Config, rep *Report) []string {
 	return problems
 }
 
-// checkCountries warns of a list's target country where it scored no one:
-// a code no person has (UK for GB, say), or a country the privacy rules
-// emptied. The list's audience there is empty; the run goes on.
+// checkCountries warns of a list's target country where it scored no one
+// (a code no person has: UK for GB, say; or a country the privacy rules
+// emptied), and of one whose audience was withheld for being under
+// min_audience. The run goes on.
 func checkCountries(cfg *configs.Config, rep *Report) []string {
 	var warnings []string
 	for _, l := range cfg.SeedLists {
@@ -165,6 +166,14 @@ func checkCountries(cfg *configs.Config, rep *Report) []string {
 		if len(empty) > 0 {
 			warnings = append(warnings, fmt.Sprintf("seed list %s: no eligible person in %s of its countries %v, so no audience there: check the codes (ISO 3166: GB, not UK)",
 				l.ID, strings.Join(empty, ", "), l.Countries))
+		}
+		if j := slices.IndexFunc(rep.Audiences, func(a pipelines.AudienceSize) bool { return a.List == l.ID }); j >= 0 && rep.Audiences[j].Delivered {
+			for _, c := range rep.Audiences[j].Countries {
+				if !c.Delivered && c.Size > 0 {
+					warnings = append(warnings, fmt.Sprintf("seed list %s: its audience in %s, %d persons, is under min_audience (%d): withheld there, delivered in its other countries",
+						l.ID, c.Country, c.Size, rep.Audiences[j].Minimum))
+				}
+			}
 		}
 	}
 	return warnings

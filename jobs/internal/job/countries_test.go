@@ -122,12 +122,27 @@ func TestCountriesValidation(t *testing.T) {
 }
 
 // TestCheckCountries: a target country where a list scored no one is
-// warned of, naming the list and the country; the others are not.
+// warned of, naming the list and the country, and so is one whose
+// audience was withheld; the others are not.
 func TestCheckCountries(t *testing.T) {
 	cfg := &configs.Config{SeedLists: []configs.SeedList{{ID: "eu", Countries: []string{"FR", "UK"}}, {ID: "all"}, {ID: "fr", Countries: []string{"FR"}}}}
 	rep := &Report{Distributions: []pipelines.ScoreDistribution{{List: "eu", ByCountry: map[string]int64{"FR": 40}}, {List: "fr", ByCountry: map[string]int64{"FR": 40}}}}
 	w := checkCountries(cfg, rep)
 	if len(w) != 1 || !strings.Contains(w[0], "seed list eu: no eligible person in UK") {
 		t.Errorf("warnings %q", w)
+	}
+	// A country's audience withheld while the list's others go out is
+	// warned of, and told to the advertiser.
+	rep.Audiences = []pipelines.AudienceSize{{List: "fr", Size: 150, Minimum: 100, Delivered: true}, {List: "eu", Size: 140, Minimum: 100, Delivered: true,
+		Countries: []pipelines.CountryAudience{{Country: "FR", Size: 40}, {Country: "UK", Size: 100, Delivered: true}}}}
+	w = checkCountries(cfg, rep)
+	if len(w) != 2 || !strings.Contains(w[1], "seed list eu: its audience in FR, 40 persons, is under min_audience (100): withheld there") {
+		t.Errorf("warnings %q", w)
+	}
+	cfg.SeedLists[0].Advertiser, cfg.Privacy.MinAudience = "acme", 100
+	for _, a := range advertiserReports(cfg, rep) {
+		if a.List == "eu" && (!a.Delivered || strings.Join(a.WithheldCountries, ",") != "FR") {
+			t.Errorf("eu's advertiser report: delivered %v, withheld in %v", a.Delivered, a.WithheldCountries)
+		}
 	}
 }

@@ -172,8 +172,16 @@ func listSection(r *Report, i int, m pipelines.MatchReport) page.Section {
 		if !a.Delivered {
 			word = fmt.Sprintf("withheld: under the minimum of %d", a.Minimum)
 		}
-		s.Items = append(s.Items, page.Item{Table: &page.Table{ID: id + "-audience", Header: []string{"audience", "persons", ""}, Rows: [][]page.Cell{
-			{page.Label("prospects"), page.Bound(page.Pointer("audiences", j, "size"), a.Size, "int"), page.Label(word)}}}})
+		t := &page.Table{ID: id + "-audience", Header: []string{"audience", "persons", ""}, Rows: [][]page.Cell{
+			{page.Label("prospects"), page.Bound(page.Pointer("audiences", j, "size"), a.Size, "int"), page.Label(word)}}}
+		for k, c := range a.Countries {
+			word := "delivered"
+			if !c.Delivered {
+				word = fmt.Sprintf("withheld: under the minimum of %d", a.Minimum)
+			}
+			t.Rows = append(t.Rows, []page.Cell{page.Label("  in " + c.Country), page.Bound(page.Pointer("audiences", j, "countries", k, "size"), c.Size, "int"), page.Label(word)})
+		}
+		s.Items = append(s.Items, page.Item{Table: t})
 	}
 	if byCountry, ok := r.ByCountry[m.List]; ok {
 		dist := slices.IndexFunc(r.Distributions, func(d pipelines.ScoreDistribution) bool { return d.List == m.List })
@@ -420,6 +428,9 @@ func advertiserPage(a *AdvertiserReport) *page.Page {
 	}
 	if len(a.Countries) > 0 {
 		aud.Items = append(aud.Items, page.Item{Text: "Target countries: " + strings.Join(a.Countries, ", ") + ". Each country's audience is the top of that country's own ranking."})
+	}
+	if len(a.WithheldCountries) > 0 {
+		aud.Items = append(aud.Items, page.Item{Text: fmt.Sprintf("Withheld in %s: the audience there was under the minimum of %d.", strings.Join(a.WithheldCountries, ", "), a.MinAudience)})
 	}
 	if len(a.ByCountry) > 0 {
 		var rows []audienceCount
