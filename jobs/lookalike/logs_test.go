@@ -46,7 +46,7 @@ func TestOneLogFormat(t *testing.T) {
 	if beam == 0 {
 		t.Errorf("no line of Beam's or prism's came through (runner=beam)")
 	}
-	for _, k := range []string{"run_id", "as_of", "window_days", "model", "floor", "min_seeds", "min_audience", "noise_scale", "privacy_rules", "inputs", "output"} {
+	for _, k := range []string{"run_id", "as_of", "window_days", "model", "floor", "min_seeds", "min_audience", "noise_scale", "privacy_rules", "inputs", "output", "seed_lists_audience"} {
 		if start[k] == nil {
 			t.Errorf("the start line has no %s: %v", k, start)
 		}

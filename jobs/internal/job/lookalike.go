@@ -80,7 +80,25 @@ func RunLookalike(ctx context.Context, log zerolog.Logger, stdout io.Writer, fla
 func logStart(log zerolog.Logger, cfg *configs.Config) *zerolog.Event {
 	return log.Info().Str("run_id", cfg.RunID).Str("as_of", cfg.AsOf).Int("window_days", cfg.WindowDays).
 		Int("min_seeds", cfg.MinSeeds).Int("floor", cfg.Privacy.Floor).Int("min_audience", cfg.Privacy.MinAudience).
-		Float64("noise_scale", cfg.Privacy.NoiseScale).Strs("privacy_rules", privacyRules(cfg)).Strs("inputs", inputsOf(cfg))
+		Float64("noise_scale", cfg.Privacy.NoiseScale).Strs("privacy_rules", privacyRules(cfg)).Strs("inputs", inputsOf(cfg)).
+		Strs("seed_lists_audience", audienceRules(cfg))
+}
+
+// audienceRules says how each seed list's audience is drawn: its share,
+// its target countries and the lists it excludes.
+func audienceRules(cfg *configs.Config) []string {
+	var out []string
+	for _, l := range cfg.SeedLists {
+		r := fmt.Sprintf("%s: top %d %%", l.ID, l.AudiencePercent)
+		if len(l.Countries) > 0 {
+			r += " of each of " + strings.Join(l.Countries, ", ")
+		}
+		if len(l.Exclude) > 0 {
+			r += ", excluding the persons of " + strings.Join(l.Exclude, ", ")
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // privacyRules says the privacy rules in force, one per app and block,
