@@ -215,7 +215,14 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 		}
 		tree := g.grow(train)
 		m.Trees = append(m.Trees, tree)
-		for i := range n {
+		// The training rows' leaves are known from the growing; only the
+		// held-out rows go down the tree.
+		for _, leaf := range g.leaves {
+			for _, i := range leaf.rows {
+				score[i] += leaf.value
+			}
+		}
+		for _, i := range valid {
 			score[i] += tree.eval(d.X.RawRowView(i))
 		}
 		if l := validLoss(); l < best-1e-9 {
@@ -228,6 +235,12 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 	return m, nil
 }
 
+// leafRows are the rows a tree sends to one leaf, and its value.
+type leafRows struct {
+	rows  []int
+	value float64
+}
+
 // treeGrower grows one tree level by level from gradient histograms.
 // The bin codes are feature-major, so a node's histogram of one feature is
 // built in one pass over its rows into a few hundred bytes that stay in
@@ -238,6 +251,11 @@ type treeGrower struct {
 	n, c       int
 	bins       *binner
 	grad, hess []float64
+	// leaves are the last tree's leaves with the rows grown into each: a
+	// row's code is at or under a split's bin exactly when its value is at
+	// or under the split's threshold, so they are the rows the tree sends
+	// there.
+	leaves []leafRows
 	set        BoostSettings
 
 	pool   [][]histBin // histogram buffers: per feature, its bins' sums, stride apart
@@ -395,6 +413,7 @@ func (g *treeGrower) bestSplit(nodeHist []histBin, G, H float64, count int) tree
 // passes over the rows below the root.
 func (g *treeGrower) grow(rows []int) Tree {
 	var t Tree
+	g.leaves = g.leaves[:0]
 	type pending struct {
 		node  int
 		rows  []int
@@ -414,6 +433,7 @@ func (g *treeGrower) grow(rows []int) Tree {
 		t.Nodes[p.node].Value = -G / (H + g.set.L2) * g.set.LearningRate
 		if p.depth >= g.set.Depth || len(p.rows) < 2*g.set.MinLeaf {
 			g.release(p.hist)
+			g.leaves = append(g.leaves, leafRows{p.rows, t.Nodes[p.node].Value})
 			continue
 		}
 		if p.hist == nil {
@@ -423,6 +443,7 @@ func (g *treeGrower) grow(rows []int) Tree {
 		best := g.bestSplit(p.hist, G, H, len(p.rows))
 		if best.gain <= 1e-9 {
 			g.release(p.hist)
+			g.leaves = append(g.leaves, leafRows{p.rows, t.Nodes[p.node].Value})
 			continue
 		}
 		var left, right []int

@@ -177,6 +177,56 @@ func TestSubtractionTrick(t *testing.T) {
 	}
 }
 
+// TestLeavesRouteAsTheTree: the rows the grower leaves in each leaf are
+// exactly the rows the tree sends there, so FitBoosted may add a leaf's
+// value to its rows' scores without sending them down the tree: every
+// grown row in one leaf, each with the value tree.eval gives it.
+func TestLeavesRouteAsTheTree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	n, c := 4000, 5
+	x := mat.NewDense(n, c, nil)
+	for i := range n {
+		for f := range c {
+			v := math.Round(rng.NormFloat64() * 3)
+			if f == 4 && rng.IntN(3) > 0 {
+				v = 0 // a feature with a dominant bin
+			}
+			x.Set(i, f, v)
+		}
+	}
+	var rows []int
+	for i := range n {
+		if i%7 != 0 { // a held-out seventh, as FitBoosted holds out rows
+			rows = append(rows, i)
+		}
+	}
+	set := BoostSettings{Depth: 3, MinLeaf: 20}.withDefaults()
+	bins := newBinner(x, rows, set.Bins)
+	grad, hess := make([]float64, n), make([]float64, n)
+	for i := range n {
+		grad[i], hess[i] = rng.NormFloat64()+x.At(i, 0)-x.At(i, 4), 0.1+rng.Float64()
+	}
+	g := newTreeGrower(bins.codes(x), n, c, bins, grad, hess, set)
+	tree := g.grow(rows)
+	seen := make([]int, n)
+	for _, leaf := range g.leaves {
+		for _, i := range leaf.rows {
+			seen[i]++
+			if v := tree.eval(x.RawRowView(i)); v != leaf.value {
+				t.Fatalf("row %d: leaf value %v, the tree gives %v", i, leaf.value, v)
+			}
+		}
+	}
+	for _, i := range rows {
+		if seen[i] != 1 {
+			t.Fatalf("row %d is in %d leaves", i, seen[i])
+		}
+	}
+	if len(g.leaves) < 4 {
+		t.Errorf("%d leaves: the tree hardly grew", len(g.leaves))
+	}
+}
+
 // TestSparseHistogram: a feature with a dominant bin (a one-hot column, a
 // count that is mostly 0) gets its histograms from the rows off that bin,
 // the dominant bin being the node's sums less the others: equal to the
