@@ -256,7 +256,7 @@ type treeGrower struct {
 	// or under the split's threshold, so they are the rows the tree sends
 	// there.
 	leaves []leafRows
-	set        BoostSettings
+	set    BoostSettings
 
 	pool   [][]histBin // histogram buffers: per feature, its bins' sums, stride apart
 	stride int
