@@ -18,8 +18,8 @@ type BaselineResult struct {
 // Baseline computes what LookalikeGraph computes from the same
 // GraphOptions — the same stages in the same order, each calling the
 // graph's own element functions — in plain Go loops in this process, with
-// no Beam: maps instead of shuffles, an exact sort of the same hash sample
-// instead of the quantile sketch. Its prospects equal the graph's (a test
+// no Beam: maps instead of shuffles, the same percentiles of the same hash
+// samples computed in place. Its prospects equal the graph's (a test
 // holds them to it), so the difference in running time between the two is
 // what Beam and the runner cost. It exists to measure that (--plain-go,
 // the benchmarks), not to run in production: it reads files only, writes
