@@ -222,6 +222,17 @@ func choose(qs []Quality, perFold [][]float64) (int, string) {
 	return best, fmt.Sprintf("the best criterion, %.4f, more than one standard error above every simpler candidate", qs[best].Criterion)
 }
 
+// bestOf is the candidate of the highest criterion (the first of equals).
+func bestOf(qs []Quality) int {
+	best := 0
+	for i, q := range qs {
+		if q.Criterion > qs[best].Criterion {
+			best = i
+		}
+	}
+	return best
+}
+
 // diffStdErr is the standard error of the mean of a − b, fold by fold.
 func diffStdErr(a, b []float64) float64 {
 	d := make([]float64, len(a))
@@ -313,6 +324,23 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	var picks []int
 	if kind == KindAuto {
 		chosen, rep.Why = choose(rep.Candidates, perFold)
+		if best := bestOf(rep.Candidates); best != chosen {
+			// A simpler candidate within one standard error of the best:
+			// the two are measured again on another split into folds,
+			// and the simpler one kept only if it stays within one
+			// standard error over both splits.
+			again := []candidate{candidates[chosen], candidates[best]}
+			_, crit2, _, err := crossValidate(again, zs, zp, seedWeight, foldsOf(ns, folds, set.Seed+101), foldsOf(np, folds, set.Seed+102), folds, set)
+			if err != nil {
+				return nil, nil, err
+			}
+			simple, top := append(slices.Clone(perFold[chosen]), crit2[0]...), append(slices.Clone(perFold[best]), crit2[1]...)
+			if gap, se := floats.Sum(top)/float64(len(top))-floats.Sum(simple)/float64(len(simple)), diffStdErr(top, simple); gap > se {
+				rep.Why = fmt.Sprintf("the best criterion, %s's: %s was within one standard error of it on one split into folds, but not over two (%.4f above it, standard error %.4f)",
+					rep.Candidates[best].Name(), rep.Candidates[chosen].Name(), gap, se)
+				chosen = best
+			}
+		}
 		var q Quality
 		var crit []float64
 		if picks, q, crit = stackOf(candidates, held, seedFold, popFold, folds); picks != nil {
