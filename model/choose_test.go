@@ -2,6 +2,7 @@ package model
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,5 +98,24 @@ func TestAutoOnFewRows(t *testing.T) {
 	}
 	if len(rep.Candidates) < 8 {
 		t.Errorf("candidates %+v", rep.Candidates)
+	}
+}
+
+// TestWithinOneSE: the test behind the one-SE rule and its second split:
+// a gap the folds' spread covers on four folds can stand out on eight.
+func TestWithinOneSE(t *testing.T) {
+	// Fold-by-fold gaps 0.04, −0.02, 0.03, −0.01: 0.010 on average, with a
+	// standard error of 0.015.
+	simple := []float64{0.50, 0.54, 0.49, 0.53}
+	top := []float64{0.54, 0.52, 0.52, 0.52}
+	if gap, se, within := withinOneSE(simple, top); !within {
+		t.Fatalf("four folds: gap %.4f, se %.4f: want within", gap, se)
+	}
+	// Four more folds, gaps 0.02, 0.02, 0.015, 0.025: 0.015 on average,
+	// standard error 0.007.
+	simple8 := append(slices.Clone(simple), 0.50, 0.51, 0.50, 0.52)
+	top8 := append(slices.Clone(top), 0.52, 0.53, 0.515, 0.545)
+	if gap, se, within := withinOneSE(simple8, top8); within {
+		t.Errorf("eight folds: gap %.4f, se %.4f: want beyond one standard error", gap, se)
 	}
 }

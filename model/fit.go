@@ -206,12 +206,7 @@ func Criterion(auc, recall10 float64) float64 { return (auc + recall10) / 2 }
 // difference is measured more sharply than either mean). A more complex
 // kind must beat every simpler one by more than the folds' noise.
 func choose(qs []Quality, perFold [][]float64) (int, string) {
-	best := 0
-	for i, q := range qs {
-		if q.Criterion > qs[best].Criterion {
-			best = i
-		}
-	}
+	best := bestOf(qs)
 	for i := range best {
 		se := diffStdErr(perFold[best], perFold[i])
 		if qs[best].Criterion-qs[i].Criterion <= se {
@@ -220,6 +215,15 @@ func choose(qs []Quality, perFold [][]float64) (int, string) {
 		}
 	}
 	return best, fmt.Sprintf("the best criterion, %.4f, more than one standard error above every simpler candidate", qs[best].Criterion)
+}
+
+// withinOneSE says whether a simpler candidate's criterion, fold by fold
+// (simple), is within one standard error of the best's (top): the mean
+// gap, the standard error of the fold-by-fold difference.
+func withinOneSE(simple, top []float64) (gap, se float64, within bool) {
+	gap = (floats.Sum(top) - floats.Sum(simple)) / float64(len(top))
+	se = diffStdErr(top, simple)
+	return gap, se, gap <= se
 }
 
 // bestOf is the candidate of the highest criterion (the first of equals).
@@ -334,8 +338,7 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 			if err != nil {
 				return nil, nil, err
 			}
-			simple, top := append(slices.Clone(perFold[chosen]), crit2[0]...), append(slices.Clone(perFold[best]), crit2[1]...)
-			if gap, se := floats.Sum(top)/float64(len(top))-floats.Sum(simple)/float64(len(simple)), diffStdErr(top, simple); gap > se {
+			if gap, se, within := withinOneSE(append(slices.Clone(perFold[chosen]), crit2[0]...), append(slices.Clone(perFold[best]), crit2[1]...)); !within {
 				rep.Why = fmt.Sprintf("the best criterion, %s's: %s was within one standard error of it on one split into folds, but not over two (%.4f above it, standard error %.4f)",
 					rep.Candidates[best].Name(), rep.Candidates[chosen].Name(), gap, se)
 				chosen = best
