@@ -56,19 +56,28 @@ func runOnWorld(t *testing.T, world synth.Config, prepare func(), privacy, lists
 	if err := os.WriteFile("sosie.yaml", []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
-	f := testFlags("", 0)
-	*f.Config = "sosie.yaml"
-	var stdout bytes.Buffer
-	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
-		t.Fatalf("exit %d: %v", code, err)
-	}
+	runConfig(t, "sosie.yaml")
 	var rep Report
 	b, _ := os.ReadFile(filepath.Join("out", "report.json"))
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
 	return rep
+}
+
+// runConfig runs the lookalike job with the config file at path and a
+// test pepper, and returns what it printed; a run that does not end
+// with ExitOK fails the test.
+func runConfig(t *testing.T, path string) string {
+	t.Helper()
+	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
+	f := testFlags("", 0)
+	*f.Config = path
+	var stdout bytes.Buffer
+	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	return stdout.String()
 }
 
 // prospectKeys are a prospects file's rows without the time they were
@@ -221,15 +230,9 @@ func TestFilesExampleConfig(t *testing.T) {
 	if _, err := synth.Generate(synth.Config{Persons: 4000, Seed: 2, SeedSize: 220, CustomerRate: 0.1}, "world"); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("SOSIE_PEPPER", "a test pepper, thirty-two bytes or more")
-	f := testFlags("", 0)
-	*f.Config = example
-	var stdout bytes.Buffer
-	if code, err := RunLookalike(context.Background(), zerolog.Nop(), &stdout, f); code != ExitOK {
-		t.Fatalf("exit %d: %v", code, err)
-	}
+	stdout := runConfig(t, example)
 	if _, err := os.Stat(filepath.Join(dir, "sosie-out", "files", "prospects.parquet")); err != nil {
-		t.Errorf("%v\n%s", err, stdout.String())
+		t.Errorf("%v\n%s", err, stdout)
 	}
 }
 
