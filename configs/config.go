@@ -60,6 +60,10 @@ type Config struct {
 	MobileOnly          bool   `yaml:"mobile_only"`
 	MaxAccountsPerPhone int    `yaml:"max_accounts_per_phone"` // default features.DefaultMaxAccountsPerPhone
 	DefaultRegion       string `yaml:"default_region"`         // for accounts without a country
+	// ShuffleBuckets is the number of buckets of the two shuffles by
+	// account and by person (pipelines.ShuffleBuckets); 0 (the default):
+	// one per 8 MiB of accounts files, pipelines.DefaultBuckets for tables.
+	ShuffleBuckets int `yaml:"shuffle_buckets"`
 
 	// Source is where apps' tables are read from when they name tables.
 	Source Source `yaml:"source"`
@@ -503,6 +507,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxAccountsPerPhone < 1 {
 		add("max_accounts_per_phone", "%d, want at least 1", c.MaxAccountsPerPhone)
+	}
+	if c.ShuffleBuckets < 0 || c.ShuffleBuckets > 1<<20 {
+		add("shuffle_buckets", "%d, want 0 (sized from the input) or 1 to 1048576", c.ShuffleBuckets)
 	}
 	if c.SampleSize < 100 {
 		add("sample_size", "%d, want at least 100", c.SampleSize)

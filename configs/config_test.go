@@ -118,6 +118,7 @@ func TestZeroIsNotUnset(t *testing.T) {
 		"min_seeds":                      "min_seeds: 0",
 		"sample_size":                    "sample_size: 0",
 		"max_accounts_per_phone":         "max_accounts_per_phone: 0",
+		"shuffle_buckets":                "shuffle_buckets: -1",
 		"synthetic.persons":              "synthetic: {persons: 0}",
 		"synthetic.seed_size":            "synthetic: {seed_size: 0}",
 		"seed_lists[0].audience_percent": "seed_lists: [{id: l, advertiser: a, file: s.csv, audience_percent: 0}]",

@@ -83,9 +83,9 @@ func (b *baseline) featurizeApps(ctx context.Context) error {
 		}
 	}
 	b.persons = make(map[string]features.Person, len(profiles))
-	join := &joinFn{MaxPerPhone: b.o.Featurize.MaxPerPhone}
+	join := &personJoiner{MaxPerPhone: b.o.Featurize.MaxPerPhone}
 	for k, ps := range profiles {
-		join.ProcessElement(ctx, personKey(k), iterOf(ps), func(p features.Person) { b.persons[k] = p }, b.deadLetter)
+		join.join(ctx, k, ps, func(p features.Person) { b.persons[k] = p }, b.deadLetter)
 	}
 	return nil
 }
@@ -133,13 +133,13 @@ func (b *baseline) featurize(ctx context.Context, opt FeaturizeOptions, accountF
 			users[u] = true
 		}
 	}
-	build := &buildProfileFn{Options: opt}
+	build := profileBuilder{Options: opt}
 	for u := range users {
 		var acts []features.Activity
 		if a, ok := activity[u]; ok {
 			acts = append(acts, a)
 		}
-		build.ProcessElement(ctx, u, iterOf(byUser[u]), iterOf(acts), iterOf(rejected[u]),
+		build.build(ctx, u, byUser[u], acts, rejected[u],
 			func(p AccountProfile) { profiles[p.Profile.PersonKey] = append(profiles[p.Profile.PersonKey], p) }, b.deadLetter)
 	}
 	return nil

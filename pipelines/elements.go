@@ -175,7 +175,6 @@ func init() {
 	beam.RegisterCoder(reflect.TypeFor[features.Person](), encPerson, decPerson)
 	beam.RegisterCoder(reflect.TypeFor[DeadLetter](), encDeadLetter, decDeadLetter)
 	beam.RegisterCoder(reflect.TypeFor[keyedAccount](), encKeyedAccount, decKeyedAccount)
-	beam.RegisterCoder(reflect.TypeFor[personKey](), encPersonKey, decPersonKey)
 	beam.RegisterCoder(reflect.TypeFor[seededPerson](), encSeededPerson, decSeededPerson)
 	beam.RegisterCoder(reflect.TypeFor[MatchReport](), encMatchReport, decMatchReport)
 	beam.RegisterCoder(reflect.TypeFor[Prospect](), encProspect, decProspect)
@@ -199,8 +198,6 @@ func init() {
 	register.Function1x2(decDeadLetter)
 	register.Function1x2(encKeyedAccount)
 	register.Function1x2(decKeyedAccount)
-	register.Function1x2(encPersonKey)
-	register.Function1x2(decPersonKey)
 	register.Function1x2(encSeededPerson)
 	register.Function1x2(decSeededPerson)
 	register.Function1x2(encMatchReport)
@@ -285,16 +282,6 @@ func encPerson(v features.Person) ([]byte, error) { return features.AppendPerson
 func decPerson(b []byte) (features.Person, error) { return whole(features.ReadPerson(b)) }
 func encDeadLetter(v DeadLetter) ([]byte, error)  { return json.Marshal(v) }
 func decDeadLetter(b []byte) (DeadLetter, error)  { return decJSON[DeadLetter](b) }
-
-// personKey is a person key as the key of a shuffle: its 32 bytes on the
-// wire (features.AppendKey), not 64 hex digits.
-type personKey string
-
-func encPersonKey(k personKey) ([]byte, error) { return features.AppendKey(nil, string(k)), nil }
-func decPersonKey(b []byte) (personKey, error) {
-	k, err := whole(features.ReadKey(b))
-	return personKey(k), err
-}
 
 func encKeyedAccount(v keyedAccount) ([]byte, error) {
 	return features.AppendAccount(features.AppendKey(nil, v.Key), v.Account), nil

@@ -26,7 +26,7 @@ func ExampleJoinByPhone() {
 		pipelines.AccountProfile{Profile: features.AppProfile{PersonKey: "k2", App: "facebook", Accounts: 1, Country: "DE", UpdatedAt: at(5)}})
 	instagram := beam.Create(s,
 		pipelines.AccountProfile{Profile: features.AppProfile{PersonKey: "k1", App: "instagram", Accounts: 1, Country: "BE", UpdatedAt: at(9)}})
-	persons, _ := pipelines.JoinByPhone(s, 0, facebook, instagram)
+	persons, _ := pipelines.JoinByPhone(s, 0, 0, facebook, instagram)
 
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)

@@ -20,9 +20,21 @@ type FeaturizeOptions struct {
 	MobileOnly    bool                    `json:"mobile_only"`
 	MaxPerPhone   int                     `json:"max_per_phone"` // accounts of the app on one number (JoinByPhone's rule); 0: features.DefaultMaxAccountsPerPhone
 	Window        features.ActivityWindow `json:"window"`
+	// Buckets is the number of buckets of the account join's and the
+	// join by phone's shuffles (ShuffleBuckets); 0: DefaultBuckets, or
+	// the graphs size it from the accounts files.
+	Buckets int `json:"buckets"`
 	// Pepper says where the identity pepper is. The pepper itself never
 	// enters the pipeline graph, which runners store and show.
 	Pepper Pepper `json:"pepper"`
+}
+
+// buckets is o.Buckets, or DefaultBuckets.
+func (o FeaturizeOptions) buckets() int {
+	if o.Buckets > 0 {
+		return o.Buckets
+	}
+	return DefaultBuckets
 }
 
 // keyedAccount is an account that passed phone normalization: its phone is
@@ -83,8 +95,12 @@ func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, activity beam.PColl
 	s = s.Scope("pipelines.Featurize." + opt.App)
 	outs := beam.ParDoN(s, &normalizeAccountFn{Options: opt}, accounts)
 	byUser, rejected, identities, dead1 := outs[0], outs[1], outs[2], outs[3]
-	grouped := beam.CoGroupByKey(s, byUser, activity, rejected)
-	profiles, dead2 := beam.ParDo2(s, &buildProfileFn{Options: opt}, grouped)
+	buckets := opt.buckets()
+	blocks := beam.Flatten(s,
+		inBuckets(s, buckets, beam.ParDo(s, accountRecord, byUser)),
+		inBuckets(s, buckets, beam.ParDo(s, rejectedRecord, rejected)),
+		inBuckets(s, buckets, beam.ParDo(s, activityRecord, activity)))
+	profiles, dead2 := beam.ParDo2(s, &buildProfilesFn{Options: opt}, beam.GroupByKey(s, blocks))
 	return profiles, identities, beam.Flatten(s, dead1, dead2)
 }
 
@@ -131,29 +147,26 @@ func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Acco
 	identity(f.keyer.HashKey(h.Digits), Identity{Key: key, Convention: features.HashDigits})
 }
 
-// buildProfileFn joins an account with its activity.
-type buildProfileFn struct {
-	Options FeaturizeOptions `json:"options"`
+// profileBuilder joins an account with its activity.
+type profileBuilder struct {
+	Options FeaturizeOptions
 }
 
-func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, accounts func(*keyedAccount) bool, activity func(*features.Activity) bool, rejected func(*string) bool, emit func(AccountProfile), dead func(DeadLetter)) {
-	var act, part features.Activity
-	for activity(&part) {
+// build makes the profile of user id userID of its rows (accounts; the
+// newest is kept, the others are dead letters), its partial activity
+// aggregates and the reasons its phone was rejected.
+func (f profileBuilder) build(ctx context.Context, userID string, accounts []keyedAccount, activity []features.Activity, rejected []string, emit func(AccountProfile), dead func(DeadLetter)) {
+	var act features.Activity
+	for _, part := range activity {
 		act = f.Options.Window.MergeAccumulators(act, part)
 	}
 	events := act.Seen()
-	var reason string
-	wasRejected := rejected(&reason)
-	for rejected(&reason) {
-	}
-	var all []keyedAccount
-	var rows []features.Account
-	var ka keyedAccount
-	for accounts(&ka) {
-		all, rows = append(all, ka), append(rows, ka.Account)
+	rows := make([]features.Account, len(accounts))
+	for i, ka := range accounts {
+		rows[i] = ka.Account
 	}
 	keep := features.NewestAccount(rows)
-	for i, ka := range all {
+	for i, ka := range accounts {
 		if i != keep {
 			f.duplicate(ctx, dead, ka)
 		}
@@ -162,18 +175,18 @@ func (f *buildProfileFn) ProcessElement(ctx context.Context, userID string, acco
 		if events > 0 {
 			eventsUnattached.Inc(ctx, int64(events))
 			r := features.ReasonUnknown
-			if wasRejected {
+			if len(rejected) > 0 {
 				r = features.ReasonAccountGone
 			}
 			dead(DeadLetter{Stage: "featurize", Source: f.Options.App, Record: features.RecordID(userID), Reason: r, Rows: events})
 		}
 		return
 	}
-	a := all[keep].Account
-	emit(AccountProfile{Profile: features.NewAppProfile(all[keep].Key, a, act), UserID: a.UserID, Source: a.Source, Line: a.Line})
+	a := accounts[keep].Account
+	emit(AccountProfile{Profile: features.NewAppProfile(accounts[keep].Key, a, act), UserID: a.UserID, Source: a.Source, Line: a.Line})
 }
 
-func (f *buildProfileFn) duplicate(ctx context.Context, dead func(DeadLetter), ka keyedAccount) {
+func (f profileBuilder) duplicate(ctx context.Context, dead func(DeadLetter), ka keyedAccount) {
 	accountsRejected.Inc(ctx, 1)
 	dead(DeadLetter{Stage: "featurize", Source: f.Options.App, File: ka.Account.Source, Line: ka.Account.Line, Record: features.RecordID(ka.Account.UserID), Reason: features.ReasonDuplicate,
 		Detail: where("the user id appears more than once; the most recently updated row is kept", ka.Account), Rows: 1})
@@ -209,33 +222,30 @@ type AccountProfile struct {
 // The join is the one shuffle by person key, so the rule needs none of
 // its own: the featurize counters of accounts, events and profiles kept
 // are counted here.
-func JoinByPhone(s beam.Scope, maxPerPhone int, profiles ...beam.PCollection) (persons, dead beam.PCollection) {
+func JoinByPhone(s beam.Scope, maxPerPhone, buckets int, profiles ...beam.PCollection) (persons, dead beam.PCollection) {
 	s = s.Scope("pipelines.JoinByPhone")
-	all := beam.Flatten(s, profiles...)
-	return beam.ParDo2(s, &joinFn{MaxPerPhone: maxPerPhone}, beam.GroupByKey(s, beam.ParDo(s, keyProfile, all)))
+	if buckets <= 0 {
+		buckets = DefaultBuckets
+	}
+	blocks := make([]beam.PCollection, len(profiles))
+	for i, p := range profiles {
+		blocks[i] = inBuckets(s, buckets, beam.ParDo(s, profileRecord, p))
+	}
+	return beam.ParDo2(s, &joinBucketFn{MaxPerPhone: maxPerPhone}, beam.GroupByKey(s, beam.Flatten(s, blocks...)))
 }
 
 var personsOut = beam.NewCounter("sosie", "join_persons")
 
-func keyProfile(p AccountProfile) (personKey, AccountProfile) {
-	return personKey(p.Profile.PersonKey), p
-}
-
-// joinFn makes one person of the profiles under one person key, less the
-// accounts of a number shared on one app.
-type joinFn struct {
-	MaxPerPhone int `json:"max_per_phone"`
+// personJoiner makes one person of the profiles under one person key,
+// less the accounts of a number shared on one app.
+type personJoiner struct {
+	MaxPerPhone int
 
 	appProfiles map[string]beam.Counter
 }
 
-func (f *joinFn) ProcessElement(ctx context.Context, pk personKey, profiles func(*AccountProfile) bool, emit func(features.Person), dead func(DeadLetter)) {
-	key := string(pk)
-	var all []AccountProfile
-	var p AccountProfile
-	for profiles(&p) {
-		all = append(all, p)
-	}
+// join makes the person of key of its profiles (all is sorted in place).
+func (f *personJoiner) join(ctx context.Context, key string, all []AccountProfile, emit func(features.Person), dead func(DeadLetter)) {
 	// By app, then by where the account was read: dead letters and merges
 	// in one order whatever the shuffle's.
 	slices.SortFunc(all, func(a, b AccountProfile) int {
@@ -266,7 +276,7 @@ func (f *joinFn) ProcessElement(ctx context.Context, pk personKey, profiles func
 }
 
 // kept counts an account that made it into a person.
-func (f *joinFn) kept(ctx context.Context, a AccountProfile) {
+func (f *personJoiner) kept(ctx context.Context, a AccountProfile) {
 	act := a.Profile.Activity
 	accountsProfiled.Inc(ctx, 1)
 	eventsProfiled.Inc(ctx, int64(act.Seen()))
@@ -284,7 +294,7 @@ func (f *joinFn) kept(ctx context.Context, a AccountProfile) {
 
 // shared rejects the accounts of one app on a shared number, and their
 // events.
-func (f *joinFn) shared(ctx context.Context, dead func(DeadLetter), app []AccountProfile, err error) {
+func (f *personJoiner) shared(ctx context.Context, dead func(DeadLetter), app []AccountProfile, err error) {
 	sharedPhoneGroups.Inc(ctx, 1)
 	accountsRejected.Inc(ctx, int64(len(app)))
 	for _, a := range app {
@@ -300,15 +310,9 @@ func (f *joinFn) shared(ctx context.Context, dead func(DeadLetter), app []Accoun
 func init() {
 	reg.DoFn6x0[context.Context, features.Account, func(string, keyedAccount), func(string, string), func(string, Identity), func(DeadLetter)](&normalizeAccountFn{})
 	register.Emitter2[string, Identity]()
-	reg.DoFn7x0[context.Context, string, func(*keyedAccount) bool, func(*features.Activity) bool, func(*string) bool, func(AccountProfile), func(DeadLetter)](&buildProfileFn{})
-	register.Function1x2(keyProfile)
-	reg.DoFn5x0[context.Context, personKey, func(*AccountProfile) bool, func(features.Person), func(DeadLetter)](&joinFn{})
 	register.Emitter2[string, keyedAccount]()
 	register.Emitter2[string, string]()
 	register.Emitter1[AccountProfile]()
 	register.Emitter1[features.Person]()
-	register.Iter1[keyedAccount]()
-	register.Iter1[features.Activity]()
 	register.Iter1[string]()
-	register.Iter1[AccountProfile]()
 }

@@ -114,7 +114,7 @@ func TestFeaturizeAndJoin(t *testing.T) {
 		"facebook:1 accounts:0 events", "facebook:1 accounts:0 events", "facebook:1 accounts:0 events",
 		"facebook:1 accounts:1 events", "facebook:1 accounts:0 events", "facebook:1 accounts:0 events",
 		"facebook:1 accounts:0 events", "facebook:1 accounts:0 events")
-	persons, joinDead := JoinByPhone(s, 0, fbProfiles, igProfiles)
+	persons, joinDead := JoinByPhone(s, 0, 0, fbProfiles, igProfiles)
 	dead := beam.Flatten(s, fad, fed, fbDead, iad, ied, igDead, joinDead)
 	passert.Equals(s, beam.ParDo(s, reasonOf, dead),
 		"read/bad_line/1", "read/missing_field/1", // not json, no user id

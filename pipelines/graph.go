@@ -188,6 +188,11 @@ func ScoreGraph(ctx context.Context, s beam.Scope, o GraphOptions) error {
 // joins the apps by phone.
 func featurizeApps(ctx context.Context, s beam.Scope, o GraphOptions) (*flow, error) {
 	f := &flow{}
+	buckets, err := shuffleBuckets(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	o.Featurize.Buckets = buckets
 	var profiles, ids []beam.PCollection
 	for _, app := range o.Apps {
 		accounts, activity, err := f.readApp(ctx, s, o, app)
@@ -199,7 +204,7 @@ func featurizeApps(ctx context.Context, s beam.Scope, o GraphOptions) (*flow, er
 		pr, id, dead := Featurize(s, opt, accounts, activity)
 		profiles, ids, f.dead = append(profiles, pr), append(ids, id), append(f.dead, dead)
 	}
-	persons, dead := JoinByPhone(s, o.Featurize.MaxPerPhone, profiles...)
+	persons, dead := JoinByPhone(s, o.Featurize.MaxPerPhone, buckets, profiles...)
 	f.persons, f.identities, f.dead = persons, ids, append(f.dead, dead)
 	return f, nil
 }

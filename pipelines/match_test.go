@@ -63,7 +63,7 @@ func TestMatchSeeds(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
 	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, Activity(s, "facebook", features.ActivityWindow{AsOf: asOf}, beam.Create(s, features.Event{UserID: "p1", Time: asOf})))
-	persons, _ := JoinByPhone(s, 0, profiles)
+	persons, _ := JoinByPhone(s, 0, 0, profiles)
 	matched, reports, dead := MatchSeeds(s, []SeedList{{ID: "list1", Advertiser: "adv", File: seeds, Country: "FR"}}, testPepper, persons, ids)
 
 	passert.Equals(s, beam.ParDo(s, matchedValue, matched), "list1:10", "list1:5", "list1:1")
@@ -100,7 +100,7 @@ func TestSeedListsInJSONLAndParquet(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
 	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, Activity(s, "facebook", features.ActivityWindow{AsOf: asOf}, beam.Create(s, features.Event{UserID: "p1", Time: asOf})))
-	persons, _ := JoinByPhone(s, 0, profiles)
+	persons, _ := JoinByPhone(s, 0, 0, profiles)
 	_, reports, _ := MatchSeeds(s, []SeedList{
 		{ID: "j", Advertiser: "adv", File: jsonl},
 		{ID: "q", Advertiser: "adv", File: pq},

@@ -38,7 +38,7 @@ func TestOptOut(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	a, _, _ := ReadAccounts(s, "facebook", []string{accounts}, features.AccountColumns{})
 	profiles, ids, _ := Featurize(s, FeaturizeOptions{App: "facebook", Pepper: testPepper}, a, Activity(s, "facebook", features.ActivityWindow{AsOf: asOf}, beam.Create(s, features.Event{UserID: "p1", Time: asOf})))
-	persons, _ := JoinByPhone(s, 0, profiles)
+	persons, _ := JoinByPhone(s, 0, 0, profiles)
 	kept, dead, inputs := OptOut(s, []string{list, national}, testPepper, "FR", persons, ids)
 	passert.Equals(s, beam.ParDo(s, personCountry, kept), "DE")
 	passert.Equals(s, beam.ParDo(s, reasonOf, dead), "optout/unparseable/1")

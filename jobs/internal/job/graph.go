@@ -21,7 +21,7 @@ func graphOptions(cfg *configs.Config, lists []pipelines.SeedList, scoredAt time
 	return pipelines.GraphOptions{
 		Apps: cfg.Apps,
 		Featurize: pipelines.FeaturizeOptions{DefaultRegion: cfg.DefaultRegion, MobileOnly: cfg.MobileOnly,
-			MaxPerPhone: cfg.MaxAccountsPerPhone, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}, Pepper: PepperOf(cfg)},
+			MaxPerPhone: cfg.MaxAccountsPerPhone, Buckets: cfg.ShuffleBuckets, Window: features.ActivityWindow{AsOf: asOf, Days: cfg.WindowDays}, Pepper: PepperOf(cfg)},
 		OptOut:      cfg.OptOut,
 		Policy:      cfg.Privacy.Policy(),
 		Lists:       lists,

@@ -1,0 +1,273 @@
+package pipelines
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/sosie-dev/sosie/features"
+	"github.com/sosie-dev/sosie/pipelines/fileio"
+	"github.com/sosie-dev/sosie/pipelines/internal/reg"
+)
+
+// The two shuffles proportional to the accounts (an app's accounts with
+// their activity, by user id; every app's profiles, by person key) carry
+// blocks, not one element per record. A runner pays for each element: prism
+// keeps each with a few hundred bytes of bookkeeping, and each key of a
+// GroupByKey with its trigger state, which cost more than the records
+// themselves; Dataflow pays per element and per key too. So the records
+// of a bundle are gathered per bucket of keys (bucketFn), a bucket is one
+// key of the GroupByKey, and its DoFn groups the records by their own key
+// in memory — one bucket at a time, a bounded share of the data
+// (ShuffleBuckets).
+
+// A block is records one after another, each its key and its wire form,
+// both length-prefixed.
+
+// maxBlockBytes is the size from which a bucket's block is emitted before
+// the bundle ends; maxBundleBuffer bounds what one bundle holds across its
+// buckets (every bucket is emitted when it is reached).
+const (
+	maxBlockBytes   = 1 << 20
+	maxBundleBuffer = 64 << 20
+)
+
+// DefaultBuckets is the number of buckets of a shuffle when nothing
+// sizes it (tables, whose size sosie does not ask BigQuery for).
+const DefaultBuckets = 1024
+
+// ShuffleBuckets is the number of buckets for accounts files of bytes in
+// all: one per 8 MiB, from 16 to 4,096, so a bucket's records fit any
+// worker's memory (a million persons: ~40 buckets of ~7 MiB of accounts)
+// while there are enough for a runner to spread them over its workers.
+func ShuffleBuckets(bytes int64) int {
+	return int(min(max((bytes+8<<20-1)/(8<<20), 16), 4096))
+}
+
+// shuffleBuckets is o.Featurize.Buckets, or the buckets for the size of
+// the apps' accounts files (DefaultBuckets when an app reads a table).
+func shuffleBuckets(ctx context.Context, o GraphOptions) (int, error) {
+	if o.Featurize.Buckets > 0 {
+		return o.Featurize.Buckets, nil
+	}
+	var bytes int64
+	for _, app := range o.Apps {
+		if app.AccountsTable != "" {
+			return DefaultBuckets, nil
+		}
+		files, err := ExpandFiles(app.Accounts...)
+		if err != nil {
+			return 0, fmt.Errorf("app %s accounts: %w", app.Name, err)
+		}
+		for _, f := range files {
+			n, err := fileio.FileSize(ctx, f)
+			if err != nil {
+				return 0, fmt.Errorf("app %s accounts: %w", app.Name, err)
+			}
+			bytes += n
+		}
+	}
+	return ShuffleBuckets(bytes), nil
+}
+
+// bucketOf is the bucket of key among n: FNV-1a, the same in every
+// process.
+func bucketOf(key string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(n))
+}
+
+// appendRecord appends a record, its key and its wire form, to a block.
+func appendRecord(block []byte, key string, rec []byte) []byte {
+	block = binary.AppendUvarint(appendString(block, key), uint64(len(rec)))
+	return append(block, rec...)
+}
+
+// eachRecord calls fn with each record of block, in order.
+func eachRecord(block []byte, fn func(key string, rec []byte) error) error {
+	for len(block) > 0 {
+		key, rest, ok := readString(block)
+		if !ok {
+			return fmt.Errorf("%w: a block's record key", features.ErrWire)
+		}
+		l, k := binary.Uvarint(rest)
+		if k <= 0 || l > uint64(len(rest)-k) {
+			return fmt.Errorf("%w: a block's record of key %q", features.ErrWire, key)
+		}
+		if err := fn(key, rest[k:k+int(l)]); err != nil {
+			return err
+		}
+		block = rest[k+int(l):]
+	}
+	return nil
+}
+
+// bucketFn gathers a bundle's records (KV<string, []byte>: key, wire
+// form) into blocks per bucket of keys: KV<int, []byte>, bucket to block.
+type bucketFn struct {
+	Buckets int `json:"buckets"`
+
+	blocks   [][]byte
+	buffered int
+}
+
+func (f *bucketFn) ProcessElement(key string, rec []byte, emit func(int, []byte)) {
+	if f.blocks == nil {
+		f.blocks = make([][]byte, f.Buckets)
+	}
+	b := bucketOf(key, f.Buckets)
+	before := len(f.blocks[b])
+	f.blocks[b] = appendRecord(f.blocks[b], key, rec)
+	f.buffered += len(f.blocks[b]) - before
+	switch {
+	case len(f.blocks[b]) >= maxBlockBytes:
+		f.buffered -= len(f.blocks[b])
+		emit(b, f.blocks[b])
+		f.blocks[b] = nil
+	case f.buffered >= maxBundleBuffer:
+		f.FinishBundle(emit)
+	}
+}
+
+// FinishBundle emits every bucket's block.
+func (f *bucketFn) FinishBundle(emit func(int, []byte)) {
+	for b, block := range f.blocks {
+		if len(block) > 0 {
+			emit(b, block)
+			f.blocks[b] = nil
+		}
+	}
+	f.buffered = 0
+}
+
+// inBuckets is records (KV<string, []byte>) in blocks per bucket:
+// PCollection<KV<int, []byte>>.
+func inBuckets(s beam.Scope, buckets int, records beam.PCollection) beam.PCollection {
+	return beam.ParDo(s, &bucketFn{Buckets: buckets}, records)
+}
+
+// The records of an app's account join, told apart by their first byte.
+const (
+	recAccount  = 'a' // keyedAccount
+	recRejected = 'r' // the reason an account's phone was rejected
+	recActivity = 'v' // features.Activity, a partial aggregate
+)
+
+func accountRecord(user string, ka keyedAccount) (string, []byte) {
+	return user, features.AppendAccount(features.AppendKey([]byte{recAccount}, ka.Key), ka.Account)
+}
+
+func rejectedRecord(user, reason string) (string, []byte) {
+	return user, append([]byte{recRejected}, reason...)
+}
+
+func activityRecord(user string, a features.Activity) (string, []byte) {
+	return user, features.AppendActivity([]byte{recActivity}, a)
+}
+
+func profileRecord(p AccountProfile) (string, []byte) {
+	b, _ := encAccountProfile(p)
+	return p.Profile.PersonKey, b
+}
+
+// accountRecords are what one user id has in an app's account join.
+type accountRecords struct {
+	accounts []keyedAccount
+	activity []features.Activity
+	rejected []string
+}
+
+// buildProfilesFn is Featurize's account join of one bucket: each user id's
+// accounts, activity and rejections gathered from the bucket's blocks and
+// built into a profile (profileBuilder), in the order of the user ids.
+type buildProfilesFn struct {
+	Options FeaturizeOptions `json:"options"`
+}
+
+func (f *buildProfilesFn) ProcessElement(ctx context.Context, _ int, blocks func(*[]byte) bool, emit func(AccountProfile), dead func(DeadLetter)) error {
+	users := map[string]*accountRecords{}
+	var block []byte
+	for blocks(&block) {
+		err := eachRecord(block, func(user string, rec []byte) error {
+			r := users[user]
+			if r == nil {
+				r = &accountRecords{}
+				users[user] = r
+			}
+			if len(rec) == 0 {
+				return fmt.Errorf("%w: an empty record of user id %q", features.ErrWire, user)
+			}
+			switch rec[0] {
+			case recAccount:
+				ka, err := decKeyedAccount(rec[1:])
+				r.accounts = append(r.accounts, ka)
+				return err
+			case recActivity:
+				a, err := decActivity(rec[1:])
+				r.activity = append(r.activity, a)
+				return err
+			case recRejected:
+				r.rejected = append(r.rejected, string(rec[1:]))
+				return nil
+			}
+			return fmt.Errorf("%w: a record of unknown kind %q of user id %q", features.ErrWire, rec[0], user)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	b := profileBuilder{Options: f.Options}
+	for _, user := range slices.Sorted(maps.Keys(users)) {
+		r := users[user]
+		b.build(ctx, user, r.accounts, r.activity, r.rejected, emit, dead)
+	}
+	return nil
+}
+
+// joinBucketFn is JoinByPhone's join of one bucket: each person key's
+// profiles gathered from the bucket's blocks and made a person
+// (personJoiner), in the order of the keys.
+type joinBucketFn struct {
+	MaxPerPhone int `json:"max_per_phone"`
+
+	joiner personJoiner
+}
+
+func (f *joinBucketFn) ProcessElement(ctx context.Context, _ int, blocks func(*[]byte) bool, emit func(features.Person), dead func(DeadLetter)) error {
+	persons := map[string][]AccountProfile{}
+	var block []byte
+	for blocks(&block) {
+		err := eachRecord(block, func(key string, rec []byte) error {
+			p, err := decAccountProfile(rec)
+			persons[key] = append(persons[key], p)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	f.joiner.MaxPerPhone = f.MaxPerPhone
+	for _, key := range slices.Sorted(maps.Keys(persons)) {
+		f.joiner.join(ctx, key, persons[key], emit, dead)
+	}
+	return nil
+}
+
+func init() {
+	reg.DoFn3x0[string, []byte, func(int, []byte)](&bucketFn{})
+	register.Emitter2[int, []byte]()
+	register.Iter1[[]byte]()
+	register.Function2x2(accountRecord)
+	register.Function2x2(rejectedRecord)
+	register.Function2x2(activityRecord)
+	register.Function1x2(profileRecord)
+	reg.DoFn5x1[context.Context, int, func(*[]byte) bool, func(AccountProfile), func(DeadLetter), error](&buildProfilesFn{})
+	reg.DoFn5x1[context.Context, int, func(*[]byte) bool, func(features.Person), func(DeadLetter), error](&joinBucketFn{})
+}

@@ -1,0 +1,99 @@
+package pipelines
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sosie-dev/sosie/features"
+)
+
+// TestBucketFn: every record a bundle gives bucketFn comes out once, in
+// its key's bucket and in its order, whether its block was emitted full
+// (maxBlockBytes), because the bundle held too much (maxBundleBuffer) or
+// when the bundle ended; and a cut block is refused, not read short.
+func TestBucketFn(t *testing.T) {
+	type rec struct{ key, value string }
+	for _, c := range []struct {
+		name    string
+		buckets int
+		n       int // records
+		bytes   int // of each record's value
+	}{
+		{"small bundle", 7, 100, 10},
+		{"full blocks", 7, 40, maxBlockBytes / 8},
+		{"bundle buffer", 1024, 5000, 16 << 10}, // ~5 records of 16 KiB a bucket, 80 MB in all
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			buckets := c.buckets
+			f := &bucketFn{Buckets: buckets}
+			var sent []rec
+			got := map[int][]rec{}
+			var emitted, early int
+			emit := func(b int, block []byte) {
+				emitted++
+				err := eachRecord(block, func(key string, v []byte) error {
+					got[b] = append(got[b], rec{key, string(v)})
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range c.n {
+				r := rec{fmt.Sprintf("user%d", i%(c.n/2+1)), fmt.Sprintf("%d:%s", i, strings.Repeat("x", c.bytes))}
+				sent = append(sent, r)
+				f.ProcessElement(r.key, []byte(r.value), emit)
+			}
+			early = emitted
+			f.FinishBundle(emit)
+			var n int
+			want := map[int][]rec{}
+			for _, r := range sent {
+				want[bucketOf(r.key, buckets)] = append(want[bucketOf(r.key, buckets)], r)
+			}
+			for b := range buckets {
+				if len(got[b]) != len(want[b]) {
+					t.Fatalf("bucket %d: %d records, want %d", b, len(got[b]), len(want[b]))
+				}
+				for i := range got[b] {
+					if got[b][i] != want[b][i] {
+						t.Fatalf("bucket %d record %d: key %s, want %s", b, i, got[b][i].key, want[b][i].key)
+					}
+				}
+				n += len(got[b])
+			}
+			if n != c.n {
+				t.Errorf("%d records out, want %d", n, c.n)
+			}
+			if c.name != "small bundle" && early == 0 {
+				t.Errorf("no block emitted before the bundle ended (%d records of %d bytes)", c.n, c.bytes)
+			}
+			if f.buffered != 0 {
+				t.Errorf("%d bytes still buffered after FinishBundle", f.buffered)
+			}
+		})
+	}
+
+	block := appendRecord(appendRecord(nil, "u1", []byte("one")), "u2", []byte("two"))
+	for cut := 1; cut < len(block); cut++ {
+		err := eachRecord(block[:cut], func(string, []byte) error { return nil })
+		if cut != len(appendRecord(nil, "u1", []byte("one"))) && !errors.Is(err, features.ErrWire) {
+			t.Errorf("block cut at %d of %d: %v, want a wire error", cut, len(block), err)
+		}
+	}
+}
+
+// TestShuffleBuckets: one bucket per 8 MiB of accounts files, from 16
+// to 4,096.
+func TestShuffleBuckets(t *testing.T) {
+	for _, c := range []struct {
+		bytes int64
+		want  int
+	}{{0, 16}, {30 << 20, 16}, {310 << 20, 39}, {400 << 30, 4096}} {
+		if got := ShuffleBuckets(c.bytes); got != c.want {
+			t.Errorf("ShuffleBuckets(%d) = %d, want %d", c.bytes, got, c.want)
+		}
+	}
+}
