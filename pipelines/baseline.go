@@ -162,7 +162,9 @@ func (b *baseline) usable(ctx context.Context) error {
 		out := map[string]bool{}
 		for _, f := range files {
 			err := read.ProcessElement(ctx, f, func(k string, _ bool) { out[k] = true }, func(h string, _ bool) {
-				optOutHash(h, iterOf([]bool{true}), iterOf(b.identities[h]), func(k string, _ bool) { out[k] = true })
+				for _, id := range b.identities[h] {
+					out[id.Key] = true
+				}
 			}, b.deadLetter, func(InputFile) {})
 			if err != nil {
 				return err

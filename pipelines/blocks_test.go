@@ -78,9 +78,15 @@ func TestBucketFn(t *testing.T) {
 
 	block := appendRecord(appendRecord(nil, "u1", []byte("one")), "u2", []byte("two"))
 	for cut := 1; cut < len(block); cut++ {
-		err := eachRecord(block[:cut], func(string, []byte) error { return nil })
+		err := eachRecord(sealBlock(block[:cut]), func(string, []byte) error { return nil })
 		if cut != len(appendRecord(nil, "u1", []byte("one"))) && !errors.Is(err, features.ErrWire) {
 			t.Errorf("block cut at %d of %d: %v, want a wire error", cut, len(block), err)
+		}
+	}
+	sealed := sealBlock(block)
+	for cut := 1; cut < len(sealed); cut++ {
+		if err := eachRecord(sealed[:cut], func(string, []byte) error { return nil }); !errors.Is(err, features.ErrWire) {
+			t.Errorf("sealed block cut at %d of %d: %v, want a wire error", cut, len(sealed), err)
 		}
 	}
 }

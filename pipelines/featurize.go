@@ -101,7 +101,7 @@ func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, activity beam.PColl
 		inBuckets(s, buckets, beam.ParDo(s, rejectedRecord, rejected)),
 		inBuckets(s, buckets, beam.ParDo(s, activityRecord, activity)))
 	profiles, dead2 := beam.ParDo2(s, &buildProfilesFn{Options: opt}, beam.GroupByKey(s, blocks))
-	return profiles, identities, beam.Flatten(s, dead1, dead2)
+	return profiles, IdentityBlocks(s, identities), beam.Flatten(s, dead1, dead2)
 }
 
 // normalizeAccountFn normalizes each account's phone into a person key.

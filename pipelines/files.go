@@ -104,15 +104,15 @@ type IdentityRecord struct {
 	Convention features.HashConvention `json:"convention"`
 }
 
-// WriteIdentities writes Featurize's PCollection<KV<string, Identity>>
-// (one per app, or one for all) to path as IdentityRecord lines after the
+// WriteIdentities writes Featurize's identities (IdentityBlocks, one
+// per app, or one for all) to path as IdentityRecord lines after the
 // header h, each app's where it is made (as WriteJSONL writes unsorted
 // lines).
 func WriteIdentities(s beam.Scope, path string, h FileHeader, identities ...beam.PCollection) {
 	s = s.Scope("pipelines.WriteIdentities")
 	records := make([]beam.PCollection, len(identities))
 	for i, ids := range identities {
-		records[i] = beam.ParDo(s, toIdentityRecord, ids)
+		records[i] = beam.ParDo(s, identityRecordsFn, ids)
 	}
 	b, _ := json.Marshal(h)
 	writeUnsorted(s.Scope("pipelines.WriteJSONL"), path, string(b), records...)
@@ -134,13 +134,13 @@ func ReadPersons(s beam.Scope, files []string) (persons, dead, inputs beam.PColl
 	return beam.ParDo3(s, &readPersonsFn{}, beam.Create(s, stringsToAny(files)...))
 }
 
-// ReadIdentities reads IdentitiesFile files: PCollection<KV<string,
-// Identity>>, as Featurize makes it, PCollection<DeadLetter> and
+// ReadIdentities reads IdentitiesFile files: the identities in blocks
+// (IdentityBlocks), as Featurize makes them, PCollection<DeadLetter> and
 // PCollection<InputFile>.
 func ReadIdentities(s beam.Scope, files []string) (identities, dead, inputs beam.PCollection) {
 	s = s.Scope("pipelines.ReadIdentities")
 	recs, dead, inputs := beam.ParDo3(s, &readIdentitiesFn{}, beam.Create(s, stringsToAny(files)...))
-	return beam.ParDo(s, fromIdentityRecord, recs), dead, inputs
+	return IdentityBlocks(s, beam.ParDo(s, fromIdentityRecord, recs)), dead, inputs
 }
 
 // ReadModels reads ModelsFile files: PCollection<TrainedModel>,

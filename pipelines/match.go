@@ -69,9 +69,8 @@ var (
 )
 
 // MatchSeeds reads the seed lists and finds their customers among persons
-// (PCollection<features.Person>), through identities
-// (PCollection<KV<string, Identity>> from Featurize, one per app or one
-// for all) for hashed rows. It
+// (PCollection<features.Person>), through identities (IdentityBlocks
+// from Featurize, one per app or one for all) for hashed rows. It
 // returns PCollection<MatchedSeed>, one per list and person;
 // PCollection<MatchReport>, one per list; and PCollection<DeadLetter> for
 // rows that cannot be read. Pepper says where the identity pepper is.

@@ -15,8 +15,8 @@ import (
 
 // OptOut removes the persons on opt-out lists (people who objected to ad
 // targeting, GDPR art. 21) before anything learns from or scores them:
-// PCollection<features.Person> and the identities
-// (PCollection<KV<string, Identity>>) in; the persons not opted out,
+// PCollection<features.Person> and the identities (IdentityBlocks) in; the
+// persons not opted out,
 // PCollection<DeadLetter> (lines that are no phone, hash or key) and
 // PCollection<InputFile> (every line of every list accounted for) out.
 //
@@ -27,13 +27,18 @@ import (
 // defaultRegion), its SHA-256 in either convention, or a person key; a
 // 64-hex entry is tried both as a hash and as a key. Files are read where
 // they are; their entries are never written anywhere.
+//
+// Opt-out lists are small beside the persons, as seed lists are
+// (sidekeys.go): their hashes are a side input the identities stream
+// past, and the keys opted out one the persons stream past; nothing of
+// the persons is shuffled.
 func OptOut(s beam.Scope, files []string, pepper Pepper, defaultRegion string, persons, identities beam.PCollection) (kept, dead, inputs beam.PCollection) {
 	s = s.Scope("pipelines.OptOut")
 	outs := beam.ParDoN(s, &readOptOutFn{Pepper: pepper, DefaultRegion: defaultRegion}, beam.Create(s, stringsToAny(files)...))
 	keys, hashes, dead, inputs := outs[0], outs[1], outs[2], outs[3]
-	fromHashes := beam.ParDo(s, optOutHash, beam.CoGroupByKey(s, hashes, identities))
-	out := beam.Flatten(s, keys, fromHashes)
-	kept = beam.ParDo(s, dropOptedOut, beam.CoGroupByKey(s, beam.ParDo(s, keyPerson, persons), out))
+	fromHashes := beam.ParDo(s, personOf, beam.ParDo(s, &knownHashFn{}, identities, beam.SideInput{Input: beam.ParDo(s, keyOfEntry, hashes)}))
+	out := beam.Flatten(s, beam.ParDo(s, keyOfEntry, keys), fromHashes)
+	kept = beam.ParDo(s, &dropOptedOutFn{}, persons, beam.SideInput{Input: out})
 	return kept, dead, inputs
 }
 
@@ -116,35 +121,26 @@ func (f *readOptOutFn) ProcessElement(ctx context.Context, path string, key func
 	return nil
 }
 
-// optOutHash turns an opted-out phone hash into its person's key.
-func optOutHash(_ string, entries func(*bool) bool, ids func(*Identity) bool, emit func(string, bool)) {
-	var b bool
-	if !entries(&b) {
+func keyOfEntry(k string, _ bool) string { return k }
+
+// personOf is the person key of an opted-out phone hash's identity.
+func personOf(_ string, id Identity) string { return id.Key }
+
+// dropOptedOutFn drops the persons whose key is opted out (a side input).
+type dropOptedOutFn struct{ out sideKeys }
+
+func (f *dropOptedOutFn) ProcessElement(ctx context.Context, p features.Person, out func(*string) bool, emit func(features.Person)) {
+	if f.out.has(p.Key, out) {
+		optOutRemoved.Inc(ctx, 1)
 		return
 	}
-	var id Identity
-	for ids(&id) {
-		emit(id.Key, true)
-	}
-}
-
-func dropOptedOut(ctx context.Context, _ string, persons func(*features.Person) bool, out func(*bool) bool, emit func(features.Person)) {
-	var b bool
-	opted := out(&b)
-	var p features.Person
-	for persons(&p) {
-		if opted {
-			optOutRemoved.Inc(ctx, 1)
-			continue
-		}
-		emit(p)
-	}
+	emit(p)
 }
 
 func init() {
 	reg.DoFn6x1[context.Context, string, func(string, bool), func(string, bool), func(DeadLetter), func(InputFile), error](&readOptOutFn{})
-	register.Function4x0(optOutHash)
-	register.Function5x0(dropOptedOut)
+	register.Function2x1(keyOfEntry)
+	register.Function2x1(personOf)
+	reg.DoFn4x0[context.Context, features.Person, func(*string) bool, func(features.Person)](&dropOptedOutFn{})
 	register.Emitter2[string, bool]()
-	register.Iter1[bool]()
 }

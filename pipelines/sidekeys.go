@@ -42,13 +42,19 @@ func keyOfHit(key string, _ seedHit) string { return key }
 // noIdentities is an empty PCollection<KV<string, Identity>>'s source.
 func noIdentities(_ []byte, _ func(string, Identity)) {}
 
-// knownHashFn keeps the identities whose hash some seed row names.
-type knownHashFn struct{ hashes sideKeys }
+// knownHashFn keeps the identities (of IdentityBlocks) whose hash some
+// seed row or opt-out entry names.
+type knownHashFn struct{ hashes map[string]bool } // by the hash's wire form
 
-func (f *knownHashFn) ProcessElement(hash string, id Identity, hashes func(*string) bool, emit func(string, Identity)) {
-	if f.hashes.has(hash, hashes) {
-		emit(hash, id)
+func (f *knownHashFn) ProcessElement(_ int, block []byte, hashes func(*string) bool, emit func(string, Identity)) error {
+	if f.hashes == nil {
+		f.hashes = map[string]bool{}
+		var h string
+		for hashes(&h) {
+			f.hashes[wireKey(h)] = true
+		}
 	}
+	return eachIdentity(block, func(h string) bool { return f.hashes[h] }, emit)
 }
 
 // seedPersonAppsFn keys by person key the persons some seed row names,
@@ -83,7 +89,7 @@ func (f *pairSeedsFn) ProcessElement(p features.Person, matched func(*MatchedSee
 func init() {
 	register.Function2x1(keyOfHit)
 	register.Function2x0(noIdentities)
-	reg.DoFn4x0[string, Identity, func(*string) bool, func(string, Identity)](&knownHashFn{})
+	reg.DoFn4x1[int, []byte, func(*string) bool, func(string, Identity), error](&knownHashFn{})
 	reg.DoFn3x0[features.Person, func(*string) bool, func(string, personApps)](&seedPersonAppsFn{})
 	reg.DoFn3x0[features.Person, func(*MatchedSeed) bool, func(seededPerson)](&pairSeedsFn{})
 	register.Iter1[string]()
