@@ -122,7 +122,7 @@ func (b *baseline) featurize(ctx context.Context, opt FeaturizeOptions, accountF
 	byUser := map[string][]keyedAccount{}
 	rejected := map[string][]string{}
 	for _, a := range accounts {
-		norm.ProcessElement(ctx, a,
+		norm.normalize(ctx, a,
 			func(u string, ka keyedAccount) { byUser[u] = append(byUser[u], ka) },
 			func(u, r string) { rejected[u] = append(rejected[u], r) },
 			func(h string, id Identity) { b.identities[h] = append(b.identities[h], id) }, b.deadLetter)

@@ -121,43 +121,61 @@ func eachRecord(sealed []byte, fn func(key string, rec []byte) error) error {
 	return nil
 }
 
+// blockWriter gathers records into blocks per bucket of keys and emits
+// a bucket's block when it is full, every block when it holds too much,
+// and what is left when flushed (at the end of a bundle).
+type blockWriter struct {
+	buckets  int
+	blocks   [][]byte
+	buffered int
+}
+
+// add adds a record to its key's bucket's block.
+func (w *blockWriter) add(key string, rec []byte, emit func(int, []byte)) {
+	if w.blocks == nil {
+		w.blocks = make([][]byte, w.buckets)
+	}
+	b := bucketOf(key, w.buckets)
+	before := len(w.blocks[b])
+	w.blocks[b] = appendRecord(w.blocks[b], key, rec)
+	w.buffered += len(w.blocks[b]) - before
+	switch {
+	case len(w.blocks[b]) >= maxBlockBytes:
+		w.buffered -= len(w.blocks[b])
+		emit(b, sealBlock(w.blocks[b]))
+		w.blocks[b] = w.blocks[b][:0]
+	case w.buffered >= maxBundleBuffer:
+		w.flush(emit)
+	}
+}
+
+// flush emits every bucket's block and lets go of the buffers (a DoFn
+// instance outlives its bundle, idle).
+func (w *blockWriter) flush(emit func(int, []byte)) {
+	for b, block := range w.blocks {
+		if len(block) > 0 {
+			emit(b, sealBlock(block))
+		}
+		w.blocks[b] = nil
+	}
+	w.buffered = 0
+}
+
 // bucketFn gathers a bundle's records (KV<string, []byte>: key, wire
 // form) into blocks per bucket of keys: KV<int, []byte>, bucket to block.
 type bucketFn struct {
 	Buckets int `json:"buckets"`
 
-	blocks   [][]byte
-	buffered int
+	w blockWriter
 }
 
 func (f *bucketFn) ProcessElement(key string, rec []byte, emit func(int, []byte)) {
-	if f.blocks == nil {
-		f.blocks = make([][]byte, f.Buckets)
-	}
-	b := bucketOf(key, f.Buckets)
-	before := len(f.blocks[b])
-	f.blocks[b] = appendRecord(f.blocks[b], key, rec)
-	f.buffered += len(f.blocks[b]) - before
-	switch {
-	case len(f.blocks[b]) >= maxBlockBytes:
-		f.buffered -= len(f.blocks[b])
-		emit(b, sealBlock(f.blocks[b]))
-		f.blocks[b] = nil
-	case f.buffered >= maxBundleBuffer:
-		f.FinishBundle(emit)
-	}
+	f.w.buckets = f.Buckets
+	f.w.add(key, rec, emit)
 }
 
 // FinishBundle emits every bucket's block.
-func (f *bucketFn) FinishBundle(emit func(int, []byte)) {
-	for b, block := range f.blocks {
-		if len(block) > 0 {
-			emit(b, sealBlock(block))
-			f.blocks[b] = nil
-		}
-	}
-	f.buffered = 0
-}
+func (f *bucketFn) FinishBundle(emit func(int, []byte)) { f.w.flush(emit) }
 
 // inBuckets is records (KV<string, []byte>) in blocks per bucket:
 // PCollection<KV<int, []byte>>.
@@ -172,12 +190,9 @@ const (
 	recActivity = 'v' // features.Activity, a partial aggregate
 )
 
-func accountRecord(user string, ka keyedAccount) (string, []byte) {
-	return user, features.AppendAccount(features.AppendKey([]byte{recAccount}, ka.Key), ka.Account)
-}
-
-func rejectedRecord(user, reason string) (string, []byte) {
-	return user, append([]byte{recRejected}, reason...)
+// appendAccountRecord appends a keyed account's record to b.
+func appendAccountRecord(b []byte, ka keyedAccount) []byte {
+	return features.AppendAccount(features.AppendKey(append(b, recAccount), ka.Key), ka.Account)
 }
 
 func activityRecord(user string, a features.Activity) (string, []byte) {
@@ -206,7 +221,13 @@ func IdentityBlocks(s beam.Scope, identities beam.PCollection) beam.PCollection 
 }
 
 func identityRecord(hash string, id Identity) (string, []byte) {
-	return wireKey(hash), appendString(features.AppendKey(nil, id.Key), string(id.Convention))
+	return wireKey(hash), appendIdentityRecord(nil, id)
+}
+
+// appendIdentityRecord appends an identity's record to b (its key is its
+// hash's wire form).
+func appendIdentityRecord(b []byte, id Identity) []byte {
+	return appendString(features.AppendKey(b, id.Key), string(id.Convention))
 }
 
 // eachIdentity calls fn with each identity of block whose hash's wire
@@ -329,8 +350,6 @@ func init() {
 	reg.DoFn3x0[string, []byte, func(int, []byte)](&bucketFn{})
 	register.Emitter2[int, []byte]()
 	register.Iter1[[]byte]()
-	register.Function2x2(accountRecord)
-	register.Function2x2(rejectedRecord)
 	register.Function2x2(activityRecord)
 	register.Function1x2(profileRecord)
 	register.Function2x2(identityRecord)

@@ -70,8 +70,8 @@ func TestBucketFn(t *testing.T) {
 			if c.name != "small bundle" && early == 0 {
 				t.Errorf("no block emitted before the bundle ended (%d records of %d bytes)", c.n, c.bytes)
 			}
-			if f.buffered != 0 {
-				t.Errorf("%d bytes still buffered after FinishBundle", f.buffered)
+			if f.w.buffered != 0 {
+				t.Errorf("%d bytes still buffered after FinishBundle", f.w.buffered)
 			}
 		})
 	}

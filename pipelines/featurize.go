@@ -80,10 +80,11 @@ var (
 // events' activity (PCollection<KV<string, features.Activity>> keyed by
 // user id, from ReadActivity or Activity: partial aggregates, merged here)
 // into PCollection<AccountProfile>, one per
-// account (user id) with a usable phone, for JoinByPhone;
-// PCollection<KV<string, Identity>> (the SHA-256 of each accepted phone in
-// both conventions, keyed by the hash: what hashed seed lists are matched
-// against) and PCollection<DeadLetter>.
+// account (user id) with a usable phone, for JoinByPhone; the identities
+// in blocks (IdentityBlocks: the SHA-256 of each accepted phone in both
+// conventions, keyed by the hash: what hashed seed lists are matched
+// against) and PCollection<DeadLetter>. The account join groups buckets
+// of user ids (FeaturizeOptions.Buckets), its records in blocks.
 //
 // Each account's phone is normalized once (features.NormalizePhone, with
 // the account's country or the default region) and replaced by the person
@@ -93,24 +94,21 @@ var (
 // by JoinByPhone, which groups by number anyway.
 func Featurize(s beam.Scope, opt FeaturizeOptions, accounts, activity beam.PCollection) (profiles, identities, dead beam.PCollection) {
 	s = s.Scope("pipelines.Featurize." + opt.App)
-	outs := beam.ParDoN(s, &normalizeAccountFn{Options: opt}, accounts)
-	byUser, rejected, identities, dead1 := outs[0], outs[1], outs[2], outs[3]
-	buckets := opt.buckets()
-	blocks := beam.Flatten(s,
-		inBuckets(s, buckets, beam.ParDo(s, accountRecord, byUser)),
-		inBuckets(s, buckets, beam.ParDo(s, rejectedRecord, rejected)),
-		inBuckets(s, buckets, beam.ParDo(s, activityRecord, activity)))
+	byUser, identities, dead1 := beam.ParDo3(s, &normalizeAccountFn{Options: opt}, accounts)
+	blocks := beam.Flatten(s, byUser, inBuckets(s, opt.buckets(), beam.ParDo(s, activityRecord, activity)))
 	profiles, dead2 := beam.ParDo2(s, &buildProfilesFn{Options: opt}, beam.GroupByKey(s, blocks))
-	return profiles, IdentityBlocks(s, identities), beam.Flatten(s, dead1, dead2)
+	return profiles, identities, beam.Flatten(s, dead1, dead2)
 }
 
 // normalizeAccountFn normalizes each account's phone into a person key.
 type normalizeAccountFn struct {
 	Options FeaturizeOptions `json:"options"`
 
-	keyer      *features.Keyer
-	normalizer features.PhoneNormalizer
-	appIn      beam.Counter
+	keyer                *features.Keyer
+	normalizer           features.PhoneNormalizer
+	appIn                beam.Counter
+	accounts, identities blockWriter
+	rec                  []byte
 }
 
 func (f *normalizeAccountFn) Setup() error {
@@ -124,7 +122,33 @@ func (f *normalizeAccountFn) Setup() error {
 	return nil
 }
 
-func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Account, emit func(string, keyedAccount), rejected func(string, string), identity func(string, Identity), dead func(DeadLetter)) {
+// ProcessElement normalizes a's phone and writes its records straight
+// into blocks (not one element each, which costs more than the rest):
+// the account, or its phone's rejection, by user id for the account join,
+// and its two identities (IdentityBlocks).
+func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Account, accounts, identities func(int, []byte), dead func(DeadLetter)) {
+	f.accounts.buckets, f.identities.buckets = f.Options.buckets(), 1
+	f.normalize(ctx, a, func(user string, ka keyedAccount) {
+		f.rec = appendAccountRecord(f.rec[:0], ka)
+		f.accounts.add(user, f.rec, accounts)
+	}, func(user, reason string) {
+		f.rec = append(append(f.rec[:0], recRejected), reason...)
+		f.accounts.add(user, f.rec, accounts)
+	}, func(hash string, id Identity) {
+		f.rec = appendIdentityRecord(f.rec[:0], id)
+		f.identities.add(wireKey(hash), f.rec, identities)
+	}, dead)
+}
+
+// FinishBundle emits the blocks left.
+func (f *normalizeAccountFn) FinishBundle(accounts, identities func(int, []byte), _ func(DeadLetter)) {
+	f.accounts.flush(accounts)
+	f.identities.flush(identities)
+}
+
+// normalize normalizes a's phone into its person key: the account keyed
+// (emit) and its identities, or its rejection and a dead letter.
+func (f *normalizeAccountFn) normalize(ctx context.Context, a features.Account, emit func(string, keyedAccount), rejected func(string, string), identity func(string, Identity), dead func(DeadLetter)) {
 	accountsIn.Inc(ctx, 1)
 	f.appIn.Inc(ctx, 1)
 	region := a.Country
@@ -308,7 +332,7 @@ func (f *personJoiner) shared(ctx context.Context, dead func(DeadLetter), app []
 }
 
 func init() {
-	reg.DoFn6x0[context.Context, features.Account, func(string, keyedAccount), func(string, string), func(string, Identity), func(DeadLetter)](&normalizeAccountFn{})
+	reg.DoFn5x0[context.Context, features.Account, func(int, []byte), func(int, []byte), func(DeadLetter)](&normalizeAccountFn{})
 	register.Emitter2[string, Identity]()
 	register.Emitter2[string, keyedAccount]()
 	register.Emitter2[string, string]()
