@@ -196,7 +196,7 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 	for i := range score {
 		score[i] = m.Base
 	}
-	grad, hess := make([]float64, n), make([]float64, n)
+	gh := make([]gradHess, n)
 	validLoss := func() float64 {
 		var l, tw float64
 		for _, i := range valid {
@@ -206,12 +206,11 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 		return l / tw
 	}
 	best, bestTrees, stale := validLoss(), 0, 0
-	g := newTreeGrower(codes, n, c, bins, grad, hess, set)
+	g := newTreeGrower(codes, n, c, bins, gh, train, set)
 	for range set.Trees {
 		for _, i := range train {
 			p := sigmoid(score[i])
-			grad[i] = w[i] * (p - d.Y[i])
-			hess[i] = max(w[i]*p*(1-p), 1e-12)
+			gh[i] = gradHess{w[i] * (p - d.Y[i]), max(w[i]*p*(1-p), 1e-12)}
 		}
 		tree := g.grow(train)
 		m.Trees = append(m.Trees, tree)
@@ -247,10 +246,12 @@ type leafRows struct {
 // the first-level cache — or, for a feature with a dominant bin, over the
 // rows off that bin only.
 type treeGrower struct {
-	codes      []uint8 // codes[f*n+i]: row i's bin of feature f
-	n, c       int
-	bins       *binner
-	grad, hess []float64
+	codes []uint8 // codes[f*n+i]: row i's bin of feature f
+	n, c  int
+	bins  *binner
+	// gh are the rows' gradients and hessians, side by side: the sparse
+	// features' passes reach them by row, one cache line for both.
+	gh []gradHess
 	// leaves are the last tree's leaves with the rows grown into each: a
 	// row's code is at or under a split's bin exactly when its value is at
 	// or under the split's threshold, so they are the rows the tree sends
@@ -266,11 +267,16 @@ type treeGrower struct {
 	sparse []*sparseFeature
 	mark   []uint32
 	stamp  uint32
+	all    int // rows of the root, whose rows need no mark (0: n)
 	// direct builds every node's histograms from all its rows, without the
 	// subtraction trick or the sparse features (tests compare them).
 	direct bool
-	g, h   []float64 // a node's rows' gradients and hessians, gathered
+	local  []gradHess // a node's rows' gradients and hessians, gathered
+	split  [2][]int   // the rows of the nodes of odd and even depths
 }
+
+// gradHess is a row's gradient and hessian of the loss.
+type gradHess struct{ g, h float64 }
 
 // histBin is one bin's sums of a node's gradients, hessians and rows.
 type histBin struct {
@@ -278,13 +284,15 @@ type histBin struct {
 	n    int
 }
 
-func newTreeGrower(codes []uint8, n, c int, bins *binner, grad, hess []float64, set BoostSettings) *treeGrower {
+// newTreeGrower grows trees on rows (in increasing order; nil: all n) of
+// codes.
+func newTreeGrower(codes []uint8, n, c int, bins *binner, gh []gradHess, rows []int, set BoostSettings) *treeGrower {
 	stride := 1
 	for _, e := range bins.edges {
 		stride = max(stride, len(e)+1)
 	}
-	return &treeGrower{codes: codes, n: n, c: c, bins: bins, grad: grad, hess: hess, set: set, stride: stride,
-		sparse: sparseFeatures(codes, n, c), mark: make([]uint32, n)}
+	return &treeGrower{codes: codes, n: n, c: c, bins: bins, gh: gh, set: set, stride: stride,
+		sparse: sparseFeatures(codes, n, c, rows), mark: make([]uint32, n), all: len(rows)}
 }
 
 type treeSplit struct {
@@ -296,12 +304,14 @@ type treeSplit struct {
 // histogram fills hist with the sums of rows' gradients and hessians by
 // feature and bin.
 func (g *treeGrower) histogram(hist []histBin, rows []int) {
-	g.g, g.h = g.g[:0], g.h[:0]
+	g.local = g.local[:0]
 	var G, H float64
 	for _, i := range rows {
-		g.g, g.h = append(g.g, g.grad[i]), append(g.h, g.hess[i])
-		G, H = G+g.grad[i], H+g.hess[i]
+		g.local = append(g.local, g.gh[i])
+		G, H = G+g.gh[i].g, H+g.gh[i].h
 	}
+	// The root's rows are all the sparse lists' rows: nothing to mark.
+	root := len(rows) == g.all || (g.all == 0 && len(rows) == g.n)
 	marked := false
 	clear(hist)
 	for f := range g.c {
@@ -310,7 +320,7 @@ func (g *treeGrower) histogram(hist []histBin, rows []int) {
 		if sp := g.sparse[f]; sp != nil && len(sp.rows) < len(rows) && !g.direct {
 			// Only the rows off the dominant bin, those of this node;
 			// the dominant bin is the node's sums less the others.
-			if !marked {
+			if !marked && !root {
 				g.stamp++
 				for _, i := range rows {
 					g.mark[i] = g.stamp
@@ -319,13 +329,33 @@ func (g *treeGrower) histogram(hist []histBin, rows []int) {
 			}
 			var og, oh float64
 			on := 0
-			for _, i := range sp.rows {
-				if g.mark[i] == g.stamp {
-					b := &hist[codes[i]]
-					b.g += g.grad[i]
-					b.h += g.hess[i]
-					b.n++
-					og, oh, on = og+g.grad[i], oh+g.hess[i], on+1
+			if sp.single {
+				// Every row off the dominant bin is in one bin (a
+				// one-hot column): its sums are the others'.
+				if root {
+					for _, i := range sp.rows {
+						x := g.gh[i]
+						og, oh, on = og+x.g, oh+x.h, on+1
+					}
+				} else {
+					for _, i := range sp.rows {
+						if g.mark[i] == g.stamp {
+							x := g.gh[i]
+							og, oh, on = og+x.g, oh+x.h, on+1
+						}
+					}
+				}
+				hist[sp.other] = histBin{og, oh, on}
+			} else {
+				for _, i := range sp.rows {
+					if root || g.mark[i] == g.stamp {
+						x := g.gh[i]
+						b := &hist[codes[i]]
+						b.g += x.g
+						b.h += x.h
+						b.n++
+						og, oh, on = og+x.g, oh+x.h, on+1
+					}
 				}
 			}
 			d := &hist[sp.dominant]
@@ -334,8 +364,8 @@ func (g *treeGrower) histogram(hist []histBin, rows []int) {
 		}
 		for j, i := range rows {
 			b := &hist[codes[i]]
-			b.g += g.g[j]
-			b.h += g.h[j]
+			b.g += g.local[j].g
+			b.h += g.local[j].h
 			b.n++
 		}
 	}
@@ -347,17 +377,28 @@ func (g *treeGrower) histogram(hist []histBin, rows []int) {
 type sparseFeature struct {
 	dominant uint8
 	rows     []int32
+	// single says every row off the dominant bin is in bin other.
+	single bool
+	other  uint8
 }
 
-// sparseFeatures finds the features with a dominant bin.
-func sparseFeatures(codes []uint8, n, c int) []*sparseFeature {
+// sparseFeatures finds the features with a dominant bin among rows (in
+// increasing order; nil: every row), and lists those rows off it.
+func sparseFeatures(codes []uint8, n, c int, rows []int) []*sparseFeature {
+	if rows == nil {
+		rows = make([]int, n)
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	m := len(rows)
 	out := make([]*sparseFeature, c)
 	var count [256]int
 	for f := range c {
 		col := codes[f*n : (f+1)*n]
 		clear(count[:])
-		for _, b := range col {
-			count[b]++
+		for _, i := range rows {
+			count[col[i]]++
 		}
 		dom := 0
 		for b, k := range count {
@@ -365,12 +406,19 @@ func sparseFeatures(codes []uint8, n, c int) []*sparseFeature {
 				dom = b
 			}
 		}
-		if 2*count[dom] < n {
+		if 2*count[dom] < m {
 			continue
 		}
-		sp := &sparseFeature{dominant: uint8(dom), rows: make([]int32, 0, n-count[dom])}
-		for i, b := range col {
-			if int(b) != dom {
+		sp := &sparseFeature{dominant: uint8(dom), rows: make([]int32, 0, m-count[dom])}
+		for b, k := range count {
+			if b != dom && k > 0 {
+				sp.other = uint8(b)
+				sp.single = k == m-count[dom]
+				break
+			}
+		}
+		for _, i := range rows {
+			if int(col[i]) != dom {
 				sp.rows = append(sp.rows, int32(i))
 			}
 		}
@@ -417,18 +465,29 @@ func (g *treeGrower) grow(rows []int) Tree {
 	type pending struct {
 		node  int
 		rows  []int
+		off   int // of rows in the split buffers
 		depth int
 		hist  []histBin // nil: build from rows
 	}
+	// A node's children's rows are its own split in order, written into
+	// the split buffer of their depth at its rows' place: the nodes of one
+	// depth hold disjoint ranges, so a leaf's rows stay there, untouched,
+	// until the next tree.
+	for b := range g.split {
+		if cap(g.split[b]) < len(rows) {
+			g.split[b] = make([]int, len(rows))
+		}
+		g.split[b] = g.split[b][:len(rows)]
+	}
 	t.Nodes = append(t.Nodes, TreeNode{Left: -1})
-	queue := []pending{{0, rows, 0, nil}}
+	queue := []pending{{0, rows, 0, 0, nil}}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
 		var G, H float64
 		for _, i := range p.rows {
-			G += g.grad[i]
-			H += g.hess[i]
+			G += g.gh[i].g
+			H += g.gh[i].h
 		}
 		t.Nodes[p.node].Value = -G / (H + g.set.L2) * g.set.LearningRate
 		if p.depth >= g.set.Depth || len(p.rows) < 2*g.set.MinLeaf {
@@ -446,8 +505,15 @@ func (g *treeGrower) grow(rows []int) Tree {
 			g.leaves = append(g.leaves, leafRows{p.rows, t.Nodes[p.node].Value})
 			continue
 		}
-		var left, right []int
 		codes := g.codes[best.feature*g.n : (best.feature+1)*g.n]
+		nl := 0
+		for _, i := range p.rows {
+			if codes[i] <= best.bin {
+				nl++
+			}
+		}
+		out := g.split[(p.depth+1)%2][p.off : p.off+len(p.rows)]
+		left, right := out[:0:nl], out[nl:nl]
 		for _, i := range p.rows {
 			if codes[i] <= best.bin {
 				left = append(left, i)
@@ -481,7 +547,7 @@ func (g *treeGrower) grow(rows []int) Tree {
 			}
 		}
 		g.release(p.hist)
-		queue = append(queue, pending{l, left, p.depth + 1, lh}, pending{r, right, p.depth + 1, rh})
+		queue = append(queue, pending{l, left, p.off, p.depth + 1, lh}, pending{r, right, p.off + nl, p.depth + 1, rh})
 	}
 	return t
 }

@@ -108,7 +108,7 @@ func TestBestSplitIsBruteForce(t *testing.T) {
 			grad[i], hess[i] = rng.NormFloat64(), 0.05+rng.Float64()
 			G, H = G+grad[i], H+hess[i]
 		}
-		g := newTreeGrower(codes, n, c, bins, grad, hess, set)
+		g := newTreeGrower(codes, n, c, bins, interleave(grad, hess), nil, set)
 		hist := g.take()
 		g.histogram(hist, rows)
 		got := g.bestSplit(hist, G, H, len(rows))
@@ -162,8 +162,8 @@ func TestSubtractionTrick(t *testing.T) {
 	for i := range n {
 		grad[i], hess[i] = rng.NormFloat64()+x.At(i, 0)*x.At(i, 1)/8, 0.05+rng.Float64()
 	}
-	trick := newTreeGrower(codes, n, c, bins, grad, hess, set).grow(rows)
-	g := newTreeGrower(codes, n, c, bins, grad, hess, set)
+	trick := newTreeGrower(codes, n, c, bins, interleave(grad, hess), nil, set).grow(rows)
+	g := newTreeGrower(codes, n, c, bins, interleave(grad, hess), nil, set)
 	g.direct = true
 	direct := g.grow(rows)
 	if len(trick.Nodes) != len(direct.Nodes) || len(trick.Nodes) < 15 {
@@ -206,7 +206,7 @@ func TestLeavesRouteAsTheTree(t *testing.T) {
 	for i := range n {
 		grad[i], hess[i] = rng.NormFloat64()+x.At(i, 0)-x.At(i, 4), 0.1+rng.Float64()
 	}
-	g := newTreeGrower(bins.codes(x), n, c, bins, grad, hess, set)
+	g := newTreeGrower(bins.codes(x), n, c, bins, interleave(grad, hess), nil, set)
 	tree := g.grow(rows)
 	seen := make([]int, n)
 	for _, leaf := range g.leaves {
@@ -254,7 +254,7 @@ func TestSparseHistogram(t *testing.T) {
 	for i := range n {
 		grad[i], hess[i] = rng.NormFloat64(), 0.05+rng.Float64()
 	}
-	g := newTreeGrower(codes, n, c, bins, grad, hess, set)
+	g := newTreeGrower(codes, n, c, bins, interleave(grad, hess), nil, set)
 	if g.sparse[1] == nil || g.sparse[2] == nil || g.sparse[3] == nil || g.sparse[4] != nil {
 		t.Fatalf("sparse features %v, want 1, 2 and 3", g.sparse)
 	}
@@ -283,4 +283,14 @@ func boolFloat(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// interleave pairs each row's gradient and hessian as the grower keeps
+// them.
+func interleave(grad, hess []float64) []gradHess {
+	gh := make([]gradHess, len(grad))
+	for i := range gh {
+		gh[i] = gradHess{grad[i], hess[i]}
+	}
+	return gh
 }
