@@ -271,8 +271,8 @@ type treeGrower struct {
 	// direct builds every node's histograms from all its rows, without the
 	// subtraction trick or the sparse features (tests compare them).
 	direct bool
-	local  []gradHess // a node's rows' gradients and hessians, gathered
-	split  [2][]int   // the rows of the nodes of odd and even depths
+	lg, lh []float64 // a node's rows' gradients and hessians, gathered
+	split  [2][]int  // the rows of the nodes of odd and even depths
 }
 
 // gradHess is a row's gradient and hessian of the loss.
@@ -304,11 +304,12 @@ type treeSplit struct {
 // histogram fills hist with the sums of rows' gradients and hessians by
 // feature and bin.
 func (g *treeGrower) histogram(hist []histBin, rows []int) {
-	g.local = g.local[:0]
+	g.lg, g.lh = g.lg[:0], g.lh[:0]
 	var G, H float64
 	for _, i := range rows {
-		g.local = append(g.local, g.gh[i])
-		G, H = G+g.gh[i].g, H+g.gh[i].h
+		x := g.gh[i]
+		g.lg, g.lh = append(g.lg, x.g), append(g.lh, x.h)
+		G, H = G+x.g, H+x.h
 	}
 	// The root's rows are all the sparse lists' rows: nothing to mark.
 	root := len(rows) == g.all || (g.all == 0 && len(rows) == g.n)
@@ -364,8 +365,8 @@ func (g *treeGrower) histogram(hist []histBin, rows []int) {
 		}
 		for j, i := range rows {
 			b := &hist[codes[i]]
-			b.g += g.local[j].g
-			b.h += g.local[j].h
+			b.g += g.lg[j]
+			b.h += g.lh[j]
 			b.n++
 		}
 	}
