@@ -1,8 +1,9 @@
 package model
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 
 	"gonum.org/v1/gonum/integrate"
 	"gonum.org/v1/gonum/stat"
@@ -44,16 +45,33 @@ func AUC(score, label []float64) float64 {
 // order returns the indices of score sorted ascending (desc false) or
 // descending, ties in index order.
 func order(score []float64, desc bool) []int {
-	idx := make([]int, len(score))
-	for i := range idx {
-		idx[i] = i
+	type row struct {
+		s float64
+		i int
 	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		if desc {
-			return below(score[idx[b]], score[idx[a]])
+	rows := make([]row, len(score))
+	for i, s := range score {
+		rows[i] = row{s, i}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		switch {
+		case below(a.s, b.s):
+			if desc {
+				return 1
+			}
+			return -1
+		case below(b.s, a.s):
+			if desc {
+				return -1
+			}
+			return 1
 		}
-		return below(score[idx[a]], score[idx[b]])
+		return cmp.Compare(a.i, b.i)
 	})
+	idx := make([]int, len(rows))
+	for k, r := range rows {
+		idx[k] = r.i
+	}
 	return idx
 }
 

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -91,39 +90,43 @@ func (h heldOutScores) gains(seedFold, popFold []int, folds int) []GainsPoint {
 // seeds in the top 10 % (ties shared, as NewRanking does), with one sort
 // (the blend calls it a hundred times).
 func pooledCriterion(seed, pop []float64) float64 {
-	type row struct {
-		s    float64
-		i    int32
-		seed bool
-	}
-	rows := make([]row, 0, len(seed)+len(pop))
-	for i, s := range seed {
-		rows = append(rows, row{s, int32(i), true})
-	}
-	for i, s := range pop {
-		rows = append(rows, row{s, int32(len(seed) + i), false})
-	}
-	slices.SortFunc(rows, func(a, b row) int {
-		if c := cmp.Compare(b.s, a.s); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
 	nPos, nNeg := float64(len(seed)), float64(len(pop))
 	if nPos == 0 || nNeg == 0 {
 		return Criterion(0.5, 0)
 	}
-	top := float64(topCount(len(rows), 10))
+	// The seeds' and the population's scores sorted apart (ascending,
+	// NaN first) and walked from the top together, a group of equal
+	// scores at a time; a NaN is a group of its own, the seeds' first.
+	ss, ps := slices.Clone(seed), slices.Clone(pop)
+	slices.Sort(ss)
+	slices.Sort(ps)
+	i, j := len(ss)-1, len(ps)-1
+	top := float64(topCount(len(ss)+len(ps), 10))
 	var found, negAbove, u, above float64
-	for g := 0; g < len(rows); {
-		h := g
+	for i >= 0 || j >= 0 {
 		var p, q float64
-		for ; h < len(rows) && rows[h].s == rows[g].s; h++ {
-			if rows[h].seed {
-				p++
+		switch {
+		case j < 0 || (i >= 0 && !math.IsNaN(ss[i]) && !below(ss[i], ps[j])):
+			if v := ss[i]; math.IsNaN(v) {
+				p, i = 1, i-1
 			} else {
-				q++
+				for ; i >= 0 && ss[i] == v; i-- {
+					p++
+				}
+				for ; j >= 0 && ps[j] == v; j-- {
+					q++
+				}
 			}
+		case i < 0 || !math.IsNaN(ps[j]):
+			if v := ps[j]; math.IsNaN(v) {
+				q, j = 1, j-1
+			} else {
+				for ; j >= 0 && ps[j] == v; j-- {
+					q++
+				}
+			}
+		default: // both NaN: the seed's first
+			p, i = 1, i-1
 		}
 		// Each seed of the group beats the negatives below it, and ties
 		// with the group's; a cut through the group takes its seeds pro
@@ -134,7 +137,6 @@ func pooledCriterion(seed, pop []float64) float64 {
 			found += p * in / (p + q)
 		}
 		above += p + q
-		g = h
 	}
 	return Criterion(u/(nPos*nNeg), found/nPos)
 }
