@@ -1,11 +1,15 @@
 package pipelines
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sosie-dev/sosie/configs"
 	"github.com/sosie-dev/sosie/features"
 )
 
@@ -101,5 +105,45 @@ func TestShuffleBuckets(t *testing.T) {
 		if got := ShuffleBuckets(c.bytes); got != c.want {
 			t.Errorf("ShuffleBuckets(%d) = %d, want %d", c.bytes, got, c.want)
 		}
+	}
+}
+
+// TestShuffleBucketsOfGraph: the graphs take the configured buckets, or
+// size them from the apps' accounts files, or take DefaultBuckets when an
+// app reads a table.
+func TestShuffleBucketsOfGraph(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for _, name := range []string{"a.jsonl", "b.jsonl"} {
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Sparse files: their size, not their bytes, sizes the buckets.
+		if err := f.Truncate(100 << 20); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		files = append(files, path)
+	}
+	files = append(files, filepath.Join(dir, "*.jsonl")) // both, by a pattern
+	for _, c := range []struct {
+		name string
+		o    GraphOptions
+		want int
+	}{
+		{"configured", GraphOptions{Apps: []configs.App{{Name: "fb", Accounts: files[:1]}}, Featurize: FeaturizeOptions{Buckets: 7}}, 7},
+		{"files", GraphOptions{Apps: []configs.App{{Name: "fb", Accounts: files[:1]}, {Name: "ig", Accounts: files[1:2]}}}, 25},
+		{"glob", GraphOptions{Apps: []configs.App{{Name: "fb", Accounts: files[2:]}}}, 25},
+		{"table", GraphOptions{Apps: []configs.App{{Name: "fb", Accounts: files[:1]}, {Name: "ig", AccountsTable: "d.t"}}}, DefaultBuckets},
+	} {
+		got, err := shuffleBuckets(context.Background(), c.o)
+		if err != nil || got != c.want {
+			t.Errorf("%s: %d, %v; want %d", c.name, got, err, c.want)
+		}
+	}
+	if _, err := shuffleBuckets(context.Background(), GraphOptions{Apps: []configs.App{{Name: "fb", Accounts: []string{filepath.Join(dir, "none-*.csv")}}}}); err == nil || !strings.Contains(err.Error(), "app fb accounts") {
+		t.Errorf("a pattern matching nothing: %v, want an error naming the app", err)
 	}
 }
