@@ -99,6 +99,8 @@ func appendRecord(block []byte, key string, rec []byte) []byte {
 func sealBlock(block []byte) []byte { return s2.Encode(nil, block) }
 
 // eachRecord calls fn with each record of a sealed block, in order.
+// Its errors, and its callers', never quote a key: keys are user ids,
+// person keys and phone hashes.
 func eachRecord(sealed []byte, fn func(key string, rec []byte) error) error {
 	block, err := s2.Decode(nil, sealed)
 	if err != nil {
@@ -111,7 +113,7 @@ func eachRecord(sealed []byte, fn func(key string, rec []byte) error) error {
 		}
 		l, k := binary.Uvarint(rest)
 		if k <= 0 || l > uint64(len(rest)-k) {
-			return fmt.Errorf("%w: a block's record of key %q", features.ErrWire, key)
+			return fmt.Errorf("%w: a block's record cut short", features.ErrWire)
 		}
 		if err := fn(key, rest[k:k+int(l)]); err != nil {
 			return err
@@ -247,7 +249,7 @@ func eachIdentity(block []byte, want func(wireHash string) bool, fn func(hash st
 		}
 		convention, rest, ok := readString(rest)
 		if !ok || len(rest) > 0 {
-			return fmt.Errorf("%w: the identity of hash %q", features.ErrWire, hash)
+			return fmt.Errorf("%w: an identity's record", features.ErrWire)
 		}
 		fn(hash, Identity{Key: key, Convention: features.HashConvention(convention)})
 		return nil
@@ -287,7 +289,7 @@ func (f *buildProfilesFn) ProcessElement(ctx context.Context, _ int, blocks func
 				users[user] = r
 			}
 			if len(rec) == 0 {
-				return fmt.Errorf("%w: an empty record of user id %q", features.ErrWire, user)
+				return fmt.Errorf("%w: an empty account record", features.ErrWire)
 			}
 			switch rec[0] {
 			case recAccount:
@@ -302,7 +304,7 @@ func (f *buildProfilesFn) ProcessElement(ctx context.Context, _ int, blocks func
 				r.rejected = append(r.rejected, string(rec[1:]))
 				return nil
 			}
-			return fmt.Errorf("%w: a record of unknown kind %q of user id %q", features.ErrWire, rec[0], user)
+			return fmt.Errorf("%w: an account record of unknown kind %q", features.ErrWire, rec[0])
 		})
 		if err != nil {
 			return err
