@@ -171,8 +171,9 @@ type bucketFn struct {
 	w blockWriter
 }
 
+func (f *bucketFn) Setup() { f.w.buckets = f.Buckets }
+
 func (f *bucketFn) ProcessElement(key string, rec []byte, emit func(int, []byte)) {
-	f.w.buckets = f.Buckets
 	f.w.add(key, rec, emit)
 }
 

@@ -32,6 +32,7 @@ func TestBucketFn(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			buckets := c.buckets
 			f := &bucketFn{Buckets: buckets}
+			f.Setup()
 			var sent []rec
 			got := map[int][]rec{}
 			var emitted, early int

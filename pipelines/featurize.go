@@ -112,6 +112,7 @@ type normalizeAccountFn struct {
 }
 
 func (f *normalizeAccountFn) Setup() error {
+	f.accounts.buckets, f.identities.buckets = f.Options.buckets(), 1
 	f.appIn = beam.NewCounter("sosie", AppCounter(CounterAccountsIn, f.Options.App))
 	k, err := f.Options.Pepper.keyer()
 	if err != nil {
@@ -127,7 +128,6 @@ func (f *normalizeAccountFn) Setup() error {
 // the account, or its phone's rejection, by user id for the account join,
 // and its two identities (IdentityBlocks).
 func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Account, accounts, identities func(int, []byte), dead func(DeadLetter)) {
-	f.accounts.buckets, f.identities.buckets = f.Options.buckets(), 1
 	f.normalize(ctx, a, func(user string, ka keyedAccount) {
 		f.rec = appendAccountRecord(f.rec[:0], ka)
 		f.accounts.add(user, f.rec, accounts)
