@@ -163,6 +163,13 @@ func (w *blockWriter) flush(emit func(int, []byte)) {
 	w.buffered = 0
 }
 
+// reset drops whatever a failed bundle left (a runner may retry a bundle
+// on the same DoFn instance): a bundle's blocks hold its records only.
+func (w *blockWriter) reset() {
+	clear(w.blocks)
+	w.buffered = 0
+}
+
 // bucketFn gathers a bundle's records (KV<string, []byte>: key, wire
 // form) into blocks per bucket of keys: KV<int, []byte>, bucket to block.
 type bucketFn struct {
@@ -172,6 +179,10 @@ type bucketFn struct {
 }
 
 func (f *bucketFn) Setup() { f.w.buckets = f.Buckets }
+
+// StartBundle drops what a failed bundle left (Beam wants the emitter
+// here too).
+func (f *bucketFn) StartBundle(_ func(int, []byte)) { f.w.reset() }
 
 func (f *bucketFn) ProcessElement(key string, rec []byte, emit func(int, []byte)) {
 	f.w.add(key, rec, emit)

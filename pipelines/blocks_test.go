@@ -81,6 +81,18 @@ func TestBucketFn(t *testing.T) {
 		})
 	}
 
+	// A bundle that failed before it ended leaves nothing to the next.
+	f := &bucketFn{Buckets: 3}
+	f.Setup()
+	f.ProcessElement("lost", []byte("x"), func(int, []byte) { t.Fatal("emitted early") })
+	f.StartBundle(nil)
+	f.FinishBundle(func(_ int, block []byte) {
+		eachRecord(block, func(key string, _ []byte) error {
+			t.Errorf("record %q of a failed bundle emitted by the next", key)
+			return nil
+		})
+	})
+
 	block := appendRecord(appendRecord(nil, "u1", []byte("one")), "u2", []byte("two"))
 	for cut := 1; cut < len(block); cut++ {
 		err := eachRecord(sealBlock(block[:cut]), func(string, []byte) error { return nil })

@@ -140,6 +140,13 @@ func (f *normalizeAccountFn) ProcessElement(ctx context.Context, a features.Acco
 	}, dead)
 }
 
+// StartBundle drops what a failed bundle left (Beam wants the emitters
+// here too).
+func (f *normalizeAccountFn) StartBundle(_, _ func(int, []byte), _ func(DeadLetter)) {
+	f.accounts.reset()
+	f.identities.reset()
+}
+
 // FinishBundle emits the blocks left.
 func (f *normalizeAccountFn) FinishBundle(accounts, identities func(int, []byte), _ func(DeadLetter)) {
 	f.accounts.flush(accounts)
