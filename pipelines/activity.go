@@ -145,8 +145,12 @@ func (f *activityFn) Setup() {
 	f.counters, f.tally = newEventCounters(f.App), newTally(f.Window)
 }
 
+// StartBundle drops what a failed bundle left (a runner may retry a
+// bundle on the same DoFn instance).
+func (f *activityFn) StartBundle(_ func(string, features.Activity)) { f.tally = newTally(f.Window) }
+
 // ProcessElement adds e to its account's activity; FinishBundle emits
-// (Beam wants the emitter in both signatures).
+// (Beam wants the emitter in all three signatures).
 func (f *activityFn) ProcessElement(e features.Event, _ func(string, features.Activity)) {
 	f.tally.add(e)
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sosie-dev/sosie/features"
 )
@@ -104,5 +105,21 @@ func TestReadActivityInPartsBrokenFile(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "line 2502") {
 			t.Errorf("parts of %d bytes: %v", partBytes, err)
 		}
+	}
+}
+
+// TestActivityFnRetriedBundle: a bundle that failed before it ended
+// leaves no events to the next bundle of the same DoFn instance.
+func TestActivityFnRetriedBundle(t *testing.T) {
+	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	f := &activityFn{App: "facebook", Window: features.ActivityWindow{AsOf: asOf}}
+	f.Setup()
+	f.ProcessElement(features.Event{UserID: "u1", Time: asOf.Add(-time.Hour)}, nil)
+	f.StartBundle(nil)
+	f.ProcessElement(features.Event{UserID: "u2", Time: asOf.Add(-time.Hour)}, nil)
+	var got []string
+	f.FinishBundle(context.Background(), func(user string, _ features.Activity) { got = append(got, user) })
+	if len(got) != 1 || got[0] != "u2" {
+		t.Errorf("accounts emitted: %v, want [u2] (u1 was in the failed bundle)", got)
 	}
 }
