@@ -255,6 +255,10 @@ func (f *scoreFn) ProcessElement(ctx context.Context, in seededPerson, models fu
 	return nil
 }
 
+// StartBundle drops the rows a failed bundle left in the block (a runner
+// may retry a bundle on the same DoFn instance).
+func (f *scoreFn) StartBundle(_ func(*TrainedModel) bool, _ func(listScore)) { f.n = 0 }
+
 // FinishBundle scores the bundle's last, partial block. (Beam gives it
 // the side input too; the models were loaded with the first person.)
 func (f *scoreFn) FinishBundle(ctx context.Context, _ func(*TrainedModel) bool, emit func(listScore)) error {

@@ -77,6 +77,11 @@ type writePartFn struct {
 	w *fileio.Writer
 }
 
+// StartBundle drops the part a failed bundle left open (a runner may
+// retry a bundle on the same DoFn instance, and another stage of the
+// fused bundle may have been what failed).
+func (f *writePartFn) StartBundle(_ func(string)) { f.abort() }
+
 func (f *writePartFn) ProcessElement(ctx context.Context, v beam.T, _ func(string)) error {
 	if f.w == nil {
 		w, err := fileio.Create(ctx, fmt.Sprintf("%s/part-%016x-%08x.jsonl", f.Dir, time.Now().UnixNano(), rand.Uint32()))

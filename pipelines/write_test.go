@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,5 +51,34 @@ func TestWriteJSONLUnsorted(t *testing.T) {
 		if e.Name() != "persons.jsonl" && e.Name() != "empty.jsonl" {
 			t.Errorf("left behind: %s", e.Name())
 		}
+	}
+}
+
+// TestWritePartRetriedBundle: a bundle that failed before it ended (in
+// this DoFn or another of its fused stage) leaves no line to the part of
+// the next bundle on the same instance.
+func TestWritePartRetriedBundle(t *testing.T) {
+	f := &writePartFn{Dir: t.TempDir()}
+	ctx := context.Background()
+	if err := f.ProcessElement(ctx, "lost", nil); err != nil {
+		t.Fatal(err)
+	}
+	f.StartBundle(nil)
+	if err := f.ProcessElement(ctx, "kept", nil); err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	if err := f.FinishBundle(ctx, func(p string) { parts = append(parts, p) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 1 {
+		t.Fatalf("parts %v, want one", parts)
+	}
+	b, err := os.ReadFile(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "\"kept\"\n" {
+		t.Errorf("part holds %q, want only the retried bundle's line", b)
 	}
 }
