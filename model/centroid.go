@@ -329,6 +329,21 @@ func (m *Centroid) scoreRow(row []float64, norms, buf []float64) float64 {
 		m.whitenRow(buf, row)
 		row = buf
 	}
+	return m.scoreWhiteRow(row, norms)
+}
+
+// scoreWhitened scores rows already whitened with m.Whitener (zw, from
+// whiten): what Score gives for the rows before whitening.
+func (m *Centroid) scoreWhitened(dst []float64, zw *mat.Dense) {
+	norms := m.norms()
+	for i := range dst {
+		dst[i] = m.scoreWhiteRow(zw.RawRowView(i), norms)
+	}
+}
+
+// scoreWhiteRow scores one row in the centroids' space (whitened when m
+// whitens).
+func (m *Centroid) scoreWhiteRow(row, norms []float64) float64 {
 	switch m.Mode {
 	case ContrastMode:
 		best := math.Inf(1)

@@ -196,3 +196,47 @@ func TestCentroidWhiten(t *testing.T) {
 		t.Error("a negative ridge was accepted")
 	}
 }
+
+// TestScoreHeldWhitenedOnce: the kinds that whiten with a fold's shared
+// whitening score its held-out rows whitened once, and give exactly what
+// each would by scoring them itself; a kind that does not whiten is
+// unaffected.
+func TestScoreHeldWhitenedOnce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	draw := func(n int, seedShare float64) *Dataset {
+		x := mat.NewDense(n, 4, nil)
+		y := make([]float64, n)
+		for i := range n {
+			if rng.Float64() < seedShare {
+				y[i] = 1
+			}
+			for j := range 4 {
+				x.Set(i, j, rng.NormFloat64()+y[i]*float64(j)/2+x.At(i, max(j-1, 0))/2)
+			}
+		}
+		return &Dataset{X: x, Y: y}
+	}
+	train, held := draw(400, 0.2), draw(100, 0.2)
+	shared := &fitShared{}
+	for _, kind := range []Kind{KindCentroid, KindContrast, KindMultiCentroid, KindMeanDiff, KindCentroid} {
+		m, err := fitKind(kind, train, Settings{Shrink: true}, 80, shared)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := make([]float64, 100), make([]float64, 100)
+		if err := shared.scoreHeld(m, held, got); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.scoreStandardized(want, held.X); err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s row %d: %v, want %v", kind, i, got[i], want[i])
+			}
+		}
+	}
+	if shared.heldWhitened == nil {
+		t.Error("the held-out rows were never whitened once for the centroid kinds")
+	}
+}

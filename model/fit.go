@@ -60,6 +60,24 @@ type fitShared struct {
 	// logistic is the last logistic regression fitted (weights, then the
 	// bias): the next penalty starts from it.
 	logistic []float64
+	// heldWhitened are the held-out rows whitened with whitener, for
+	// the kinds that whiten (computed once for them all).
+	heldWhitened *mat.Dense
+}
+
+// scoreHeld writes m's scores of the held-out rows into s: a kind that
+// whitens with the shared whitening scores the rows whitened once for
+// every such kind, the others score held itself.
+func (sh *fitShared) scoreHeld(m *Model, held *Dataset, s []float64) error {
+	c := m.Centroid
+	if sh == nil || c == nil || m.Kind == KindEnsemble || len(c.Whitener) == 0 || len(sh.whitener) == 0 || &c.Whitener[0] != &sh.whitener[0] {
+		return m.scoreStandardized(s, held.X)
+	}
+	if sh.heldWhitened == nil {
+		sh.heldWhitened = c.whiten(held).X
+	}
+	c.scoreWhitened(s, sh.heldWhitened)
+	return nil
 }
 
 // whiten returns the whitening of z's population rows and z whitened,
@@ -76,6 +94,7 @@ func (sh *fitShared) whiten(z *Dataset, ridge float64) ([]float64, *Dataset, err
 		}
 		sh.whitener, sh.ridge = w, ridge
 		sh.whitened = (&Centroid{Whitener: w}).whiten(z)
+		sh.heldWhitened = nil
 	}
 	return sh.whitener, sh.whitened, nil
 }
@@ -509,7 +528,7 @@ func crossValidate(cands []candidate, zs, zp *mat.Dense, seedWeight []float64, s
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("model: fitting %s: %w", cand, err)
 			}
-			fq, scores, err := evaluateHeldOut(m, test)
+			fq, scores, err := evaluateHeldOut(m, test, shared)
 			if err != nil {
 				return nil, nil, nil, err
 			}
@@ -554,11 +573,11 @@ func splitFold(fold []int, f int) (train, held []int) {
 }
 
 // evaluateHeldOut measures a model on held-out standardized rows, and
-// returns their scores.
-func evaluateHeldOut(m *Model, held *Dataset) (Quality, []float64, error) {
+// returns their scores; shared (nil: none) is the fold's fitShared.
+func evaluateHeldOut(m *Model, held *Dataset, shared *fitShared) (Quality, []float64, error) {
 	r, _ := held.X.Dims()
 	s := make([]float64, r)
-	if err := m.scoreStandardized(s, held.X); err != nil {
+	if err := shared.scoreHeld(m, held, s); err != nil {
 		return Quality{}, nil, err
 	}
 	return qualityOf(s, held.Y), s, nil
