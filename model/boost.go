@@ -222,7 +222,7 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 			}
 		}
 		for _, i := range valid {
-			score[i] += tree.eval(d.X.RawRowView(i))
+			score[i] += g.evalCodes(&tree, i)
 		}
 		if l := validLoss(); l < best-1e-9 {
 			best, bestTrees, stale = l, len(m.Trees), 0
@@ -232,6 +232,24 @@ func FitBoosted(d *Dataset, set BoostSettings) (*Boosted, error) {
 	}
 	m.Trees = m.Trees[:bestTrees]
 	return m, nil
+}
+
+// evalCodes is t.eval of row i from its bin codes (t the last tree
+// grown): a code is at or under a split's bin exactly when the value is
+// at or under its threshold.
+func (g *treeGrower) evalCodes(t *Tree, i int) float64 {
+	k := 0
+	for {
+		n := &t.Nodes[k]
+		if n.Left < 0 {
+			return n.Value
+		}
+		if g.codes[n.Feature*g.n+i] <= g.nodeBins[k] {
+			k = n.Left
+		} else {
+			k = n.Right
+		}
+	}
 }
 
 // leafRows are the rows a tree sends to one leaf, and its value.
@@ -274,6 +292,9 @@ type treeGrower struct {
 	lg, lh []float64 // a node's rows' gradients and hessians, gathered
 	dense  []int     // the features a node's histograms sum over all its rows
 	split  [2][]int  // the rows of the nodes of odd and even depths
+	// nodeBins are the last tree's splits' bins, by node: a row goes left
+	// when its code is at or under its node's bin.
+	nodeBins []uint8
 }
 
 // gradHess is a row's gradient and hessian of the loss.
@@ -507,6 +528,7 @@ func (g *treeGrower) grow(rows []int) Tree {
 		g.split[b] = g.split[b][:len(rows)]
 	}
 	t.Nodes = append(t.Nodes, TreeNode{Left: -1})
+	g.nodeBins = append(g.nodeBins[:0], 0)
 	queue := []pending{{0, rows, 0, 0, nil}}
 	for len(queue) > 0 {
 		p := queue[0]
@@ -550,6 +572,8 @@ func (g *treeGrower) grow(rows []int) Tree {
 		}
 		l, r := len(t.Nodes), len(t.Nodes)+1
 		t.Nodes = append(t.Nodes, TreeNode{Left: -1}, TreeNode{Left: -1})
+		g.nodeBins[p.node] = best.bin
+		g.nodeBins = append(g.nodeBins, 0, 0)
 		n := &t.Nodes[p.node]
 		n.Feature, n.Threshold, n.Left, n.Right, n.Value = best.feature, g.bins.edges[best.feature][best.bin], l, r, 0
 		var lh, rh []histBin

@@ -206,8 +206,13 @@ func TestLeavesRouteAsTheTree(t *testing.T) {
 	for i := range n {
 		grad[i], hess[i] = rng.NormFloat64()+x.At(i, 0)-x.At(i, 4), 0.1+rng.Float64()
 	}
-	g := newTreeGrower(bins.codes(x), n, c, bins, interleave(grad, hess), nil, set)
+	g := newTreeGrower(bins.codes(x), n, c, bins, interleave(grad, hess), rows, set)
 	tree := g.grow(rows)
+	for i := range n { // held-out rows too: FitBoosted routes them by their codes
+		if v, w := g.evalCodes(&tree, i), tree.eval(x.RawRowView(i)); v != w {
+			t.Fatalf("row %d: %v by its codes, the tree gives %v", i, v, w)
+		}
+	}
 	seen := make([]int, n)
 	for _, leaf := range g.leaves {
 		for _, i := range leaf.rows {
