@@ -206,7 +206,7 @@ const (
 
 // appendAccountRecord appends a keyed account's record to b.
 func appendAccountRecord(b []byte, ka keyedAccount) []byte {
-	return features.AppendAccount(features.AppendKey(append(b, recAccount), ka.Key), ka.Account)
+	return appendKeyedAccount(append(b, recAccount), ka)
 }
 
 func activityRecord(user string, a features.Activity) (string, []byte) {

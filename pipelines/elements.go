@@ -174,7 +174,6 @@ func init() {
 	beam.RegisterCoder(reflect.TypeFor[AccountProfile](), encAccountProfile, decAccountProfile)
 	beam.RegisterCoder(reflect.TypeFor[features.Person](), encPerson, decPerson)
 	beam.RegisterCoder(reflect.TypeFor[DeadLetter](), encDeadLetter, decDeadLetter)
-	beam.RegisterCoder(reflect.TypeFor[keyedAccount](), encKeyedAccount, decKeyedAccount)
 	beam.RegisterCoder(reflect.TypeFor[seededPerson](), encSeededPerson, decSeededPerson)
 	beam.RegisterCoder(reflect.TypeFor[MatchReport](), encMatchReport, decMatchReport)
 	beam.RegisterCoder(reflect.TypeFor[Prospect](), encProspect, decProspect)
@@ -196,8 +195,6 @@ func init() {
 	register.Function1x2(decPerson)
 	register.Function1x2(encDeadLetter)
 	register.Function1x2(decDeadLetter)
-	register.Function1x2(encKeyedAccount)
-	register.Function1x2(decKeyedAccount)
 	register.Function1x2(encSeededPerson)
 	register.Function1x2(decSeededPerson)
 	register.Function1x2(encMatchReport)
@@ -283,8 +280,10 @@ func decPerson(b []byte) (features.Person, error) { return whole(features.ReadPe
 func encDeadLetter(v DeadLetter) ([]byte, error)  { return json.Marshal(v) }
 func decDeadLetter(b []byte) (DeadLetter, error)  { return decJSON[DeadLetter](b) }
 
-func encKeyedAccount(v keyedAccount) ([]byte, error) {
-	return features.AppendAccount(features.AppendKey(nil, v.Key), v.Account), nil
+// appendKeyedAccount appends a keyed account's wire form to b: its key,
+// then the account (an account join's record, blocks.go).
+func appendKeyedAccount(b []byte, v keyedAccount) []byte {
+	return features.AppendAccount(features.AppendKey(b, v.Key), v.Account)
 }
 
 func decKeyedAccount(b []byte) (keyedAccount, error) {

@@ -21,7 +21,7 @@ func TestCoders(t *testing.T) {
 		dec func([]byte) (any, error)
 	}{
 		{keyedAccount{Key: "k1", Account: acct},
-			func(v any) ([]byte, error) { return encKeyedAccount(v.(keyedAccount)) },
+			func(v any) ([]byte, error) { return appendKeyedAccount(nil, v.(keyedAccount)), nil },
 			func(b []byte) (any, error) { return decKeyedAccount(b) }},
 		{seededPerson{Person: person, Seeds: []seedOf{{List: "l1", Value: 40.25}, {List: "l2", Value: 1}}},
 			func(v any) ([]byte, error) { return encSeededPerson(v.(seededPerson)) },

@@ -340,9 +340,6 @@ func (f *personJoiner) shared(ctx context.Context, dead func(DeadLetter), app []
 
 func init() {
 	reg.DoFn5x0[context.Context, features.Account, func(int, []byte), func(int, []byte), func(DeadLetter)](&normalizeAccountFn{})
-	register.Emitter2[string, Identity]()
-	register.Emitter2[string, keyedAccount]()
-	register.Emitter2[string, string]()
 	register.Emitter1[AccountProfile]()
 	register.Emitter1[features.Person]()
 	register.Iter1[string]()

@@ -24,11 +24,18 @@ import (
 type sideKeys map[string]struct{}
 
 // has reports whether key is in the side input iter reads.
-func (k *sideKeys) has(key string, iter func(*string) bool) bool {
+func (k *sideKeys) has(key string, iter func(*string) bool) bool { return k.hasAs(key, iter, nil) }
+
+// hasAs is has for a key in another form than the side input's: each of
+// its keys is turned into that form (form; nil: as it is) once, when read.
+func (k *sideKeys) hasAs(key string, iter func(*string) bool, form func(string) string) bool {
 	if *k == nil {
 		m := sideKeys{}
 		var s string
 		for iter(&s) {
+			if form != nil {
+				s = form(s)
+			}
 			m[s] = struct{}{}
 		}
 		*k = m
@@ -44,17 +51,10 @@ func noIdentities(_ []byte, _ func(string, Identity)) {}
 
 // knownHashFn keeps the identities (of IdentityBlocks) whose hash some
 // seed row or opt-out entry names.
-type knownHashFn struct{ hashes map[string]bool } // by the hash's wire form
+type knownHashFn struct{ hashes sideKeys } // in their wire form
 
 func (f *knownHashFn) ProcessElement(_ int, block []byte, hashes func(*string) bool, emit func(string, Identity)) error {
-	if f.hashes == nil {
-		f.hashes = map[string]bool{}
-		var h string
-		for hashes(&h) {
-			f.hashes[wireKey(h)] = true
-		}
-	}
-	return eachIdentity(block, func(h string) bool { return f.hashes[h] }, emit)
+	return eachIdentity(block, func(h string) bool { return f.hashes.hasAs(h, hashes, wireKey) }, emit)
 }
 
 // seedPersonAppsFn keys by person key the persons some seed row names,
