@@ -54,19 +54,17 @@ func order(score []float64, desc bool) []int {
 		rows[i] = row{s, i}
 	}
 	slices.SortFunc(rows, func(a, b row) int {
+		c := 0
 		switch {
 		case below(a.s, b.s):
-			if desc {
-				return 1
-			}
-			return -1
+			c = -1
 		case below(b.s, a.s):
-			if desc {
-				return -1
-			}
-			return 1
+			c = 1
 		}
-		return cmp.Compare(a.i, b.i)
+		if desc {
+			c = -c
+		}
+		return cmp.Or(c, cmp.Compare(a.i, b.i))
 	})
 	idx := make([]int, len(rows))
 	for k, r := range rows {
