@@ -10,7 +10,7 @@ import (
 )
 
 // ArtifactVersion is the version of the artifact format Load reads.
-const ArtifactVersion = 2 // 2: every model carries its Calibration
+const ArtifactVersion = 3 // 2: every model carries its Calibration; 3: a model may be shaped
 
 // Errors of Load.
 var (
@@ -63,8 +63,9 @@ func Load(r io.Reader, schemaVersion string, features []string) (*Artifact, erro
 	if err := dec.Decode(&a); err != nil {
 		return nil, fmt.Errorf("model: reading artifact: %w", err)
 	}
-	if a.Version != ArtifactVersion {
-		return nil, fmt.Errorf("%w: %d, this build reads %d", ErrArtifactVersion, a.Version, ArtifactVersion)
+	// Version 2 differs only in having no shaped models: it reads as 3.
+	if a.Version != ArtifactVersion && a.Version != 2 {
+		return nil, fmt.Errorf("%w: %d, this build reads 2 and %d", ErrArtifactVersion, a.Version, ArtifactVersion)
 	}
 	if schemaVersion != "" && a.SchemaVersion != schemaVersion {
 		return nil, fmt.Errorf("%w: artifact schema %q, features now %q; retrain the model", ErrSchemaMismatch, a.SchemaVersion, schemaVersion)
@@ -91,23 +92,12 @@ func (a *Artifact) check() error {
 	if m.Kind != a.Kind {
 		return fmt.Errorf("%w: artifact kind %q, model kind %q", ErrBadParameters, a.Kind, m.Kind)
 	}
-	n := len(a.Features)
-	bad := func(what string, v []float64) error {
-		if len(v) != n {
-			return fmt.Errorf("%w: %s has %d values for %d features", ErrBadParameters, what, len(v), n)
-		}
-		return finite(what, v)
+	if m.Kind == KindStack && m.Shaping != nil {
+		return fmt.Errorf("%w: a stack is not shaped, its parts may be", ErrBadParameters)
 	}
-	if err := bad("standardizer mean", m.Standardizer.Mean); err != nil {
+	n, err := checkInput(m, len(a.Features))
+	if err != nil {
 		return err
-	}
-	if err := bad("standardizer scale", m.Standardizer.Scale); err != nil {
-		return err
-	}
-	for j, s := range m.Standardizer.Scale {
-		if s <= 0 {
-			return fmt.Errorf("%w: standardizer scale of feature %d is %v", ErrBadParameters, j, s)
-		}
 	}
 	if m.Calibration == nil {
 		return fmt.Errorf("%w: no calibration", ErrBadParameters)
@@ -118,8 +108,41 @@ func (a *Artifact) check() error {
 	return checkParams(m, n)
 }
 
+// checkInput checks how a model reads n raw features — its shaping, if
+// any, and its standardizer — and returns the number of columns its kind
+// reads.
+func checkInput(m *Model, n int) (int, error) {
+	if m.Shaping != nil {
+		if err := m.Shaping.check(n); err != nil {
+			return 0, err
+		}
+		n = m.Shaping.width(n)
+	}
+	if m.Standardizer == nil {
+		return 0, fmt.Errorf("%w: no standardizer", ErrBadParameters)
+	}
+	for _, v := range []struct {
+		what string
+		v    []float64
+	}{{"standardizer mean", m.Standardizer.Mean}, {"standardizer scale", m.Standardizer.Scale}} {
+		if len(v.v) != n {
+			return 0, fmt.Errorf("%w: %s has %d values for %d features", ErrBadParameters, v.what, len(v.v), n)
+		}
+		if err := finite(v.what, v.v); err != nil {
+			return 0, err
+		}
+	}
+	for j, s := range m.Standardizer.Scale {
+		if s <= 0 {
+			return 0, fmt.Errorf("%w: standardizer scale of feature %d is %v", ErrBadParameters, j, s)
+		}
+	}
+	return n, nil
+}
+
 // checkParams checks a model's parameters of its kind, for n features;
-// a stack's parts each as a model of theirs.
+// a stack's parts each as a model of theirs (a shaped part reads the n
+// raw features through its own shaping and standardizer).
 func checkParams(m *Model, n int) error {
 	bad := func(what string, v []float64) error {
 		if len(v) != n {
@@ -141,7 +164,14 @@ func checkParams(m *Model, n int) error {
 			if p.Weight <= 0 || p.SD <= 0 {
 				return fmt.Errorf("%w: stack part %d: weight %v, sd %v", ErrBadParameters, i, p.Weight, p.SD)
 			}
-			if err := checkParams(p.Model, n); err != nil {
+			pn := n
+			if p.Model.Shaping != nil {
+				var err error
+				if pn, err = checkInput(p.Model, n); err != nil {
+					return fmt.Errorf("stack part %d (%s): %w", i, p.Model.Kind, err)
+				}
+			}
+			if err := checkParams(p.Model, pn); err != nil {
 				return fmt.Errorf("stack part %d (%s): %w", i, p.Model.Kind, err)
 			}
 		}

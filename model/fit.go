@@ -48,6 +48,9 @@ type Settings struct {
 	// population sample: fit it on the whole population when that is at
 	// hand, for steadier scales than a sample gives.
 	Standardizer *Standardizer `json:"-"`
+	// NoShaping keeps KindAuto to the features as given: by default it
+	// also measures its cheap kinds on the features shaped (Shaping).
+	NoShaping bool `json:"no_shaping,omitempty"`
 }
 
 // fitShared is what the kinds fitted on one dataset can share: the
@@ -170,13 +173,18 @@ func fitKind(kind Kind, z *Dataset, set Settings, nSeeds int, shared *fitShared)
 type candidate struct {
 	kind   Kind
 	lambda float64 // logistic kinds: the L2 penalty (0: 1/n)
+	shaped bool    // fitted on the features shaped (Shaping)
 }
 
 func (c candidate) String() string {
+	name := string(c.kind)
 	if c.kind == KindLogistic && c.lambda != 0 {
-		return fmt.Sprintf("%s(λ=%g)", c.kind, c.lambda)
+		name = fmt.Sprintf("%s(λ=%g)", c.kind, c.lambda)
 	}
-	return string(c.kind)
+	if c.shaped {
+		name += "+shaped"
+	}
+	return name
 }
 
 // autoCandidates are the configurations KindAuto tries, simplest first:
@@ -192,25 +200,46 @@ func (c candidate) String() string {
 // and boosted trees only when a fold's training rows can hold a split).
 func autoCandidates(nSeeds, nRows int, boost BoostSettings) []candidate {
 	c := []candidate{
-		{KindMeanDiff, 0},
-		{KindCentroid, 0},
-		{KindContrast, 0},
-		{KindLogistic, 1},
-		{KindLogistic, 0.1},
-		{KindLogistic, 0.01},
-		{KindLogistic, 0.001},
-		{KindLogistic, 0},
+		{kind: KindMeanDiff},
+		{kind: KindCentroid},
+		{kind: KindContrast},
+		{kind: KindLogistic, lambda: 1},
+		{kind: KindLogistic, lambda: 0.1},
+		{kind: KindLogistic, lambda: 0.01},
+		{kind: KindLogistic, lambda: 0.001},
+		{kind: KindLogistic},
 	}
 	if KForSeeds(nSeeds) > 1 {
-		c = append(c, candidate{KindMultiCentroid, 0})
+		c = append(c, candidate{kind: KindMultiCentroid})
 	}
 	// Boosting holds out about a tenth of its rows, drawn at random, and
 	// needs two leaves' worth in the rest: twice that, so a draw never
 	// falls short.
 	if min := boost.withDefaults().MinLeaf; nRows >= 4*min {
-		c = append(c, candidate{KindBoosted, 0})
+		c = append(c, candidate{kind: KindBoosted})
 	}
 	return c
+}
+
+// shapedCandidates are the candidates KindAuto measures on the shaped
+// features once it has measured those on the features as given (cands,
+// of qualities qs): the mean difference and the centroid kinds, which
+// cost little, and the logistic regression of the penalty that did best.
+// They come after every candidate as given, so the one-standard-error
+// rule keeps a shaping only when it beats them all by more than the
+// folds' noise.
+func shapedCandidates(cands []candidate, qs []Quality) []candidate {
+	out := []candidate{{kind: KindMeanDiff, shaped: true}, {kind: KindCentroid, shaped: true}, {kind: KindContrast, shaped: true}}
+	best := -1
+	for i, c := range cands {
+		if c.kind == KindLogistic && (best < 0 || qs[i].Criterion > qs[best].Criterion) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		out = append(out, candidate{kind: KindLogistic, lambda: cands[best].lambda, shaped: true})
+	}
+	return out
 }
 
 // Criterion is what KindAuto ranks candidates by, per held-out fold: the
@@ -328,7 +357,7 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 		return nil, nil, err
 	}
 
-	candidates := []candidate{{kind, set.Logistic.Lambda}}
+	candidates := []candidate{{kind: kind, lambda: set.Logistic.Lambda}}
 	if kind == KindAuto {
 		candidates = autoCandidates(ns*(folds-1)/folds, (ns+np)*(folds-1)/folds, set.Boost)
 	}
@@ -338,34 +367,86 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	if ns < givenSeeds || np < givenPop {
 		rep.SeedsGiven, rep.PopulationGiven = givenSeeds, givenPop
 	}
-	qs, perFold, held, err := crossValidate(candidates, zs, zp, seedWeight, seedFold, popFold, folds, set)
+	data := cvData{zs: zs, zp: zp, seedWeight: seedWeight}
+	var shaped *shapedFit
+	if kind == KindAuto && !set.NoShaping {
+		if shaped, err = shapeData(&data, seeds, population); err != nil {
+			return nil, nil, err
+		}
+	}
+	qs, perFold, held, err := crossValidate(candidates, data, seedFold, popFold, folds, set)
 	if err != nil {
 		return nil, nil, err
+	}
+	given := len(candidates)
+	if shaped != nil {
+		more := shapedCandidates(candidates, qs)
+		q2, c2, h2, err := crossValidate(more, data, seedFold, popFold, folds, set)
+		if err != nil {
+			return nil, nil, err
+		}
+		candidates, qs, perFold, held = append(candidates, more...), append(qs, q2...), append(perFold, c2...), append(held, h2...)
 	}
 	rep.Candidates = qs
 	chosen := 0
 	var picks []int
 	if kind == KindAuto {
-		chosen, rep.Why = choose(rep.Candidates, perFold)
-		if best := bestOf(rep.Candidates); best != chosen {
+		// The second split into folds on which a choice is measured again.
+		again := func(a, b candidate) (crit [][]float64, err error) {
+			_, crit, _, err = crossValidate([]candidate{a, b}, data, foldsOf(ns, folds, set.Seed+101), foldsOf(np, folds, set.Seed+102), folds, set)
+			return crit, err
+		}
+		// pick chooses among the first n candidates.
+		pick := func(n int) (int, string, error) {
+			chosen, why := choose(qs[:n], perFold[:n])
+			best := bestOf(qs[:n])
+			if best == chosen {
+				return chosen, why, nil
+			}
 			// A simpler candidate within one standard error of the best:
 			// the two are measured again on another split into folds,
 			// and the simpler one kept only if it stays within one
 			// standard error over both splits.
-			again := []candidate{candidates[chosen], candidates[best]}
-			_, crit2, _, err := crossValidate(again, zs, zp, seedWeight, foldsOf(ns, folds, set.Seed+101), foldsOf(np, folds, set.Seed+102), folds, set)
+			crit2, err := again(candidates[chosen], candidates[best])
+			if err != nil {
+				return 0, "", err
+			}
+			if gap, se, within := withinOneSE(append(slices.Clone(perFold[chosen]), crit2[0]...), append(slices.Clone(perFold[best]), crit2[1]...)); !within {
+				return best, fmt.Sprintf("the best criterion, %s's: %s was within one standard error of it on one split into folds, but not over two (%.4f above it, standard error %.4f)",
+					qs[best].Name(), qs[chosen].Name(), gap, se), nil
+			}
+			return chosen, why, nil
+		}
+		if chosen, rep.Why, err = pick(given); err != nil {
+			return nil, nil, err
+		}
+		if shaped != nil {
+			// A shaped candidate chosen among all must also beat its own
+			// kind on the features as given by more than one standard
+			// error over both splits: among many close candidates the
+			// best of one split is often best by chance.
+			c, why, err := pick(len(candidates))
 			if err != nil {
 				return nil, nil, err
 			}
-			if gap, se, within := withinOneSE(append(slices.Clone(perFold[chosen]), crit2[0]...), append(slices.Clone(perFold[best]), crit2[1]...)); !within {
-				rep.Why = fmt.Sprintf("the best criterion, %s's: %s was within one standard error of it on one split into folds, but not over two (%.4f above it, standard error %.4f)",
-					rep.Candidates[best].Name(), rep.Candidates[chosen].Name(), gap, se)
-				chosen = best
+			if candidates[c].shaped {
+				plain := slices.Index(candidates[:given], candidate{kind: candidates[c].kind, lambda: candidates[c].lambda})
+				crit2, err := again(candidates[plain], candidates[c])
+				if err != nil {
+					return nil, nil, err
+				}
+				gap, se, within := withinOneSE(append(slices.Clone(perFold[plain]), crit2[0]...), append(slices.Clone(perFold[c]), crit2[1]...))
+				if within {
+					rep.Why += fmt.Sprintf("; %s measured best, but within one standard error of %s over two splits (%.4f above it, standard error %.4f), so the features as given",
+						qs[c].Name(), qs[plain].Name(), gap, se)
+				} else {
+					chosen, rep.Why = c, fmt.Sprintf("%s; it beats %s by more than one standard error over two splits (%.4f, standard error %.4f)", why, qs[plain].Name(), gap, se)
+				}
 			}
 		}
 		var q Quality
 		var crit []float64
-		if picks, q, crit = stackOf(candidates, held, seedFold, popFold, folds); picks != nil {
+		if picks, q, crit = stackOf(candidates[:given], held[:given], seedFold, popFold, folds); picks != nil {
 			gain, se := q.Criterion-rep.Candidates[chosen].Criterion, diffStdErr(crit, perFold[chosen])
 			if gain > se {
 				rep.Candidates = append(rep.Candidates, q)
@@ -384,15 +465,27 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	if err != nil {
 		return nil, nil, err
 	}
+	if shaped != nil {
+		if shaped.all, err = NewPUDataset(data.shapedS, data.shapedP, seedWeight); err != nil {
+			return nil, nil, err
+		}
+	}
 	var final *Model
 	if picks != nil {
-		final, err = fitStack(candidates, picks, all, set, ns)
+		final, err = fitStack(candidates[:given], picks, all, shaped, set, ns)
 	} else {
 		c := candidates[chosen]
 		fs := set
 		fs.Logistic.Lambda = c.lambda
-		if final, err = fitKind(c.kind, all, fs, ns, nil); err != nil {
+		on := all
+		if c.shaped {
+			on = shaped.all
+		}
+		if final, err = fitKind(c.kind, on, fs, ns, nil); err != nil {
 			err = fmt.Errorf("model: refitting %s: %w", c, err)
+		}
+		if c.shaped {
+			final.Shaping, std = shaped.shaping, shaped.std
 		}
 	}
 	if err != nil {
@@ -403,12 +496,20 @@ func Fit(seeds, population *mat.Dense, seedWeight []float64, set Settings) (*Mod
 	// scores (a stack's: its parts' blended as the stack blends them).
 	var oof heldOutScores
 	if picks != nil {
-		oof = blended(held, picks)
+		oof = blended(held[:given], picks)
 	} else {
 		oof = held[chosen]
 	}
 	popScores := make([]float64, np)
-	if err := final.scoreStandardized(popScores, zp); err != nil {
+	switch {
+	case picks != nil:
+		err = stackScore(final.Parts, popScores, population, zp)
+	case final.Shaping != nil:
+		err = final.scoreStandardized(popScores, data.shapedP)
+	default:
+		err = final.scoreStandardized(popScores, zp)
+	}
+	if err != nil {
 		return nil, nil, err
 	}
 	if final.Calibration, err = fitCalibration(oof, popScores); err != nil {
@@ -488,12 +589,59 @@ func foldsOf(n, folds int, seed uint64) []int {
 	return f
 }
 
+// cvData is what the candidates are fitted on: the seeds' and the
+// population's standardized rows as given and, when the shaping is
+// measured, shaped (nil otherwise), and the seeds' weights.
+type cvData struct {
+	zs, zp           *mat.Dense
+	shapedS, shapedP *mat.Dense
+	seedWeight       []float64
+}
+
+// shapedFit is the shaping KindAuto measures, the standardizer of the
+// shaped rows, and (for the refit) every row shaped and standardized.
+type shapedFit struct {
+	shaping *Shaping
+	std     *Standardizer
+	all     *Dataset
+}
+
+// shapeData fits a shaping to the population's raw rows and puts the
+// seeds and the population shaped and standardized into d; nil when no
+// feature has more than two values.
+func shapeData(d *cvData, seeds, population *mat.Dense) (*shapedFit, error) {
+	sh := fitShaping(population)
+	if sh == nil {
+		return nil, nil
+	}
+	xp := sh.apply(population)
+	std, err := FitStandardizer(xp, nil)
+	if err != nil {
+		return nil, err
+	}
+	if d.shapedP, err = std.Standardize(xp); err != nil {
+		return nil, err
+	}
+	if d.shapedS, err = std.Standardize(sh.apply(seeds)); err != nil {
+		return nil, err
+	}
+	return &shapedFit{shaping: sh, std: std}, nil
+}
+
+// foldData is one fold's training and held-out rows of one handling
+// (as given or shaped), and what the kinds fitted on them share.
+type foldData struct {
+	train, test *Dataset
+	shared      *fitShared
+}
+
 // crossValidate fits every candidate on all folds but one and measures
 // it on that one, for each fold, and averages: the candidates' qualities,
 // the criterion of each fold (crit[candidate][fold]) and the held-out
 // scores of every row. A fold's rows are gathered once for all the
-// candidates, and the kinds that whiten share one whitening.
-func crossValidate(cands []candidate, zs, zp *mat.Dense, seedWeight []float64, seedFold, popFold []int, folds int, set Settings) (qs []Quality, crit [][]float64, held []heldOutScores, err error) {
+// candidates of a handling, and the kinds that whiten share one
+// whitening.
+func crossValidate(cands []candidate, d cvData, seedFold, popFold []int, folds int, set Settings) (qs []Quality, crit [][]float64, held []heldOutScores, err error) {
 	qs, crit, held = make([]Quality, len(cands)), make([][]float64, len(cands)), make([]heldOutScores, len(cands))
 	aucs := make([][]float64, len(cands))
 	for c := range cands {
@@ -503,21 +651,30 @@ func crossValidate(cands []candidate, zs, zp *mat.Dense, seedWeight []float64, s
 		sTrain, sHeld := splitFold(seedFold, f)
 		pTrain, pHeld := splitFold(popFold, f)
 		var w []float64
-		if seedWeight != nil {
+		if d.seedWeight != nil {
 			for _, i := range sTrain {
-				w = append(w, seedWeight[i])
+				w = append(w, d.seedWeight[i])
 			}
 		}
-		train, err := NewPUDataset(Rows(zs, sTrain), Rows(zp, pTrain), w)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		test, err := NewPUDataset(Rows(zs, sHeld), Rows(zp, pHeld), nil)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		shared := &fitShared{}
+		var handlings [2]*foldData // as given, shaped
 		for c, cand := range cands {
+			h := 0
+			zs, zp := d.zs, d.zp
+			if cand.shaped {
+				h, zs, zp = 1, d.shapedS, d.shapedP
+			}
+			if handlings[h] == nil {
+				train, err := NewPUDataset(Rows(zs, sTrain), Rows(zp, pTrain), w)
+				if err != nil {
+					return nil, nil, nil, err
+				}
+				test, err := NewPUDataset(Rows(zs, sHeld), Rows(zp, pHeld), nil)
+				if err != nil {
+					return nil, nil, nil, err
+				}
+				handlings[h] = &foldData{train, test, &fitShared{}}
+			}
+			train, test, shared := handlings[h].train, handlings[h].test, handlings[h].shared
 			fs := set
 			fs.Logistic.Lambda = cand.lambda
 			// A candidate's held-out ranking does not need the last digits
@@ -553,7 +710,7 @@ func crossValidate(cands []candidate, zs, zp *mat.Dense, seedWeight []float64, s
 	for c, cand := range cands {
 		mean, std := stat.PopMeanStdDev(aucs[c], nil)
 		q := &qs[c]
-		q.Kind, q.Lambda, q.AUC = cand.kind, cand.lambda, mean
+		q.Kind, q.Lambda, q.Shaped, q.AUC = cand.kind, cand.lambda, cand.shaped, mean
 		q.AUCStdErr = std / math.Sqrt(float64(folds-1))
 		q.Criterion = floats.Sum(crit[c]) / float64(len(crit[c]))
 	}

@@ -42,6 +42,10 @@ type Model struct {
 	Blend []float64 `json:"blend,omitempty"`
 	// Parts are a KindStack's models.
 	Parts []StackPart `json:"parts,omitempty"`
+	// Shaping, when set, shapes the raw features before the standardizer
+	// (which then has one entry per shaped column): KindAuto's candidates
+	// "+shaped".
+	Shaping *Shaping `json:"shaping,omitempty"`
 	// Calibration turns scores into similarities (Similarity); every
 	// fitted model has one (an artifact without it is refused).
 	Calibration *Calibration `json:"calibration,omitempty"`
@@ -60,7 +64,12 @@ func (m *Model) Similarity(score float64) float64 {
 }
 
 // Len is the number of features the model reads.
-func (m *Model) Len() int { return m.Standardizer.Len() }
+func (m *Model) Len() int {
+	if m.Shaping != nil {
+		return m.Standardizer.Len() - len(m.Shaping.Flags)
+	}
+	return m.Standardizer.Len()
+}
 
 // scoreStandardized scores standardized rows.
 func (m *Model) scoreStandardized(dst []float64, z *mat.Dense) error {
@@ -72,7 +81,7 @@ func (m *Model) scoreStandardized(dst []float64, z *mat.Dense) error {
 	case KindBoosted:
 		return m.Boosted.Score(dst, z)
 	case KindStack:
-		return stackScore(m.Parts, dst, z)
+		return stackScore(m.Parts, dst, nil, z)
 	case KindEnsemble:
 		if err := m.Logistic.Score(dst, z); err != nil {
 			return err
@@ -103,6 +112,10 @@ func (m *Model) Score(dst []float64, x *mat.Dense) error {
 	if r == 0 {
 		return nil
 	}
+	if m.Shaping != nil {
+		x = m.Shaping.apply(x)
+		c = m.Standardizer.Len()
+	}
 	switch m.Kind {
 	case KindLogistic, KindFisher, KindMeanDiff:
 		w, b := m.folded()
@@ -113,7 +126,7 @@ func (m *Model) Score(dst []float64, x *mat.Dense) error {
 		if err != nil {
 			return err
 		}
-		return stackScore(m.Parts, dst, z)
+		return stackScore(m.Parts, dst, x, z)
 	case KindBoosted:
 		z := make([]float64, c)
 		for i := range r {

@@ -23,6 +23,9 @@ type Quality struct {
 	Criterion float64 `json:"criterion"`
 	// Blend names a KindStack's parts and their weights.
 	Blend string `json:"blend,omitempty"`
+	// Shaped says the candidate was fitted on the features shaped
+	// (Shaping): its name ends in "+shaped".
+	Shaped bool `json:"shaped,omitempty"`
 }
 
 // Name names the candidate the quality is of: its kind, with the penalty
@@ -32,7 +35,7 @@ func (q Quality) Name() string {
 	if q.Blend != "" {
 		return q.Blend
 	}
-	return candidate{q.Kind, q.Lambda}.String()
+	return candidate{q.Kind, q.Lambda, q.Shaped}.String()
 }
 
 // FeatureWeight is one feature's part in a model: its weight on
@@ -99,8 +102,25 @@ func topFeatures(m *Model, n int) []FeatureWeight {
 
 // featureWeights is each of m's features' part in it (see FeatureWeight); a
 // stack's is the weighted sum of its parts', each scaled to a largest
-// part of 1 so that no kind's units dominate.
+// part of 1 so that no kind's units dominate. A shaped model's flag counts
+// for its feature when it weighs more than the feature's rank.
 func featureWeights(m *Model, features int) []float64 {
+	w := kindWeights(m, features)
+	if sh := m.Shaping; sh != nil && len(w) == sh.width(features) {
+		w = slices.Clone(w)
+		for k, f := range sh.Flags {
+			if v := w[features+k]; math.Abs(v) > math.Abs(w[f.Feature]) {
+				w[f.Feature] = v
+			}
+		}
+		w = w[:features]
+	}
+	return w
+}
+
+// kindWeights is featureWeights before a shaped model's flags are
+// counted for their features.
+func kindWeights(m *Model, features int) []float64 {
 	var w []float64
 	switch {
 	case m.Kind == KindStack:

@@ -28,8 +28,8 @@ func TestStack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cands := []candidate{{KindLogistic, 0}, {KindCentroid, 0}, {KindBoosted, 0}}
-	m, err := fitStack(cands, []int{3, 0, 1}, all, Settings{Seed: 1}, zs.RawMatrix().Rows)
+	cands := []candidate{{kind: KindLogistic}, {kind: KindCentroid}, {kind: KindBoosted}}
+	m, err := fitStack(cands, []int{3, 0, 1}, all, nil, Settings{Seed: 1}, zs.RawMatrix().Rows)
 	if err != nil {
 		t.Fatal(err)
 	}

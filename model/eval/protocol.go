@@ -189,7 +189,7 @@ func RunProtocol(t *Table, ps ProtocolSettings, progress func(k, repeat int, kin
 					if chosen[ki] == nil {
 						chosen[ki] = map[string]int{}
 					}
-					chosen[ki][model.Quality{Kind: rep.Chosen, Lambda: rep.HeldOut.Lambda}.Name()]++
+					chosen[ki][model.Quality{Kind: rep.Chosen, Lambda: rep.HeldOut.Lambda, Shaped: rep.HeldOut.Shaped}.Name()]++
 				}
 				if progress != nil {
 					progress(k, r, kind, mt.auc[len(mt.auc)-1])
