@@ -64,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		lambda   = fs.Float64("lambda", 0, "logistic L2 penalty (0: 1/n)")
 		ridge    = fs.Float64("fisher-ridge", 0, "Fisher discriminant ridge (0: default)")
 		shrink   = fs.Bool("shrink", false, "shrink seed means in centroid models (James–Stein)")
+		noShape  = fs.Bool("no-shaping", false, "auto measures its kinds on the features as given only, not also shaped (ranks, flags)")
 		noWhiten = fs.Bool("no-whiten", false, "centroid models measure standardized features as they are, not whitened by the population covariance")
 		draws    = fs.String("draws", "", "JSON file of draws to replay instead of random ones: [{k, rep, seed: [rows], unl: [rows]}]")
 		folds    = fs.Int("folds", 0, "cross-validation folds inside each fit (0: the model default)")
@@ -114,6 +115,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ps.Repeats, ps.PopulationRatio, ps.Seed = *repeats, *ratio, *seed
 	ps.Model.Logistic.Lambda, ps.Model.Fisher.Ridge, ps.Model.Shrink, ps.Model.Folds = *lambda, *ridge, *shrink, *folds
+	ps.Model.NoShaping = *noShape
 	ps.Model.NoWhiten = *noWhiten
 
 	if *draws != "" {
