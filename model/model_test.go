@@ -194,6 +194,14 @@ func TestArtifactRoundTrip(t *testing.T) {
 		if _, err := Load(strings.NewReader(bumped), "", names); !errors.Is(err, ErrArtifactVersion) {
 			t.Errorf("version: %v", err)
 		}
+		// Version 2, before shaping: read as it is when the model is not
+		// shaped.
+		if m.Shaping == nil {
+			v2 := strings.Replace(buf.String(), fmt.Sprintf(`"artifact_version": %d`, ArtifactVersion), `"artifact_version": 2`, 1)
+			if _, err := Load(strings.NewReader(v2), "", names); err != nil {
+				t.Errorf("version 2: %v", err)
+			}
+		}
 	}
 	m, rep, _ := Fit(seeds, pop, nil, Settings{Kind: KindLogistic})
 	m.Logistic.Weights[1] = math.NaN()
