@@ -141,8 +141,7 @@ func checkInput(m *Model, n int) (int, error) {
 }
 
 // checkParams checks a model's parameters of its kind, for n features;
-// a stack's parts each as a model of theirs (a shaped part reads the n
-// raw features through its own shaping and standardizer).
+// a stack's parts each as a model of theirs.
 func checkParams(m *Model, n int) error {
 	bad := func(what string, v []float64) error {
 		if len(v) != n {
@@ -164,14 +163,10 @@ func checkParams(m *Model, n int) error {
 			if p.Weight <= 0 || p.SD <= 0 {
 				return fmt.Errorf("%w: stack part %d: weight %v, sd %v", ErrBadParameters, i, p.Weight, p.SD)
 			}
-			pn := n
 			if p.Model.Shaping != nil {
-				var err error
-				if pn, err = checkInput(p.Model, n); err != nil {
-					return fmt.Errorf("stack part %d (%s): %w", i, p.Model.Kind, err)
-				}
+				return fmt.Errorf("%w: stack part %d is shaped; a stack blends models on its own standardized features", ErrBadParameters, i)
 			}
-			if err := checkParams(p.Model, pn); err != nil {
+			if err := checkParams(p.Model, n); err != nil {
 				return fmt.Errorf("stack part %d (%s): %w", i, p.Model.Kind, err)
 			}
 		}

@@ -81,7 +81,7 @@ func (m *Model) scoreStandardized(dst []float64, z *mat.Dense) error {
 	case KindBoosted:
 		return m.Boosted.Score(dst, z)
 	case KindStack:
-		return stackScore(m.Parts, dst, nil, z)
+		return stackScore(m.Parts, dst, z)
 	case KindEnsemble:
 		if err := m.Logistic.Score(dst, z); err != nil {
 			return err
@@ -126,7 +126,7 @@ func (m *Model) Score(dst []float64, x *mat.Dense) error {
 		if err != nil {
 			return err
 		}
-		return stackScore(m.Parts, dst, x, z)
+		return stackScore(m.Parts, dst, z)
 	case KindBoosted:
 		z := make([]float64, c)
 		for i := range r {

@@ -183,17 +183,9 @@ func TestArtifactRefusesBadShaping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var shaped *Model
-	if m.Shaping != nil {
-		shaped = m
-	}
-	for _, p := range m.Parts {
-		if p.Model.Shaping != nil {
-			shaped = p.Model
-		}
-	}
-	if shaped == nil {
-		t.Fatalf("no shaped model in %s", rep.HeldOut.Name())
+	shaped := m
+	if m.Shaping == nil {
+		t.Fatalf("chose %s, not shaped", rep.HeldOut.Name())
 	}
 	names := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
 	for _, c := range []struct {

@@ -18,31 +18,18 @@ const KindStack Kind = "stack"
 // standard deviation of its scores on the population, which put every
 // part on one scale.
 type StackPart struct {
-	// Model is fitted on the stack's standardized features, with no
-	// standardizer of its own; or, when shaped, has its own shaping and
-	// standardizer and reads the raw features.
-	Model  *Model  `json:"model"`
+	Model  *Model  `json:"model"` // fitted on standardized features: no standardizer of its own
 	Weight float64 `json:"weight"`
 	Mean   float64 `json:"mean"`
 	SD     float64 `json:"sd"`
 }
 
-// stackScore writes Σ weight·(score − mean)/sd of the parts for raw rows x
-// standardized as z; a shaped part scores x (nil: there is none).
-func stackScore(parts []StackPart, dst []float64, x, z *mat.Dense) error {
+// stackScore writes Σ weight·(score − mean)/sd of the parts for standardized rows z.
+func stackScore(parts []StackPart, dst []float64, z *mat.Dense) error {
 	clear(dst)
 	tmp := make([]float64, len(dst))
 	for _, p := range parts {
-		var err error
-		switch {
-		case p.Model.Shaping == nil:
-			err = p.Model.scoreStandardized(tmp, z)
-		case x == nil:
-			err = fmt.Errorf("model: a shaped stack part needs the raw rows")
-		default:
-			err = p.Model.Score(tmp, x)
-		}
-		if err != nil {
+		if err := p.Model.scoreStandardized(tmp, z); err != nil {
 			return err
 		}
 		for i, s := range tmp {
@@ -195,7 +182,7 @@ func blend(cands []heldOutScores) ([]int, float64) {
 
 // fitStack refits the candidates a blend picked on all rows and puts them
 // on one scale by their scores on the population rows.
-func fitStack(cands []candidate, picks []int, all *Dataset, shaped *shapedFit, set Settings, nSeeds int) (*Model, error) {
+func fitStack(cands []candidate, picks []int, all *Dataset, set Settings, nSeeds int) (*Model, error) {
 	w := shares(picks)
 	var pop []int
 	for i, y := range all.Y {
@@ -203,38 +190,22 @@ func fitStack(cands []candidate, picks []int, all *Dataset, shaped *shapedFit, s
 			pop = append(pop, i)
 		}
 	}
+	zp := Rows(all.X, pop)
 	m := &Model{Kind: KindStack}
-	// Per handling (as given, shaped): the rows, the population's rows
-	// and what the kinds fitted on them share.
-	on := [2]*Dataset{all, nil}
-	var zp [2]*mat.Dense
-	shared := [2]*fitShared{{}, {}}
-	if shaped != nil {
-		on[1] = shaped.all
-	}
+	shared := &fitShared{}
 	for i, c := range cands {
 		if picks[i] == 0 {
 			continue
 		}
-		h := 0
-		if c.shaped {
-			h = 1
-		}
-		if zp[h] == nil {
-			zp[h] = Rows(on[h].X, pop)
-		}
 		fs := set
 		fs.Logistic.Lambda = c.lambda
-		part, err := fitKind(c.kind, on[h], fs, nSeeds, shared[h])
+		part, err := fitKind(c.kind, all, fs, nSeeds, shared)
 		if err != nil {
 			return nil, fmt.Errorf("model: refitting %s: %w", c, err)
 		}
 		s := make([]float64, len(pop))
-		if err := part.scoreStandardized(s, zp[h]); err != nil {
+		if err := part.scoreStandardized(s, zp); err != nil {
 			return nil, err
-		}
-		if c.shaped {
-			part.Shaping, part.Standardizer = shaped.shaping, shaped.std
 		}
 		mean, sd := meanStd(s)
 		m.Parts = append(m.Parts, StackPart{Model: part, Weight: w[i], Mean: mean, SD: sd})

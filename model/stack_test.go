@@ -29,7 +29,7 @@ func TestStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	cands := []candidate{{kind: KindLogistic}, {kind: KindCentroid}, {kind: KindBoosted}}
-	m, err := fitStack(cands, []int{3, 0, 1}, all, nil, Settings{Seed: 1}, zs.RawMatrix().Rows)
+	m, err := fitStack(cands, []int{3, 0, 1}, all, Settings{Seed: 1}, zs.RawMatrix().Rows)
 	if err != nil {
 		t.Fatal(err)
 	}
