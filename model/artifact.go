@@ -93,7 +93,7 @@ func (a *Artifact) check() error {
 		return fmt.Errorf("%w: artifact kind %q, model kind %q", ErrBadParameters, a.Kind, m.Kind)
 	}
 	if m.Kind == KindStack && m.Shaping != nil {
-		return fmt.Errorf("%w: a stack is not shaped, its parts may be", ErrBadParameters)
+		return fmt.Errorf("%w: a stack is not shaped, nor are its parts", ErrBadParameters)
 	}
 	n, err := checkInput(m, len(a.Features))
 	if err != nil {
@@ -109,17 +109,14 @@ func (a *Artifact) check() error {
 }
 
 // checkInput checks how a model reads n raw features — its shaping, if
-// any, and its standardizer — and returns the number of columns its kind
-// reads.
+// any, and its standardizer (not nil) — and returns the number of columns
+// its kind reads.
 func checkInput(m *Model, n int) (int, error) {
 	if m.Shaping != nil {
 		if err := m.Shaping.check(n); err != nil {
 			return 0, err
 		}
 		n = m.Shaping.width(n)
-	}
-	if m.Standardizer == nil {
-		return 0, fmt.Errorf("%w: no standardizer", ErrBadParameters)
 	}
 	for _, v := range []struct {
 		what string
